@@ -1,0 +1,94 @@
+"""Database set-up: the Tortoise configuration, start-up, shutdown, migrations.
+
+Core's tables form the Tortoise app ``core``; every plugin that declares
+models (``porchside_model_modules`` hook) gets an app of its own name with its
+own migrations package, so plugins migrate independently of each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api import migrate as migrate_api
+
+from core.config import Settings
+from core.models import MODEL_MODULES
+
+
+def connection_url(settings: Settings, pool_size: int = 20) -> str:
+    url = settings.database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    if url.startswith(("postgres://", "asyncpg://")) and "maxsize=" not in url:
+        url += ("&" if "?" in url else "?") + f"minsize=1&maxsize={pool_size}"
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://") :]
+        if path not in (":memory:", "") and not path.startswith("/"):
+            path = str((settings.data_dir / path).resolve())
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = "sqlite://" + path
+    return url
+
+
+def tortoise_config(settings: Settings, plugin_apps: dict[str, dict[str, Any]] | None = None) -> dict:
+    """The Tortoise config for core plus each plugin's model app."""
+    apps: dict[str, dict[str, Any]] = {
+        "core": {
+            "models": list(MODEL_MODULES),
+            "migrations": "core.migrations",
+            "default_connection": "default",
+        }
+    }
+    for label, app in (plugin_apps or {}).items():
+        if label in apps:
+            raise ValueError(f"plugin model app {label!r} clashes with another app")
+        apps[label] = {"default_connection": "default", **app}
+    return {
+        "connections": {"default": connection_url(settings)},
+        "apps": apps,
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_database(config: dict) -> None:
+    # Quart's before_serving runs in another task than requests; Tortoise 1.x
+    # keeps its context per task unless the global fallback is on.
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    # Forget the models' bindings too, so the next app in this process (tests
+    # run SQLite and PostgreSQL in one session) binds them to its own dialect.
+    # Tortoise also caches INSERT statements by connection name, not dialect.
+    await Tortoise._reset_apps()
+    await Tortoise.close_connections()
+    EXECUTOR_CACHE.clear()
+
+
+async def run_migrations(
+    config: dict, progress: Callable[[str, str, str], object] | None = None
+) -> None:
+    """Apply every pending migration of core and of the plugins' apps."""
+    await migrate_api(config=config, progress=progress)
+    await close_database()
+
+
+async def make_migrations(config: dict, name: str | None = None, app_labels: tuple[str, ...] = ()) -> None:
+    """Write new migration files for model changes (core and plugin apps).
+
+    Wraps Tortoise's own ``makemigrations`` with our configuration, so plugin
+    authors run ``porchside makemigrations`` instead of writing a config file.
+    """
+    import tortoise.cli.cli as tortoise_cli
+    from tortoise.config import TortoiseConfig
+
+    context = tortoise_cli.CLIContext(config=None, config_file=None)
+    original = tortoise_cli._load_config
+    tortoise_cli._load_config = lambda _ctx: TortoiseConfig.from_dict(config)
+    try:
+        await tortoise_cli.makemigrations(context, app_labels, False, name)
+    finally:
+        tortoise_cli._load_config = original

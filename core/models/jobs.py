@@ -1,0 +1,111 @@
+"""Jobs, their charges, visits, notes and attachments."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from core.models.base import TenantModel
+
+JOB_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
+INVOICE_VIEWS = ("detailed", "summary")
+
+
+class Job(TenantModel):
+    public_id_prefix = "job"
+
+    account = fields.ForeignKeyField("core.CustomerAccount", related_name="jobs", on_delete=fields.CASCADE)
+    number = fields.CharField(max_length=40)
+    title = fields.CharField(max_length=200)
+    description = fields.TextField(default="")
+    status = fields.CharField(max_length=20, default="scheduled")
+    scheduled_start = fields.DatetimeField(null=True)
+    scheduled_end = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+    technician = fields.ForeignKeyField("core.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL)
+    technician_name = fields.CharField(max_length=200, default="")
+    service_address = fields.TextField(default="")
+    invoice_view = fields.CharField(max_length=10, default="detailed")
+
+    class Meta:
+        app = "core"
+        table = "job"
+        unique_together = (("tenant", "number"),)
+        ordering = ["-scheduled_start"]
+
+
+class JobCharge(TenantModel):
+    """A billable line on a job (labour, parts, chemicals)."""
+
+    public_id_prefix = "chg"
+
+    job = fields.ForeignKeyField("core.Job", related_name="charges", on_delete=fields.CASCADE)
+    description = fields.CharField(max_length=300)
+    # Quantity in thousandths so fractional hours and litres stay exact.
+    quantity_milli = fields.IntField(default=1000)
+    unit_price_minor = fields.BigIntField()
+    amount_minor = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        app = "core"
+        table = "job_charge"
+        ordering = ["position", "id"]
+
+
+class Visit(TenantModel):
+    """One trip to the service address: what the technician did and saw."""
+
+    public_id_prefix = "vis"
+
+    job = fields.ForeignKeyField("core.Job", related_name="visits", on_delete=fields.CASCADE)
+    scheduled_at = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True, db_index=True)
+    technician_name = fields.CharField(max_length=200, default="")
+    technician_notes = fields.TextField(default="")
+    summary = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        app = "core"
+        table = "visit"
+        ordering = ["-completed_at"]
+
+
+class Note(TenantModel):
+    public_id_prefix = "note"
+
+    job = fields.ForeignKeyField("core.Job", related_name="notes", on_delete=fields.CASCADE)
+    body = fields.TextField()
+    author_name = fields.CharField(max_length=200, default="")
+    shared = fields.BooleanField(default=False)
+
+    class Meta:
+        app = "core"
+        table = "note"
+        ordering = ["-created_at"]
+
+
+class Attachment(TenantModel):
+    """A stored file: a job attachment or a visit photo.
+
+    The bytes live in the tenant's storage under ``storage_key``; the portal
+    serves them only through an authorised download route.
+    """
+
+    public_id_prefix = "file"
+
+    job = fields.ForeignKeyField("core.Job", related_name="attachments", null=True, on_delete=fields.CASCADE)
+    visit = fields.ForeignKeyField("core.Visit", related_name="photos", null=True, on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=12, default="attachment")  # attachment | photo
+    filename = fields.CharField(max_length=255)
+    content_type = fields.CharField(max_length=100)
+    size = fields.BigIntField(default=0)
+    storage_key = fields.CharField(max_length=300)
+    thumbnail_key = fields.CharField(max_length=300, null=True)
+    shared = fields.BooleanField(default=False)
+    caption = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        app = "core"
+        table = "attachment"
+        ordering = ["created_at", "id"]

@@ -1,0 +1,63 @@
+"""Core portal pages."""
+
+from __future__ import annotations
+
+from quart import Blueprint, render_template
+
+from core.portal.context import current_portal
+from core.portal.navigation import header_links, nav_items
+
+blueprint = Blueprint("portal", __name__)
+
+
+async def render_portal(template: str, **context):
+    """Render a portal page with navigation and header links filled in."""
+    portal = current_portal()
+    return await render_template(
+        template,
+        portal=portal,
+        nav=await nav_items(portal),
+        header_links=await header_links(portal),
+        **context,
+    )
+
+
+@blueprint.get("/")
+async def home():
+    return await render_portal("portal/home.html")
+
+
+@blueprint.get("/contact")
+async def contact():
+    return await render_portal("portal/contact.html")
+
+
+@blueprint.get("/brand.css")
+async def brand_css():
+    """The tenant's colour as CSS variables (no inline styles under our CSP)."""
+    from quart import Response, g
+
+    from core.branding import brand_stylesheet
+
+    response = Response(brand_stylesheet(g.tenant.brand_colour), content_type="text/css; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@blueprint.get("/logo")
+async def logo():
+    from quart import Response, abort, g
+
+    from core.services import current_services
+    from core.storage import StorageError
+
+    if not g.tenant.logo_path:
+        abort(404)
+    try:
+        data = await current_services().storage.read(g.tenant.logo_path)
+    except StorageError:
+        abort(404)
+    kind = "image/png" if g.tenant.logo_path.endswith(".png") else "image/jpeg"
+    response = Response(data, content_type=kind)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,175 @@
+"""Small typed records that hooks return and the host renders.
+
+Hooks return data, not markup: a tab is an id, a label, an order and a way
+to build its URL; the portal decides how it looks. Records are declared once
+at start-up (so duplicate ids are caught before the first request); what
+depends on the tenant or the signed-in person goes in ``is_shown``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Literal
+
+# A predicate or URL builder may be sync or async; the host awaits either.
+MaybeAwaitable = Any
+Shown = Callable[..., "bool | Awaitable[bool]"]
+
+ACTION_TARGETS = ("job", "invoice", "invoices", "quote")
+
+
+@dataclass(frozen=True)
+class NavTab:
+    """A tab in the portal's main navigation.
+
+    :param id: unique among all tabs, e.g. ``"quotes"``.
+    :param label: what the customer reads.
+    :param endpoint: the Quart endpoint the tab opens (``"quotes.list"``).
+    :param order: smaller comes first; core uses multiples of 10.
+    :param section: the "Included in portal" switch that hides the tab and its
+        routes; plugins default to their own name.
+    :param is_shown: ``is_shown(portal)`` -> bool (may be async), for anything
+        more than the section switch, e.g. "only with a Stripe connection".
+    :param icon: a name from the portal's icon set.
+    """
+
+    id: str
+    label: str
+    endpoint: str
+    order: int = 100
+    section: str | None = None
+    is_shown: Shown | None = None
+    icon: str = "dot"
+
+
+@dataclass(frozen=True)
+class JobTab:
+    """A tab on a job page. Its content is a route of the plugin.
+
+    :param endpoint: called with ``job_id=<job public id>``.
+    """
+
+    id: str
+    label: str
+    endpoint: str
+    order: int = 100
+    is_shown: Shown | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button on a job, an invoice, a quote or the invoice list.
+
+    :param target: one of ``job``, ``invoice``, ``invoices``, ``quote``.
+    :param href: ``href(target_object)`` -> URL (may be async).
+    :param method: ``"get"`` for a link, ``"post"`` for a form button.
+    :param is_shown: ``is_shown(target_object, portal)`` -> bool (may be async).
+    :param style: ``"primary"`` or ``"secondary"``.
+    """
+
+    id: str
+    label: str
+    target: Literal["job", "invoice", "invoices", "quote"]
+    href: Callable[[Any], "str | Awaitable[str]"]
+    order: int = 100
+    method: Literal["get", "post"] = "get"
+    is_shown: Shown | None = None
+    style: Literal["primary", "secondary"] = "secondary"
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    """A link in the portal's top bar (e.g. the business's booking page)."""
+
+    id: str
+    label: str
+    url: Callable[..., "str | None | Awaitable[str | None]"]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One field of a plugin's per-tenant settings form.
+
+    :param kind: ``text``, ``url``, ``int``, ``bool``, ``choice`` or ``secret``.
+        Secret values are stored encrypted and never shown back.
+    """
+
+    name: str
+    label: str
+    kind: Literal["text", "url", "int", "bool", "choice", "secret"] = "text"
+    default: Any = None
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    required: bool = False
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+
+@dataclass(frozen=True)
+class ModelApp:
+    """Tortoise model modules a plugin adds, migrated as their own app.
+
+    :param label: the Tortoise app label; use the plugin's name.
+    :param modules: dotted module paths holding the models.
+    :param migrations: dotted path of the migrations package.
+    """
+
+    label: str
+    modules: tuple[str, ...]
+    migrations: str
+
+
+@dataclass(frozen=True)
+class StaticDir:
+    """A folder served at ``/plugin-static/<name>/``."""
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Task:
+    """A background task a plugin can enqueue, or run on a schedule.
+
+    :param func: ``async def func(**kwargs)``; it runs inside the tenant's
+        scope when enqueued with a tenant.
+    :param cron: optional crontab expression (``"*/5 * * * *"``) for
+        scheduled runs; a scheduled run is called once per active tenant
+        that has the plugin enabled.
+    """
+
+    name: str
+    func: Callable[..., Awaitable[Any]]
+    cron: str | None = None
+    retries: int = 5
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in a tenant, broadcast to enabled plugins.
+
+    :param name: dotted, e.g. ``"invoice.issued"``, ``"quote.decided"``.
+    :param subject: the public id of the thing it is about.
+    :param actor: who did it (``customer:<email>``, ``staff:<email>``, ``system``).
+    :param data: JSON-safe details.
+    """
+
+    name: str
+    subject: str = ""
+    actor: str = "system"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What the Plugins page shows about a plugin."""
+
+    name: str
+    label: str
+    version: str = "0"
+    description: str = ""
+    default_enabled: bool = False

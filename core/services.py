@@ -1,0 +1,47 @@
+"""What one running app holds: settings, plugin host, cache, storage, mail, queue.
+
+Built by the app factory and reachable from a request as
+:func:`current_services`; background workers build the same object without
+a web app, so tasks see exactly what requests see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from quart import current_app
+
+from core.cache import Cache, build_cache
+from core.config import Settings
+from core.plugins import PluginHost
+from core.storage import LocalStorage, Storage
+from tenants.resolver import TenantResolver
+
+
+@dataclass
+class Services:
+    settings: Settings
+    plugins: PluginHost
+    cache: Cache
+    resolver: TenantResolver
+    storage: Storage
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, plugins: PluginHost) -> "Services":
+        cache = build_cache(settings.redis_url, settings.redis_prefix)
+        return cls(
+            settings=settings,
+            plugins=plugins,
+            cache=cache,
+            resolver=TenantResolver(settings.base_domain, cache),
+            storage=LocalStorage(settings.uploads_dir),
+        )
+
+    async def close(self) -> None:
+        await self.cache.close()
+
+
+def current_services() -> Services:
+    return current_app.extensions["porchside"]

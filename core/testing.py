@@ -1,0 +1,339 @@
+"""Pytest fixtures for Porchside and for plugin authors (a ``pytest11`` plugin).
+
+Installed with the ``porchside`` package, so a third-party plugin's tests get
+the same fixtures as core's:
+
+* ``porchside_backend`` runs each test on SQLite (in-process cache) and on
+  PostgreSQL (with Redis). Without a reachable PostgreSQL or Redis the
+  PostgreSQL run is skipped with a reason, unless
+  ``PORCHSIDE_REQUIRE_SERVICES=1`` (CI) turns the skip into a failure.
+* ``make_app`` builds and starts an app on a clean database:
+  ``async with make_app(plugins=[("mine", my_plugin)]) as app: ...``.
+* ``app`` is a started app with the built-in plugins; ``tenant`` and
+  ``other_tenant`` are two businesses; ``client`` and ``other_client`` are
+  test clients bound to their hosts; ``client_for(tenant)`` makes more.
+
+Databases: the schema is migrated once per session and backend; every test
+then starts from empty tables (a fresh copy of the SQLite file, or TRUNCATE on
+PostgreSQL). Redis keys get a prefix of their own per test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("PORCHSIDE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("PORCHSIDE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+SECRET = "test-secret-key-" + "x" * 40
+
+
+def _require_services() -> bool:
+    return os.environ.get("PORCHSIDE_REQUIRE_SERVICES", "") in ("1", "true", "yes")
+
+
+@dataclass
+class Backend:
+    """One database backend prepared for the session."""
+
+    name: str
+    template: str  # SQLite: path of the migrated file; PostgreSQL: database URL
+    redis_url: str | None
+    plugin_apps: dict[str, Any]
+
+
+async def _pg_reachable() -> str | None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), timeout=3)
+    except Exception as exc:
+        return f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({type(exc).__name__}); start it to run the PostgreSQL half of the suite"
+    await conn.close()
+    return None
+
+
+async def _redis_reachable() -> str | None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_TEST_URL)
+    try:
+        await client.ping()
+    except Exception as exc:
+        return f"Redis at {REDIS_TEST_URL} is not reachable ({type(exc).__name__}); start it to run the Redis half of the suite"
+    finally:
+        await client.aclose()
+    return None
+
+
+def _unavailable(reason: str) -> None:
+    if _require_services():
+        pytest.fail(reason + " (PORCHSIDE_REQUIRE_SERVICES is set, so this is a failure)")
+    pytest.skip(reason)
+
+
+def _migrate(settings, plugin_apps) -> None:
+    from core.db import run_migrations, tortoise_config
+
+    asyncio.run(run_migrations(tortoise_config(settings, plugin_apps)))
+
+
+def _installed_plugin_apps() -> dict[str, Any]:
+    from core.plugins import PluginHost
+
+    return PluginHost().load().model_apps()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def porchside_backend(request, tmp_path_factory) -> Iterable[Backend]:
+    """The database backend of this run of the test (see module doc)."""
+    from core.config import Settings
+
+    plugin_apps = _installed_plugin_apps()
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("sqlite-template")
+        path = folder / "template.sqlite3"
+        settings = Settings.from_env({}, data_dir=folder, database_url=f"sqlite://{path}", secret_key=SECRET)
+        _migrate(settings, plugin_apps)
+        yield Backend("sqlite", str(path), None, plugin_apps)
+        return
+
+    for check in (_pg_reachable, _redis_reachable):
+        reason = asyncio.run(check())
+        if reason:
+            _unavailable(reason)
+    import asyncpg
+
+    name = f"porchside_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(create())
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    folder = tmp_path_factory.mktemp("pg")
+    settings = Settings.from_env({}, data_dir=folder, database_url=url, secret_key=SECRET)
+    try:
+        _migrate(settings, plugin_apps)
+        yield Backend("postgres", url, REDIS_TEST_URL, plugin_apps)
+    finally:
+        asyncio.run(drop())
+
+
+async def _reset_postgres() -> None:
+    """Empty every table but the migration record, in one statement."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    _, rows = await conn.execute_query(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+    )
+    tables = [r["tablename"] for r in rows]
+    if tables:
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest.fixture
+def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
+    """``factory(**overrides)`` -> Settings on a clean copy of this backend."""
+    from core.config import Settings
+
+    prefix = f"pstest:{secrets.token_hex(4)}"
+    counter = {"n": 0}
+
+    def factory(**overrides: Any):
+        counter["n"] += 1
+        data_dir = overrides.pop("data_dir", tmp_path / f"data{counter['n']}")
+        if porchside_backend.name == "sqlite":
+            db_path = tmp_path / "db.sqlite3"
+            if not db_path.exists():
+                shutil.copyfile(porchside_backend.template, db_path)
+            url = f"sqlite://{db_path}"
+        else:
+            url = porchside_backend.template
+        values = dict(
+            data_dir=data_dir,
+            database_url=url,
+            redis_url=porchside_backend.redis_url,
+            redis_prefix=prefix,
+            secret_key=SECRET,
+            base_domain="localhost",
+            load_entry_points=True,
+            dev_outbox=True,
+        )
+        values.update(overrides)
+        return Settings.from_env({}, **values)
+
+    yield factory
+    if porchside_backend.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(porchside_backend.redis_url)
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
+async def make_app(porchside_backend: Backend, porchside_settings_factory):
+    """``async with make_app(plugins=..., **settings) as app`` -> a started app.
+
+    Several apps may run at once (two instances sharing PostgreSQL and Redis);
+    the database is emptied when the test ends.
+    """
+    from core.app import create_app
+
+    started: list = []
+
+    @asynccontextmanager
+    async def factory(
+        plugins: Iterable[tuple[str, object]] = (),
+        allowed_plugins: Iterable[str] | None = None,
+        load_entry_points: bool = True,
+        settings=None,
+        **overrides: Any,
+    ) -> AsyncIterator[Any]:
+        settings = settings or porchside_settings_factory(**overrides)
+        app = create_app(
+            settings,
+            plugins=plugins,
+            allowed_plugins=allowed_plugins,
+            load_entry_points=load_entry_points,
+        )
+        async with app.test_app() as test_app:
+            started.append(app)
+            try:
+                yield app
+            finally:
+                if porchside_backend.name == "postgres" and len(started) == 1:
+                    await _reset_postgres()
+                started.pop()
+
+    yield factory
+
+
+@pytest.fixture
+async def app(make_app):
+    """A started app with the installed plugins."""
+    async with make_app() as started:
+        yield started
+
+
+@pytest.fixture
+async def tenant(app):
+    """A business at ``acme.localhost`` with the built-in plugins enabled."""
+    from tenants.service import create_tenant
+
+    return await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test", contact_phone="555-0100")
+
+
+@pytest.fixture
+async def other_tenant(app):
+    """A second business with look-alike data, for isolation tests."""
+    from tenants.service import create_tenant
+
+    return await create_tenant("globex", "Globex Plumbing", contact_email="office@globex.test", contact_phone="555-0200")
+
+
+class TenantClient:
+    """A Quart test client that always sends its tenant's Host header.
+
+    Each instance keeps its own cookies, like a separate browser.
+    """
+
+    def __init__(self, app, host: str) -> None:
+        self.app = app
+        self.host = host
+        self.client = app.test_client()
+
+    def _headers(self, headers: dict | None) -> dict:
+        merged = {"Host": self.host}
+        merged.update(headers or {})
+        return merged
+
+    async def get(self, path: str, **kwargs):
+        kwargs["headers"] = self._headers(kwargs.get("headers"))
+        return await self.client.get(path, **kwargs)
+
+    async def post(self, path: str, **kwargs):
+        kwargs["headers"] = self._headers(kwargs.get("headers"))
+        return await self.client.post(path, **kwargs)
+
+    async def request(self, method: str, path: str, **kwargs):
+        kwargs["headers"] = self._headers(kwargs.get("headers"))
+        return await self.client.open(path, method=method, **kwargs)
+
+    async def csrf(self, path: str = "/") -> str:
+        """Fetch a page so the CSRF cookie is set, and return a valid token."""
+        from core.web.security import CSRF_COOKIE
+
+        await self.get(path)
+        async with self.app.test_request_context(path, headers={"Host": self.host}):
+            from quart import g
+
+            from core.web.security import _sign
+
+            cookie = self.cookie(CSRF_COOKIE)
+            assert cookie, "the page did not set a CSRF cookie"
+            g.csrf_cookie = cookie
+            return _sign(cookie)
+
+    async def submit(self, path: str, form: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as a browser would."""
+        from core.web.security import CSRF_FIELD
+
+        data = dict(form or {})
+        data.setdefault(CSRF_FIELD, await self.csrf())
+        return await self.post(path, form=data, **kwargs)
+
+    def cookie(self, name: str) -> str | None:
+        for cookie in self.client.cookie_jar:
+            if cookie.name == name:
+                return cookie.value
+        return None
+
+
+@pytest.fixture
+def client_for(app):
+    def factory(tenant_or_host, application=None) -> TenantClient:
+        host = tenant_or_host if isinstance(tenant_or_host, str) else f"{tenant_or_host.slug}.localhost"
+        return TenantClient(application or app, host)
+
+    return factory
+
+
+@pytest.fixture
+def client(client_for, tenant) -> TenantClient:
+    return client_for(tenant)
+
+
+@pytest.fixture
+def other_client(client_for, other_tenant) -> TenantClient:
+    return client_for(other_tenant)
+
+
+@pytest.fixture
+def in_tenant():
+    """``with in_tenant(tenant):`` runs the block in that tenant's scope."""
+    from tenants.context import use_tenant
+
+    return use_tenant

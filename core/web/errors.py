@@ -1,0 +1,62 @@
+"""Error pages and JSON error bodies with stable codes; never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from quart import Quart, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("porchside.errors")
+
+DEFAULT_MESSAGES = {
+    400: ("bad_request", "The request could not be understood."),
+    403: ("forbidden", "You are not allowed to do that."),
+    404: ("not_found", "There is no page at this address."),
+    405: ("method_not_allowed", "That action is not available here."),
+    413: ("too_large", "The upload is too large."),
+    429: ("rate_limited", "Too many attempts. Please wait a little and try again."),
+    500: ("server_error", "Something went wrong on our side. Please try again."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+async def render_error(status: int, code: str, message: str) -> Response:
+    if wants_json():
+        response = jsonify({"error": {"code": code, "message": message}})
+    else:
+        response = Response(
+            await render_template("errors/error.html", status=status, code=code, message=message),
+            content_type="text/html; charset=utf-8",
+        )
+    response.status_code = status
+    return response
+
+
+async def render_portal_off(tenant) -> Response:
+    response = Response(
+        await render_template("errors/portal_off.html", tenant=tenant),
+        content_type="text/html; charset=utf-8",
+    )
+    response.status_code = 503
+    response.headers["Retry-After"] = "3600"
+    return response
+
+
+def install(app: Quart) -> None:
+    @app.errorhandler(HTTPException)
+    async def _http_error(exc: HTTPException):
+        code, message = DEFAULT_MESSAGES.get(exc.code or 500, ("error", exc.description or "Error"))
+        return await render_error(exc.code or 500, code, message)
+
+    @app.errorhandler(Exception)
+    async def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        code, message = DEFAULT_MESSAGES[500]
+        return await render_error(500, code, message)

@@ -1,0 +1,1 @@
+"""Porchside's built-in plugins, each loaded through the ``porchside`` entry points."""

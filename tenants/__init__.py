@@ -1,0 +1,17 @@
+"""Tenants: businesses, their web addresses, and which one a request is for."""
+
+from tenants.context import (
+    NoTenantError,
+    current_tenant,
+    current_tenant_id,
+    current_tenant_or_none,
+    use_tenant,
+)
+
+__all__ = [
+    "NoTenantError",
+    "current_tenant",
+    "current_tenant_id",
+    "current_tenant_or_none",
+    "use_tenant",
+]
