@@ -14,9 +14,11 @@ from typing import Iterable
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from quart import Quart, g, redirect, request
 from quart.typing import ResponseReturnValue
+from werkzeug.exceptions import BadHost
 
+from core.auth.current import load_customer, write_session_cookie
 from core.config import Settings
-from core.db import close_database, open_database, tortoise_config
+from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
 from core.web import errors, security
@@ -29,6 +31,29 @@ log = logging.getLogger("porchside.app")
 HERE = Path(__file__).parent
 
 ALWAYS_ALLOWED = {"static", "plugin_static", "health"}
+
+
+class _PorchsideQuart(Quart):
+    """Quart whose routing survives a Host header Werkzeug cannot IDNA-encode.
+
+    Werkzeug raises BadHost for such a name (an empty or over-long label)
+    while building the request, before any handler runs, which ends in a
+    500. Bound to a placeholder name instead, the request reaches
+    :func:`_resolve_tenant`, which answers 400 ``bad_host``.
+    """
+
+    def create_url_adapter(self, request):  # type: ignore[override]
+        try:
+            return super().create_url_adapter(request)
+        except BadHost:
+            return self.url_map.bind(
+                "invalid",
+                request.root_path,
+                url_scheme=request.scheme,
+                default_method=request.method,
+                path_info=request.path,
+                query_args=request.query_string.decode("latin-1"),
+            )
 
 
 def create_app(
@@ -55,7 +80,7 @@ def create_app(
     )
     services = Services.build(settings, host)
 
-    app = Quart(
+    app = _PorchsideQuart(
         "porchside",
         template_folder=str(HERE / "templates"),
         static_folder=str(HERE / "static"),
@@ -78,14 +103,22 @@ def create_app(
     async def _start() -> None:
         await open_database(db_config)
         await host.call("porchside_startup", frozenset(host.plugin_names()), app=app)
+        # The in-process queue has no other worker, so it always runs here.
+        if settings.run_worker_in_app or settings.embedded:
+            await services.queue.start_worker()
+        if settings.dev_outbox:
+            log.warning("dev outbox is on: emails are not sent and anyone reaching a portal can read its emails at /_dev/outbox")
         log.info("porchside started with plugins: %s", ", ".join(host.plugin_names()) or "none")
 
     @app.after_serving
     async def _stop() -> None:
+        await services.queue.stop_worker()
         await services.close()
-        await close_database()
+        await release_database(db_config)
 
     app.before_request(_resolve_tenant)
+    app.before_request(load_customer)
+    app.after_request(write_session_cookie)
     _register_blueprints(app, host)
     return app
 
@@ -99,10 +132,14 @@ def _install_templates(app: Quart, host: PluginHost) -> None:
 def _register_blueprints(app: Quart, host: PluginHost) -> None:
     from core.web.health import blueprint as health_bp
     from core.web.plugin_static import make_blueprint as plugin_static_bp
-    from core.portal import blueprint as portal_bp
+    from core.auth.views import blueprint as auth_bp
+    from core.portal.views import blueprint as portal_bp
+    from core.web.dev_outbox import blueprint as dev_outbox_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(dev_outbox_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(plugin_static_bp(host))
     for declared in host.declared.blueprints:
         app.register_blueprint(declared.record)
@@ -138,8 +175,15 @@ async def _resolve_tenant() -> ResponseReturnValue | None:
     if tenant is None or not tenant.is_active:
         return await errors.render_error(404, "unknown_host", "No business uses this address.")
     if resolution.kind == "redirect":
+        # An old address: the same page on the tenant's primary host, keeping
+        # the scheme and port the visitor used, the path and the query.
+        from werkzeug.sansio.utils import get_current_url
+
         target = await services.resolver.primary_host(tenant)
-        url = request.url.replace(f"//{request.host}", f"//{target}{_port_suffix(request.host)}", 1)
+        port = _port_suffix(request.headers.get("Host", ""))
+        url = get_current_url(request.scheme, target + port, request.root_path, request.path)
+        if request.query_string:  # as sent: already percent-encoded
+            url += "?" + request.query_string.decode("latin-1")
         return redirect(url, 301)
 
     set_tenant(tenant)

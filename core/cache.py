@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from typing import Callable, Protocol
 
 import redis.asyncio as aioredis
 
@@ -32,13 +32,29 @@ class Cache(Protocol):
     async def close(self) -> None: ...
 
 
-class MemoryCache:
-    """An in-process cache with expiry, for the embedded default and tests."""
+def _check_ttl(ttl: int | None) -> None:
+    # Redis refuses a zero or negative expiry; the in-process cache does too,
+    # so a caller's mistake shows up in the embedded mode as well.
+    if ttl is not None and ttl <= 0:
+        raise ValueError(f"ttl must be a positive number of seconds, got {ttl}")
 
-    def __init__(self, prefix: str = "porchside") -> None:
+
+class MemoryCache:
+    """An in-process cache with expiry, for the embedded default and tests.
+
+    Expired entries are dropped when read and, so that keys nobody reads
+    again (old sessions, rate-limit counters) do not pile up, in a sweep
+    every ``SWEEP_EVERY`` writes.
+    """
+
+    SWEEP_EVERY = 1000
+
+    def __init__(self, prefix: str = "porchside", clock: Callable[[], float] = time.monotonic) -> None:
         self.prefix = prefix
+        self._clock = clock
         self._data: dict[str, tuple[object, float | None]] = {}
         self._lock = asyncio.Lock()
+        self._writes = 0
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -48,34 +64,45 @@ class MemoryCache:
         if item is None:
             return None
         value, expires = item
-        if expires is not None and expires <= time.monotonic():
+        if expires is not None and expires <= self._clock():
             self._data.pop(self._k(key), None)
             return None
         return value
 
-    @staticmethod
-    def _expiry(ttl: int | None) -> float | None:
-        return None if ttl is None else time.monotonic() + ttl
+    def _expiry(self, ttl: int | None) -> float | None:
+        _check_ttl(ttl)
+        return None if ttl is None else self._clock() + ttl
+
+    def _store(self, key: str, value: object, expires: float | None) -> None:
+        self._data[self._k(key)] = (value, expires)
+        self._writes += 1
+        if self._writes % self.SWEEP_EVERY == 0:
+            now = self._clock()
+            for stale in [k for k, (_, exp) in self._data.items() if exp is not None and exp <= now]:
+                del self._data[stale]
 
     async def get(self, key: str) -> str | None:
         value = self._live(key)
         return value if isinstance(value, str) else None
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
-        self._data[self._k(key)] = (value, self._expiry(ttl))
+        self._store(key, value, self._expiry(ttl))
 
     async def delete(self, *keys: str) -> None:
         for key in keys:
             self._data.pop(self._k(key), None)
 
     async def incr(self, key: str, ttl: int) -> int:
+        """Add one; the expiry is set when the key has none (like Redis ``EXPIRE NX``)."""
         async with self._lock:
             item = self._live(key)
+            expires = self._expiry(ttl)
             if item is None:
-                self._data[self._k(key)] = ("1", self._expiry(ttl))
+                self._store(key, "1", expires)
                 return 1
             value = int(item) + 1
-            self._data[self._k(key)] = (str(value), self._data[self._k(key)][1])
+            old_expiry = self._data[self._k(key)][1]
+            self._store(key, str(value), expires if old_expiry is None else old_expiry)
             return value
 
     async def sadd(self, key: str, member: str, ttl: int | None = None) -> None:
@@ -85,12 +112,14 @@ class MemoryCache:
         members.add(member)
         old = self._data.get(self._k(key))
         expires = self._expiry(ttl) if ttl is not None else (old[1] if old else None)
-        self._data[self._k(key)] = (members, expires)
+        self._store(key, members, expires)
 
     async def srem(self, key: str, member: str) -> None:
         members = self._live(key)
         if isinstance(members, set):
             members.discard(member)
+            if not members:  # Redis deletes an emptied set, and its expiry with it
+                self._data.pop(self._k(key), None)
 
     async def smembers(self, key: str) -> set[str]:
         members = self._live(key)
@@ -110,7 +139,8 @@ class RedisCache:
         pool = aioredis.BlockingConnectionPool.from_url(
             url, max_connections=max_connections, timeout=5, decode_responses=True
         )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        # from_pool hands the pool to the client, so close() also closes it.
+        self.redis = aioredis.Redis.from_pool(pool)
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -119,6 +149,7 @@ class RedisCache:
         return await self.redis.get(self._k(key))
 
     async def set(self, key: str, value: str, ttl: int | None = None) -> None:
+        _check_ttl(ttl)
         await self.redis.set(self._k(key), value, ex=ttl)
 
     async def delete(self, *keys: str) -> None:
@@ -126,6 +157,7 @@ class RedisCache:
             await self.redis.delete(*(self._k(k) for k in keys))
 
     async def incr(self, key: str, ttl: int) -> int:
+        _check_ttl(ttl)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(self._k(key))
             pipe.expire(self._k(key), ttl, nx=True)
@@ -133,6 +165,7 @@ class RedisCache:
         return int(value)
 
     async def sadd(self, key: str, member: str, ttl: int | None = None) -> None:
+        _check_ttl(ttl)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(self._k(key), member)
             if ttl is not None:

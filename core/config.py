@@ -10,13 +10,18 @@ one readable line.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from tenants.hosts import is_host_name
+
 PREFIX = "PORCHSIDE_"
+SECRET_KEY_MIN_LENGTH = 32
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class ConfigError(ValueError):
@@ -24,11 +29,29 @@ class ConfigError(ValueError):
 
 
 def _parse_url(name: str, value: str, schemes: tuple[str, ...]) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in schemes:
-        raise ConfigError(
-            f"{PREFIX}{name}: scheme {parts.scheme or '(none)'!r} is not one of {', '.join(schemes)}"
-        )
+    """Check a URL's scheme and that it names a host (or a path, for files).
+
+    Messages never repeat the value: database and SMTP URLs carry passwords.
+    """
+    value = value.strip()
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in schemes:
+        problem = f"scheme {scheme!r} is not one of" if sep else "the URL has no scheme; use one of"
+        raise ConfigError(f"{PREFIX}{name}: {problem} {', '.join(schemes)}")
+    if scheme == "sqlite":
+        if not rest:
+            raise ConfigError(f"{PREFIX}{name}: a sqlite URL needs a file path, e.g. sqlite:///var/porchside.sqlite3")
+        return value
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ConfigError(f"{PREFIX}{name}: not a valid URL ({exc})") from None
+    if scheme == "unix":
+        if not parts.path:
+            raise ConfigError(f"{PREFIX}{name}: a unix socket URL needs a path")
+    elif not parts.hostname:
+        raise ConfigError(f"{PREFIX}{name}: the URL has no host name")
     return value
 
 
@@ -41,25 +64,38 @@ def _parse_bool(name: str, value: str) -> bool:
     raise ConfigError(f"{PREFIX}{name}: expected true or false, got {value!r}")
 
 
-def _parse_int(name: str, value: str, minimum: int = 0) -> int:
+def _parse_int(name: str, value: str, minimum: int = 0, maximum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
         raise ConfigError(f"{PREFIX}{name}: expected a whole number, got {value!r}") from None
     if number < minimum:
         raise ConfigError(f"{PREFIX}{name}: must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{PREFIX}{name}: must be at most {maximum}, got {number}")
     return number
 
 
 def _parse_domain(name: str, value: str) -> str:
     domain = value.strip().lower().rstrip(".")
-    labels = domain.split(".")
-    if not domain or any(
-        not label or len(label) > 63 or not all(c.isalnum() or c == "-" for c in label)
-        for label in labels
-    ):
-        raise ConfigError(f"{PREFIX}{name}: {value!r} is not a host name")
+    if not is_host_name(domain):
+        raise ConfigError(f"{PREFIX}{name}: {value!r} is not a host name (no scheme, port or path)")
     return domain
+
+
+def _parse_names(name: str, value: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    for item in names:
+        if not _NAME_RE.match(item):
+            raise ConfigError(f"{PREFIX}{name}: {item!r} is not a plugin name")
+    return names
+
+
+def _parse_data_dir(value: str) -> Path:
+    path = Path(value).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{PREFIX}DATA_DIR: {str(path)!r} exists and is not a directory")
+    return path
 
 
 @dataclass(frozen=True)
@@ -67,12 +103,13 @@ class Settings:
     """The process-wide configuration. Build it with :meth:`from_env`."""
 
     data_dir: Path
-    database_url: str
-    secret_key: str
+    # URLs may carry passwords: keep them and the key out of reprs and logs.
+    database_url: str = field(repr=False)
+    secret_key: str = field(repr=False)
     base_domain: str = "localhost"
-    redis_url: str | None = None
+    redis_url: str | None = field(default=None, repr=False)
     redis_prefix: str = "porchside"
-    smtp_url: str | None = None
+    smtp_url: str | None = field(default=None, repr=False)
     mail_from: str = "portal@porchside.test"
     stripe_api_base: str = "https://api.stripe.com"
     stripe_js_url: str = "https://js.stripe.com/v3/"
@@ -82,6 +119,15 @@ class Settings:
     load_entry_points: bool = True
     dev_outbox: bool = False
     debug: bool = False
+    # Background jobs: the app runs a worker unless PORCHSIDE_RUN_WORKER=false
+    # (production runs `porchside worker` instead); retries back off from
+    # queue_retry_delay seconds, doubling up to queue_retry_max_delay.
+    run_worker_in_app: bool = True
+    queue_concurrency: int = 4
+    queue_retry_delay: float = 10.0
+    queue_retry_max_delay: float = 1800.0
+    # Overrides of core.auth.rate_limit.DEFAULT_LIMITS, e.g. {"link_per_email": "5/900"}.
+    rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,7 +151,7 @@ class Settings:
             value = env.get(PREFIX + name)
             return value if value not in (None, "") else None
 
-        data_dir = Path(overrides.pop("data_dir", None) or get("DATA_DIR") or "./var").resolve()
+        data_dir = _parse_data_dir(str(overrides.pop("data_dir", None) or get("DATA_DIR") or "./var"))
         values: dict = {"data_dir": data_dir}
 
         if (url := get("DATABASE_URL")) is not None:
@@ -117,6 +163,8 @@ class Settings:
         if (url := get("REDIS_URL")) is not None:
             values["redis_url"] = _parse_url("REDIS_URL", url, ("redis", "rediss", "unix"))
         if (value := get("REDIS_PREFIX")) is not None:
+            if not _NAME_RE.match(value.replace(":", "")):
+                raise ConfigError(f"{PREFIX}REDIS_PREFIX: use letters, digits and . _ - : only, got {value!r}")
             values["redis_prefix"] = value
         if (url := get("SMTP_URL")) is not None:
             values["smtp_url"] = _parse_url("SMTP_URL", url, ("smtp", "smtps"))
@@ -135,21 +183,34 @@ class Settings:
                 raise ConfigError(f"{PREFIX}PUBLIC_SCHEME: expected http or https, got {value!r}")
             values["public_scheme"] = value
         if (value := get("PUBLIC_PORT")) is not None:
-            values["public_port"] = _parse_int("PUBLIC_PORT", value, minimum=1)
+            values["public_port"] = _parse_int("PUBLIC_PORT", value, minimum=1, maximum=65535)
         if (value := get("PLUGINS")) is not None:
-            values["plugins"] = tuple(p.strip() for p in value.split(",") if p.strip())
+            values["plugins"] = _parse_names("PLUGINS", value)
         if (value := get("DEBUG")) is not None:
             values["debug"] = _parse_bool("DEBUG", value)
+        if (value := get("RATE_LIMITS")) is not None:
+            values["rate_limits"] = _parse_rate_limits("RATE_LIMITS", value)
         if (value := get("DEV_OUTBOX")) is not None:
             values["dev_outbox"] = _parse_bool("DEV_OUTBOX", value)
+        if (value := get("RUN_WORKER")) is not None:
+            values["run_worker_in_app"] = _parse_bool("RUN_WORKER", value)
+        if (value := get("QUEUE_CONCURRENCY")) is not None:
+            values["queue_concurrency"] = _parse_int("QUEUE_CONCURRENCY", value, minimum=1)
+        if (value := get("QUEUE_RETRY_DELAY")) is not None:
+            values["queue_retry_delay"] = float(_parse_int("QUEUE_RETRY_DELAY", value))
+        if (value := get("QUEUE_RETRY_MAX_DELAY")) is not None:
+            values["queue_retry_max_delay"] = float(_parse_int("QUEUE_RETRY_MAX_DELAY", value))
 
         values.update(overrides)
         if "dev_outbox" not in values:
-            values["dev_outbox"] = values.get("smtp_url") is None
+            # Only the embedded set-up (SQLite, no SMTP) keeps mail in the dev
+            # outbox; a production database without SMTP fails mail loudly
+            # instead of showing everyone's sign-in links on a web page.
+            values["dev_outbox"] = values.get("smtp_url") is None and values["database_url"].startswith("sqlite")
         if "secret_key" not in values:
             values["secret_key"] = get("SECRET_KEY") or _stored_secret(data_dir)
-        if len(values["secret_key"]) < 32:
-            raise ConfigError(f"{PREFIX}SECRET_KEY: must be at least 32 characters long")
+        if len(values["secret_key"]) < SECRET_KEY_MIN_LENGTH:
+            raise ConfigError(f"{PREFIX}SECRET_KEY: must be at least {SECRET_KEY_MIN_LENGTH} characters long")
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
@@ -157,14 +218,48 @@ class Settings:
         return cls(**values)
 
 
+def _parse_rate_limits(name: str, value: str) -> dict[str, str]:
+    """``"link_per_email=5/900,signin_per_ip=30/900"`` -> dict, checked."""
+    limits = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        key, _, rule = item.partition("=")
+        count, _, seconds = rule.strip().partition("/")
+        if not key.strip() or not count.isdigit() or not seconds.isdigit() or int(seconds) == 0:
+            raise ConfigError(f"{PREFIX}{name}: expected name=COUNT/SECONDS items, got {item.strip()!r}")
+        limits[key.strip()] = f"{int(count)}/{int(seconds)}"
+    return limits
+
+
 def _stored_secret(data_dir: Path) -> str:
-    """Return the secret key kept in the data dir, creating it on first use."""
+    """Return the secret key kept in the data dir, creating it on first use.
+
+    The file is written aside and then hard-linked into place, so two
+    processes starting at once agree on one key and neither reads a
+    half-written file. Only the owner may read it (mode 0600).
+    """
     path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            key = secrets.token_urlsafe(48)
+            draft = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key)
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process won the race: use its key
+            finally:
+                draft.unlink()
+        stored = path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{PREFIX}DATA_DIR: cannot keep the secret key in {str(data_dir)!r} ({exc.strerror})") from None
+    if len(stored) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"{PREFIX}SECRET_KEY: unset, and the key stored in {str(path)!r} is shorter than "
+            f"{SECRET_KEY_MIN_LENGTH} characters; delete that file to generate a new one"
+        )
+    return stored

@@ -53,10 +53,34 @@ def tortoise_config(settings: Settings, plugin_apps: dict[str, dict[str, Any]] |
     }
 
 
+# Tortoise allows one global set-up per process. Several apps in one process
+# (tests of two instances sharing PostgreSQL and Redis) share it: the first
+# opens it, the last closes it.
+_open_apps: dict[str, int] = {}
+
+
 async def open_database(config: dict) -> None:
+    url = config["connections"]["default"]
+    if _open_apps:
+        if url not in _open_apps:
+            raise RuntimeError("another app in this process uses a different database")
+        _open_apps[url] += 1
+        return
     # Quart's before_serving runs in another task than requests; Tortoise 1.x
     # keeps its context per task unless the global fallback is on.
     await Tortoise.init(config=config, _enable_global_fallback=True)
+    _open_apps[url] = 1
+
+
+async def release_database(config: dict) -> None:
+    """An app is done with the database; the last one closes it."""
+    url = config["connections"]["default"]
+    remaining = _open_apps.get(url, 1) - 1
+    if remaining > 0:
+        _open_apps[url] = remaining
+        return
+    _open_apps.pop(url, None)
+    await close_database()
 
 
 async def close_database() -> None:
@@ -69,11 +93,22 @@ async def close_database() -> None:
 
 
 async def run_migrations(
-    config: dict, progress: Callable[[str, str, str], object] | None = None
+    config: dict,
+    progress: Callable[[str, str, str], object] | None = None,
+    target: str | None = None,
 ) -> None:
-    """Apply every pending migration of core and of the plugins' apps."""
-    await migrate_api(config=config, progress=progress)
-    await close_database()
+    """Apply every pending migration of core and of the plugins' apps.
+
+    :param progress: called as ``progress(event, app_label, migration)`` for
+        each step (``apply_start``, ``apply_done``, ``rollback_*``).
+    :param target: ``"<app>.<migration>"`` to migrate up or down to that
+        migration, ``"<app>.__first__"`` to undo all of an app's migrations;
+        default: everything up to date.
+    """
+    try:
+        await migrate_api(config=config, progress=progress, target=target)
+    finally:
+        await close_database()
 
 
 async def make_migrations(config: dict, name: str | None = None, app_labels: tuple[str, ...] = ()) -> None:

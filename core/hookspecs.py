@@ -8,20 +8,19 @@ Plugins import the marker from the package root::
     def porchside_nav_tabs():
         return [NavTab(id="reviews", label="Reviews", endpoint="reviews.index")]
 
-Rules that hold for every hook:
+Rules that hold for every hook (``docs/hooks.md`` is the full reference):
 
-* Declaration hooks (``porchside_nav_tabs``, ``porchside_job_tabs``,
-  ``porchside_actions``, ``porchside_header_links``, ``porchside_blueprints``,
-  ``porchside_template_dirs``, ``porchside_static_dirs``,
-  ``porchside_model_apps``, ``porchside_settings_fields``,
-  ``porchside_cli_commands``, ``porchside_tasks``, ``porchside_plugin_info``)
-  are called once at start-up and must be synchronous. Their records carry
-  ``is_shown`` callables for anything that depends on the tenant or person.
-* Run-time hooks (``porchside_event``, ``porchside_notify``) may be ``async
-  def``; the host awaits them. They are called only for plugins enabled for
-  the current tenant, and an exception is logged with the plugin's name
-  without stopping the page or the other plugins.
-* No hook uses ``firstresult``: every implementation is called.
+* Declaration hooks (:data:`DECLARATION_HOOKS`) are called once at start-up,
+  without arguments, and must be synchronous. What they return is checked
+  then (types, duplicate ids), so a broken plugin stops start-up with a clear
+  message instead of failing a page later. Their records carry ``is_shown``
+  callables for anything that depends on the tenant or the person.
+* Run-time hooks (:data:`RUNTIME_HOOKS`) may be ``async def``; the host
+  awaits them. ``porchside_event`` and ``porchside_notify`` are called only
+  for plugins enabled for the tenant, and an exception is logged with the
+  plugin's name without stopping the page or the other plugins.
+* No hook uses ``firstresult`` (a coroutine is "non-None" before it is
+  awaited) and hook wrappers are refused: every implementation is called.
 * Signatures only grow: an implementation may accept any subset of the
   arguments listed, so adding an argument later breaks nobody.
 """
@@ -54,19 +53,43 @@ PROJECT = "porchside"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
+# Called by the host once at start-up, without arguments; never async.
+DECLARATION_HOOKS = (
+    "porchside_plugin_info",
+    "porchside_nav_tabs",
+    "porchside_job_tabs",
+    "porchside_actions",
+    "porchside_header_links",
+    "porchside_blueprints",
+    "porchside_template_dirs",
+    "porchside_static_dirs",
+    "porchside_model_apps",
+    "porchside_settings_fields",
+    "porchside_cli_commands",
+    "porchside_tasks",
+)
+# Called through PluginHost.call while the app runs; may be async.
+RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify")
+
 
 @hookspec
 def porchside_plugin_info() -> "PluginInfo":
     """Describe the plugin for the console's Plugins page.
 
+    Declaration hook.
+
     :return: a :class:`~core.records.PluginInfo`. A plugin without it is
-        listed under its registration name with no description.
+        listed under its registration name, disabled until a tenant turns it on.
     """
 
 
 @hookspec
 def porchside_nav_tabs() -> "list[NavTab]":
     """Tabs of the portal's main navigation.
+
+    Declaration hook. A tab shows when its plugin is enabled for the tenant,
+    its ``section`` is included in the portal and its ``is_shown(portal)``
+    agrees.
 
     :return: :class:`~core.records.NavTab` records. Ids must be unique across
         all plugins; a duplicate stops start-up.
@@ -77,8 +100,10 @@ def porchside_nav_tabs() -> "list[NavTab]":
 def porchside_job_tabs() -> "list[JobTab]":
     """Tabs of a job page, next to Details, Charges, Notes and Attachments.
 
+    Declaration hook.
+
     :return: :class:`~core.records.JobTab` records whose endpoint takes
-        ``job_id`` (the job's public id).
+        ``job_id`` (the job's public id). Ids are unique across plugins.
     """
 
 
@@ -86,8 +111,10 @@ def porchside_job_tabs() -> "list[JobTab]":
 def porchside_actions() -> "list[Action]":
     """Buttons on jobs, invoices, the invoice list and quotes.
 
+    Declaration hook.
+
     :return: :class:`~core.records.Action` records; ``target`` says where
-        each one appears.
+        each one appears. Ids are unique across plugins.
     """
 
 
@@ -95,8 +122,10 @@ def porchside_actions() -> "list[Action]":
 def porchside_header_links() -> "list[HeaderLink]":
     """Links in the portal's top bar, e.g. the business's website and booking.
 
-    :return: :class:`~core.records.HeaderLink` records; a link whose ``url``
-        returns None is not shown.
+    Declaration hook.
+
+    :return: :class:`~core.records.HeaderLink` records; a link whose
+        ``url(portal)`` returns None is not shown.
     """
 
 
@@ -104,48 +133,72 @@ def porchside_header_links() -> "list[HeaderLink]":
 def porchside_blueprints() -> "list[Blueprint]":
     """Quart blueprints with the plugin's routes.
 
-    The host registers each one on the tenant's host and answers 404 for all
-    of its routes in a tenant where the plugin is disabled.
+    Declaration hook. The host registers each one on the app and answers 404
+    for all of its routes (nested blueprints included) in a tenant where the
+    plugin is disabled. Blueprint names are unique across plugins.
     """
 
 
 @hookspec
 def porchside_template_dirs() -> "list[str]":
-    """Folders of Jinja templates. A plugin's templates override core's of the
-    same name; ``{% extends "core:portal/base.html" %}`` reaches the original."""
+    """Folders of Jinja templates.
+
+    Declaration hook. A plugin's templates are found before core's, so a
+    template of the same name overrides core's for every tenant;
+    ``{% extends "core:portal/base.html" %}`` reaches the original.
+    """
 
 
 @hookspec
 def porchside_static_dirs() -> "list[StaticDir]":
-    """Folders of static files, served at ``/plugin-static/<name>/<path>``."""
+    """Folders of static files, served at ``/plugin-static/<name>/<path>``.
+
+    Declaration hook. Static files are public and the same for every tenant.
+    """
 
 
 @hookspec
 def porchside_model_apps() -> "list[ModelApp]":
     """Tortoise model modules of the plugin, with their migrations package.
 
-    Tenant-owned models subclass :class:`core.models.base.TenantModel`.
+    Declaration hook. Each :class:`~core.records.ModelApp` becomes a Tortoise
+    app of its own, migrated with core's (:func:`core.db.run_migrations`)
+    but independently of other apps. Tenant-owned models
+    subclass :class:`core.models.base.TenantModel`.
     """
 
 
 @hookspec
 def porchside_settings_fields() -> "list[SettingField]":
-    """Fields of the plugin's per-tenant settings form in the console."""
+    """Fields of the plugin's per-tenant settings form in the console.
+
+    Declaration hook. Values are read with
+    :func:`core.plugin_state.plugin_settings` and saved with
+    :func:`core.plugin_state.save_plugin_settings`.
+    """
 
 
 @hookspec
 def porchside_cli_commands() -> "list[click.Command]":
-    """Click commands added under ``porchside``."""
+    """Click commands added under ``porchside``.
+
+    Declaration hook.
+    """
 
 
 @hookspec
 def porchside_tasks() -> "list[Task]":
-    """Background tasks (and scheduled ones) the plugin runs."""
+    """Background tasks (and scheduled ones) the plugin runs.
+
+    Declaration hook. Task names are unique across plugins.
+    """
 
 
 @hookspec
 def porchside_startup(app: "Quart") -> Any:
     """Called once when an app starts serving, after the database is open.
+
+    Run-time hook, may be async; called for every loaded plugin.
 
     :param app: the Quart application.
     """
@@ -155,7 +208,9 @@ def porchside_startup(app: "Quart") -> Any:
 def porchside_event(tenant: "Tenant", event: "Event") -> Any:
     """Something happened in ``tenant`` (an invoice was issued, a quote decided).
 
-    Called for every plugin enabled in the tenant, inside the tenant's scope.
+    Run-time hook, may be async. Called for every plugin enabled in the
+    tenant, inside the tenant's scope
+    (:func:`core.plugin_state.call_for_tenant`).
 
     :param tenant: the tenant it happened in.
     :param event: the :class:`~core.records.Event`.
@@ -166,7 +221,9 @@ def porchside_event(tenant: "Tenant", event: "Event") -> Any:
 def porchside_notify(tenant: "Tenant", notification: Any, recipients: list) -> Any:
     """Deliver a staff notification through another channel (SMS, chat).
 
-    Core has already stored it for the in-app inbox and queued the emails.
+    Run-time hook, may be async. Called for every plugin enabled in the
+    tenant, inside its scope. Core has already stored the notification for
+    the in-app inbox and queued the emails.
 
     :param tenant: the tenant.
     :param notification: the stored :class:`~core.models.platform.Notification`.

@@ -1,53 +1,110 @@
 """Which plugins are on for a tenant, and their settings.
 
-State lives in :class:`~core.models.platform.PluginConfig` rows; the set of
-enabled plugins is cached per tenant and dropped when it changes.
+State lives in :class:`~core.models.platform.PluginConfig` rows, one per
+tenant and plugin. The tenant's explicit choices (not the computed set) are
+cached, so app instances that load different plugins can share one cache;
+a plugin without a row is on when its ``PluginInfo.default_enabled`` says so.
+Secret settings are encrypted with a key derived from the app's secret key
+and never returned by :func:`plugin_settings`.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.cache import Cache, tenant_key
 from core.models.platform import PluginConfig
 from core.plugins import PluginHost
+from core.records import SettingField
+from tenants.context import use_tenant
+from tenants.models import Tenant
+
+log = logging.getLogger("porchside.plugins")
 
 CACHE_TTL = 300
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+class SettingsError(ValueError):
+    """Plugin settings were refused; ``errors`` maps each field name to why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
 
 
 def _key() -> str:
-    return tenant_key("plugins", "enabled")
+    return tenant_key("plugins", "choices")
+
+
+def _installed(name: str, host: PluginHost) -> None:
+    if name not in host.plugin_names():
+        raise KeyError(f"no plugin named {name!r} is installed")
+
+
+async def _choices(cache: Cache) -> dict[str, bool]:
+    """The current tenant's explicit on/off choices, by plugin name."""
+    cached = await cache.get(_key())
+    if cached is not None:
+        return json.loads(cached)
+    choices = {row.plugin: row.enabled for row in await PluginConfig.all()}
+    await cache.set(_key(), json.dumps(choices), ttl=CACHE_TTL)
+    return choices
 
 
 async def enabled_plugins(host: PluginHost, cache: Cache) -> frozenset[str]:
     """Names of the plugins enabled for the current tenant."""
-    cached = await cache.get(_key())
-    if cached is not None:
-        return frozenset(json.loads(cached))
-    rows = {row.plugin: row.enabled for row in await PluginConfig.all()}
-    enabled = frozenset(
-        name
-        for name in host.plugin_names()
-        if rows.get(name, host.declared.info[name].default_enabled)
+    choices = await _choices(cache)
+    return frozenset(
+        name for name in host.plugin_names() if choices.get(name, host.declared.info[name].default_enabled)
     )
-    await cache.set(_key(), json.dumps(sorted(enabled)), ttl=CACHE_TTL)
-    return enabled
+
+
+async def _row(name: str, host: PluginHost) -> PluginConfig:
+    """The tenant's row of ``name``, created with the plugin's default on/off state."""
+    row, _ = await PluginConfig.get_or_create(
+        plugin=name, defaults={"enabled": host.declared.info[name].default_enabled}
+    )
+    return row
 
 
 async def set_enabled(name: str, enabled: bool, host: PluginHost, cache: Cache) -> None:
-    if name not in host.plugin_names():
-        raise KeyError(name)
-    row, _ = await PluginConfig.get_or_create(plugin=name)
+    """Turn a plugin on or off for the current tenant.
+
+    :raises KeyError: no plugin of that name is installed.
+    """
+    _installed(name, host)
+    row = await _row(name, host)
     row.enabled = enabled
     await row.save()
     await cache.delete(_key())
 
 
-async def plugin_settings(name: str, host: PluginHost) -> dict:
+async def call_for_tenant(tenant: Tenant, hook_name: str, host: PluginHost, cache: Cache, **kwargs: Any) -> list[Any]:
+    """Call a run-time hook (``porchside_event``, ``porchside_notify``) for ``tenant``.
+
+    Runs inside the tenant's scope and asks only the plugins enabled there;
+    ``tenant`` is passed to the hook with ``kwargs``.
+    """
+    with use_tenant(tenant):
+        enabled = await enabled_plugins(host, cache)
+        return await host.call(hook_name, enabled, tenant=tenant, **kwargs)
+
+
+async def plugin_settings(name: str, host: PluginHost) -> dict[str, Any]:
     """The plugin's settings for the current tenant, defaults filled in.
 
     Secret fields are not included; read them with :func:`plugin_secret`.
     """
+    _installed(name, host)
     row = await PluginConfig.get_or_none(plugin=name)
     stored = row.settings if row else {}
     return {
@@ -55,3 +112,102 @@ async def plugin_settings(name: str, host: PluginHost) -> dict:
         for f in host.declared.settings_fields.get(name, [])
         if not f.secret
     }
+
+
+async def save_plugin_settings(
+    name: str,
+    values: Mapping[str, Any],
+    host: PluginHost,
+    secret_key: str,
+    clear: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Check and store the plugin's settings for the current tenant.
+
+    ``values`` is the submitted form: a missing ``bool`` field is off, an
+    empty field takes its default, an empty secret keeps the stored one
+    (secrets are never shown back) unless its name is in ``clear``.
+
+    :return: the stored settings, as :func:`plugin_settings` gives them.
+    :raises SettingsError: naming each field that was refused and why.
+    """
+    _installed(name, host)
+    fields = host.declared.settings_fields.get(name, [])
+    row = await _row(name, host)
+    settings: dict[str, Any] = {}
+    secrets = dict(row.secrets or {})
+    errors: dict[str, str] = {}
+    for f in fields:
+        raw = values.get(f.name)
+        text = "" if raw is None else str(raw).strip()
+        if f.secret:
+            if f.name in clear:
+                secrets.pop(f.name, None)
+            elif text:
+                secrets[f.name] = _fernet(secret_key).encrypt(text.encode()).decode()
+            if f.required and f.name not in secrets:
+                errors[f.name] = f"{f.label} is required."
+            continue
+        try:
+            settings[f.name] = _parse(f, raw, text)
+        except ValueError as exc:
+            errors[f.name] = str(exc)
+    if errors:
+        raise SettingsError(errors)
+    row.settings = settings
+    row.secrets = secrets
+    await row.save()
+    return settings
+
+
+def _parse(f: SettingField, raw: Any, text: str) -> Any:
+    """The value of one non-secret field, or ValueError with a sentence for the form."""
+    if f.kind == "bool":
+        return raw is True or text.lower() in TRUE_WORDS
+    if not text:
+        if f.required:
+            raise ValueError(f"{f.label} is required.")
+        return f.default
+    if f.kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{f.label} must be a whole number.") from None
+    if f.kind == "url":
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{f.label} must be a web address starting with https:// or http://.")
+    if f.kind == "choice" and text not in {value for value, _ in f.choices}:
+        raise ValueError(f"{f.label} must be one of: {', '.join(label for _, label in f.choices)}.")
+    return text
+
+
+def _fernet(secret_key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"porchside plugin secrets").derive(
+        secret_key.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+async def plugin_secret(name: str, field_name: str, host: PluginHost, secret_key: str) -> str | None:
+    """A secret setting of the current tenant, decrypted; None when not set.
+
+    A value that no longer decrypts (the secret key changed) is logged and
+    treated as not set, so staff are asked for it again.
+    """
+    _installed(name, host)
+    row = await PluginConfig.get_or_none(plugin=name)
+    token = (row.secrets or {}).get(field_name) if row else None
+    if token is None:
+        return None
+    try:
+        return _fernet(secret_key).decrypt(token.encode()).decode()
+    except InvalidToken:
+        log.warning("plugin %s: secret %s no longer decrypts; it must be entered again", name, field_name)
+        return None
+
+
+async def stored_secrets(name: str, host: PluginHost) -> set[str]:
+    """Names of the secret settings that hold a value, for "set" marks in the form."""
+    _installed(name, host)
+    row = await PluginConfig.get_or_none(plugin=name)
+    return set((row.secrets or {}) if row else ())

@@ -9,19 +9,26 @@ plugin that raises is logged by name and left out of that page.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import logging
+import os
+import re
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points, version as dist_version, PackageNotFoundError
-from types import ModuleType
-from typing import Any, Iterable
+from importlib.metadata import PackageNotFoundError, entry_points
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
+import click
 import pluggy
+from quart import Blueprint
 
 from core import hookspecs
 from core.records import (
     ACTION_TARGETS,
+    SETTING_KINDS,
     Action,
     HeaderLink,
     JobTab,
@@ -38,7 +45,14 @@ log = logging.getLogger("porchside.plugins")
 ENTRY_POINT_GROUP = "porchside"
 CORE = "core"
 # Core's own hook implementations, registered like any plugin and always on.
-CORE_IMPLEMENTATIONS = ("core.portal.tabs",)
+CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks")
+HOOK_PREFIX = "porchside_"
+STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def is_core(name: str) -> bool:
+    """Core's modules register as ``core`` and ``core:<module>`` (pluggy wants one name each)."""
+    return name == CORE or name.startswith(CORE + ":")
 
 
 class PluginError(RuntimeError):
@@ -52,6 +66,19 @@ async def await_me_maybe(value: Any) -> Any:
     return value
 
 
+async def run_isolated(plugin: str, what: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """Call a plugin's function, sync or async, so that its failure stays its own.
+
+    :return: ``(True, result)``; or ``(False, None)`` after logging the
+        exception with the plugin's name, so the caller leaves that part out.
+    """
+    try:
+        return True, await await_me_maybe(func(*args, **kwargs))
+    except Exception:
+        log.exception("plugin %s failed in %s", plugin, what, extra={"plugin": plugin})
+        return False, None
+
+
 @dataclass(frozen=True)
 class Declared:
     """A record with the name of the plugin that declared it."""
@@ -62,6 +89,8 @@ class Declared:
 
 @dataclass
 class Declarations:
+    """Everything the declaration hooks returned, checked, with its plugin."""
+
     info: dict[str, PluginInfo] = field(default_factory=dict)
     nav_tabs: list[Declared] = field(default_factory=list)
     job_tabs: list[Declared] = field(default_factory=list)
@@ -76,10 +105,6 @@ class Declarations:
     tasks: dict[str, Declared] = field(default_factory=dict)
 
 
-def _load_object(name: str) -> ModuleType:
-    return importlib.import_module(name)
-
-
 class PluginHost:
     """Owns the pluggy manager of one app."""
 
@@ -87,17 +112,47 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.declared = Declarations()
+        self._versions: dict[str, str] = {}
+        self._blueprint_owner: dict[str, str] = {}
         self._loaded = False
 
     # -- loading ---------------------------------------------------------
 
     def register(self, plugin: object, name: str) -> None:
-        if self.pm.get_plugin(name) is not None or self.pm.has_plugin(name):
+        """Register a plugin under ``name`` before :meth:`load` finishes."""
+        if is_core(name):
+            raise PluginError(f"plugin name {name!r} is reserved for core")
+        self._register(plugin, name)
+
+    def _register(self, plugin: object, name: str) -> None:
+        if self._loaded:
+            raise PluginError(f"plugin {name!r}: plugins are registered before the app starts")
+        if self.pm.has_plugin(name):
             raise PluginError(f"plugin {name!r} is registered twice")
+        unmarked = self._unmarked_hooks(plugin)
+        if unmarked:
+            raise PluginError(
+                f"plugin {name!r}: {', '.join(unmarked)} looks like a hook but is not marked; "
+                "decorate it with @hookimpl (from core import hookimpl)"
+            )
         try:
             self.pm.register(plugin, name=name)
+        except ValueError as exc:  # pluggy: the same object under two names
+            raise PluginError(f"plugin {name!r}: {exc}") from None
         except pluggy.PluginValidationError as exc:
             raise PluginError(f"plugin {name!r}: {exc}") from None
+
+    def _unmarked_hooks(self, plugin: object) -> list[str]:
+        """Functions named like hooks that pluggy would silently ignore."""
+        names = []
+        for attr in dir(plugin):
+            if not attr.startswith(HOOK_PREFIX):
+                continue
+            value = inspect.getattr_static(plugin, attr, None)
+            if callable(value) or isinstance(value, (staticmethod, classmethod)):
+                if self.pm.parse_hookimpl_opts(plugin, attr) is None:
+                    names.append(attr)
+        return names
 
     def load(
         self,
@@ -108,44 +163,83 @@ class PluginHost:
         """Register core, installed plugins and ``extra`` ones, then check them.
 
         :param allowed: names of entry-point plugins to load (None: all).
+            A name that is neither installed nor in ``extra`` is an error.
         :param extra: ``(name, module_or_object)`` pairs registered directly,
             as tests and embedding applications do.
         :param load_entry_points: whether to look at installed packages.
+        :raises PluginError: with a message naming the plugin at fault.
         """
-        for module_name in CORE_IMPLEMENTATIONS:
-            self.register(_load_object(module_name), CORE)
+        if self._loaded:
+            raise PluginError("this plugin host is already loaded; build one per app")
+        for index, module_name in enumerate(CORE_IMPLEMENTATIONS):
+            self._register(importlib.import_module(module_name), CORE if index == 0 else f"{CORE}:{module_name}")
         allow = set(allowed) if allowed is not None else None
+        extra = list(extra)
+        installed: set[str] = set()
         if load_entry_points:
-            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-                if allow is not None and ep.name not in allow:
-                    continue
-                if self.pm.has_plugin(ep.name):
-                    continue
-                try:
-                    plugin = ep.load()
-                except Exception as exc:  # a broken package must say which one
-                    raise PluginError(f"plugin {ep.name!r} failed to import: {exc}") from exc
-                self.register(plugin, ep.name)
+            installed = self._load_entry_points(allow, skip={name for name, _ in extra})
         for name, plugin in extra:
             self.register(plugin, name)
         if allow is not None:
-            missing = allow - {name for name, _ in self.pm.list_name_plugin()}
+            missing = allow - installed - {name for name, _ in extra}
             if missing:
-                raise PluginError(f"PORCHSIDE_PLUGINS names plugins that are not installed: {', '.join(sorted(missing))}")
-        try:
-            self.pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(str(exc)) from None
+                available = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)) if load_entry_points else []
+                raise PluginError(
+                    f"allowed plugins are not installed: {', '.join(sorted(missing))} "
+                    f"(installed: {', '.join(available) or 'none'}); check PORCHSIDE_PLUGINS"
+                )
+        self._check_hooks()
         self._collect()
         self._loaded = True
         return self
 
+    def _load_entry_points(self, allow: set[str] | None, skip: set[str]) -> set[str]:
+        """Register the plugins of the ``porchside`` entry-point group.
+
+        :param skip: names given directly as ``extra``; they win over an
+            installed plugin of the same name (a test of a plugin's working copy).
+        :return: the names registered.
+        """
+        seen: dict[str, str] = {}
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+            if (allow is not None and ep.name not in allow) or ep.name in skip:
+                continue
+            if ep.name in seen:
+                if seen[ep.name] == ep.value:
+                    continue
+                raise PluginError(f"two installed packages declare the plugin {ep.name!r}: {seen[ep.name]} and {ep.value}")
+            seen[ep.name] = ep.value
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken package must say which one
+                raise PluginError(f"plugin {ep.name!r} failed to import: {exc}") from exc
+            self.register(plugin, ep.name)
+            if ep.dist is not None:
+                self._versions[ep.name] = ep.dist.version
+        return set(seen)
+
+    def _check_hooks(self) -> None:
+        """Refuse unknown hook names (pluggy's check_pending) and hook wrappers."""
+        known = [name for name in vars(hookspecs) if name.startswith(HOOK_PREFIX)]
+        for hook_name, caller in vars(self.pm.hook).items():
+            if hook_name.startswith("_"):
+                continue
+            for impl in caller.get_hookimpls():
+                if not caller.has_spec() and not impl.optionalhook:
+                    guess = difflib.get_close_matches(hook_name, known, n=1)
+                    hint = f"; did you mean {guess[0]!r}?" if guess else "; see docs/hooks.md for the hooks there are"
+                    raise PluginError(f"plugin {impl.plugin_name!r} implements unknown hook {hook_name!r}{hint}")
+                if impl.hookwrapper or impl.wrapper:
+                    raise PluginError(f"plugin {impl.plugin_name!r}: {hook_name} is a hook wrapper; Porchside calls every implementation itself and does not support wrappers")
+
     def plugin_names(self) -> list[str]:
         """Every registered plugin but core, in name order."""
-        return sorted(name for name, _ in self.pm.list_name_plugin() if name != CORE)
+        return sorted(name for name, _ in self.pm.list_name_plugin() if not is_core(name))
 
     def _impls(self, hook_name: str) -> list[pluggy.HookImpl]:
-        caller = getattr(self.pm.hook, hook_name)
+        caller = getattr(self.pm.hook, hook_name, None)
+        if caller is None or not caller.has_spec():
+            raise PluginError(f"there is no hook named {hook_name!r}")
         # pluggy calls implementations last-registered first; keep that order.
         return list(reversed(caller.get_hookimpls()))
 
@@ -153,27 +247,48 @@ class PluginHost:
         """Call a declaration hook on every plugin, one implementation at a time."""
         out: list[tuple[str, Any]] = []
         for impl in self._impls(hook_name):
-            result = impl.function()
+            plugin = CORE if is_core(impl.plugin_name) else impl.plugin_name
+            try:
+                result = impl.function()
+            except Exception as exc:
+                raise PluginError(f"plugin {plugin!r} failed in {hook_name}: {type(exc).__name__}: {exc}") from exc
             if inspect.isawaitable(result):
-                result.close()
-                raise PluginError(f"plugin {impl.plugin_name!r}: {hook_name} must not be async")
-            out.append((impl.plugin_name, result))
+                getattr(result, "close", lambda: None)()
+                raise PluginError(f"plugin {plugin!r}: {hook_name} must not be async (it is called once at start-up)")
+            out.append((plugin, result))
+        return out
+
+    def _declare_records(self, hook_name: str, kind: type | tuple[type, ...]) -> list[tuple[str, Any]]:
+        """``(plugin, record)`` for every record a declaration hook returned, type-checked."""
+        label = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        out = []
+        for plugin, result in self._declare(hook_name):
+            if result is None:
+                continue
+            if not isinstance(result, (list, tuple)):
+                raise PluginError(f"plugin {plugin!r}: {hook_name} must return a list of {label}, got {type(result).__name__}")
+            for record in result:
+                if not isinstance(record, kind):
+                    raise PluginError(f"plugin {plugin!r}: {hook_name} must return {label} records, got {type(record).__name__}")
+                out.append((plugin, record))
         return out
 
     def _collect(self) -> None:
         d = self.declared
         for plugin, info in self._declare("porchside_plugin_info"):
+            if info is None:
+                continue
             if not isinstance(info, PluginInfo):
-                raise PluginError(f"plugin {plugin!r}: porchside_plugin_info must return PluginInfo")
+                raise PluginError(f"plugin {plugin!r}: porchside_plugin_info must return PluginInfo, got {type(info).__name__}")
             d.info[plugin] = info
         for plugin in self.plugin_names():
             if plugin not in d.info:
-                d.info[plugin] = PluginInfo(name=plugin, label=plugin.replace("_", " ").title(), version=_version_of(self.pm.get_plugin(plugin)))
+                d.info[plugin] = PluginInfo(name=plugin, label=plugin.replace("_", " ").title(), version=self._version_of(plugin))
 
-        self._collect_records("porchside_nav_tabs", NavTab, d.nav_tabs, "tab")
-        self._collect_records("porchside_job_tabs", JobTab, d.job_tabs, "job tab")
-        self._collect_records("porchside_actions", Action, d.actions, "action")
-        self._collect_records("porchside_header_links", HeaderLink, d.header_links, "header link")
+        self._collect_ids("porchside_nav_tabs", NavTab, d.nav_tabs, "tab")
+        self._collect_ids("porchside_job_tabs", JobTab, d.job_tabs, "job tab")
+        self._collect_ids("porchside_actions", Action, d.actions, "action")
+        self._collect_ids("porchside_header_links", HeaderLink, d.header_links, "header link")
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(
@@ -181,57 +296,69 @@ class PluginHost:
                     f"{declared.record.target!r}; use one of {', '.join(ACTION_TARGETS)}"
                 )
 
-        for plugin, blueprints in self._declare("porchside_blueprints"):
-            for bp in blueprints or []:
-                d.blueprints.append(Declared(plugin, bp))
-        for plugin, dirs in self._declare("porchside_template_dirs"):
-            for path in dirs or []:
-                d.template_dirs.append(Declared(plugin, str(path)))
-        for plugin, dirs in self._declare("porchside_static_dirs"):
-            for static in dirs or []:
-                if not isinstance(static, StaticDir):
-                    raise PluginError(f"plugin {plugin!r}: porchside_static_dirs must return StaticDir records")
-                if static.name in d.static_dirs:
-                    raise PluginError(f"static folder {static.name!r} is declared by {d.static_dirs[static.name].plugin!r} and {plugin!r}")
-                d.static_dirs[static.name] = Declared(plugin, static)
-        for plugin, apps in self._declare("porchside_model_apps"):
-            for app in apps or []:
-                if not isinstance(app, ModelApp):
-                    raise PluginError(f"plugin {plugin!r}: porchside_model_apps must return ModelApp records")
-                if app.label in d.model_apps or app.label == CORE:
-                    raise PluginError(f"model app {app.label!r} of plugin {plugin!r} is declared twice")
-                d.model_apps[app.label] = Declared(plugin, app)
-        for plugin, fields_ in self._declare("porchside_settings_fields"):
-            names: set[str] = set()
-            for f in fields_ or []:
-                if not isinstance(f, SettingField):
-                    raise PluginError(f"plugin {plugin!r}: porchside_settings_fields must return SettingField records")
-                if f.name in names:
-                    raise PluginError(f"plugin {plugin!r}: setting {f.name!r} is declared twice")
-                names.add(f.name)
-            d.settings_fields.setdefault(plugin, []).extend(fields_ or [])
-        for plugin, commands in self._declare("porchside_cli_commands"):
-            for command in commands or []:
-                d.cli_commands.append(Declared(plugin, command))
-        for plugin, tasks in self._declare("porchside_tasks"):
-            for task in tasks or []:
-                if not isinstance(task, Task):
-                    raise PluginError(f"plugin {plugin!r}: porchside_tasks must return Task records")
-                if task.name in d.tasks:
-                    raise PluginError(f"task {task.name!r} is declared by {d.tasks[task.name].plugin!r} and {plugin!r}")
-                d.tasks[task.name] = Declared(plugin, task)
+        for plugin, bp in self._declare_records("porchside_blueprints", Blueprint):
+            if bp.name in self._blueprint_owner:
+                raise PluginError(f"blueprint {bp.name!r} is declared by plugins {self._blueprint_owner[bp.name]!r} and {plugin!r}")
+            self._blueprint_owner[bp.name] = plugin
+            d.blueprints.append(Declared(plugin, bp))
+        for plugin, path in self._declare_records("porchside_template_dirs", (str, os.PathLike)):
+            if not Path(path).is_dir():
+                raise PluginError(f"plugin {plugin!r}: template folder {str(path)!r} does not exist")
+            d.template_dirs.append(Declared(plugin, str(path)))
+        for plugin, static in self._declare_records("porchside_static_dirs", StaticDir):
+            if not STATIC_NAME.match(static.name):
+                raise PluginError(f"plugin {plugin!r}: static folder name {static.name!r} may hold only letters, digits, '-' and '_'")
+            if static.name in d.static_dirs:
+                raise PluginError(f"static folder {static.name!r} is declared by plugins {d.static_dirs[static.name].plugin!r} and {plugin!r}")
+            if not Path(static.path).is_dir():
+                raise PluginError(f"plugin {plugin!r}: static folder {str(static.path)!r} does not exist")
+            d.static_dirs[static.name] = Declared(plugin, static)
+        for plugin, app in self._declare_records("porchside_model_apps", ModelApp):
+            if app.label == CORE:
+                raise PluginError(f"plugin {plugin!r}: the model app label 'core' is core's own")
+            if app.label in d.model_apps:
+                raise PluginError(f"model app {app.label!r} is declared by plugins {d.model_apps[app.label].plugin!r} and {plugin!r}")
+            d.model_apps[app.label] = Declared(plugin, app)
+        for plugin, setting in self._declare_records("porchside_settings_fields", SettingField):
+            fields_ = d.settings_fields.setdefault(plugin, [])
+            if any(f.name == setting.name for f in fields_):
+                raise PluginError(f"plugin {plugin!r}: setting {setting.name!r} is declared twice")
+            if setting.kind not in SETTING_KINDS:
+                raise PluginError(f"plugin {plugin!r}: setting {setting.name!r} has kind {setting.kind!r}; use one of {', '.join(SETTING_KINDS)}")
+            if setting.kind == "choice" and not setting.choices:
+                raise PluginError(f"plugin {plugin!r}: choice setting {setting.name!r} has no choices")
+            fields_.append(setting)
+        for plugin, command in self._declare_records("porchside_cli_commands", click.Command):
+            clash = next((c for c in d.cli_commands if c.record.name == command.name), None)
+            if clash is not None:
+                raise PluginError(f"command {command.name!r} is declared by plugins {clash.plugin!r} and {plugin!r}")
+            d.cli_commands.append(Declared(plugin, command))
+        for plugin, task in self._declare_records("porchside_tasks", Task):
+            if task.name in d.tasks:
+                raise PluginError(f"task {task.name!r} is declared by plugins {d.tasks[task.name].plugin!r} and {plugin!r}")
+            d.tasks[task.name] = Declared(plugin, task)
 
-    def _collect_records(self, hook_name: str, kind: type, into: list[Declared], noun: str) -> None:
+    def _collect_ids(self, hook_name: str, kind: type, into: list[Declared], noun: str) -> None:
+        """Collect records that carry an ``id`` and an ``order``; ids are unique."""
         seen: dict[str, str] = {}
-        for plugin, records in self._declare(hook_name):
-            for record in records or []:
-                if not isinstance(record, kind):
-                    raise PluginError(f"plugin {plugin!r}: {hook_name} must return {kind.__name__} records, got {type(record).__name__}")
-                if record.id in seen:
-                    raise PluginError(f"duplicate {noun} id {record.id!r} from plugins {seen[record.id]!r} and {plugin!r}")
-                seen[record.id] = plugin
-                into.append(Declared(plugin, record))
+        for plugin, record in self._declare_records(hook_name, kind):
+            if not record.id:
+                raise PluginError(f"plugin {plugin!r}: a {noun} has an empty id")
+            if record.id in seen:
+                raise PluginError(f"duplicate {noun} id {record.id!r} from plugins {seen[record.id]!r} and {plugin!r}")
+            seen[record.id] = plugin
+            into.append(Declared(plugin, record))
         into.sort(key=lambda item: (item.record.order, item.record.id))
+
+    def _version_of(self, name: str) -> str:
+        if name in self._versions:
+            return self._versions[name]
+        plugin = self.pm.get_plugin(name)
+        module = getattr(plugin, "__name__", "") or type(plugin).__module__
+        try:
+            return dist_version(module.split(".")[0])
+        except PackageNotFoundError:
+            return str(getattr(plugin, "__version__", "0"))
 
     def model_apps(self) -> dict[str, dict[str, Any]]:
         """The Tortoise apps the plugins add, for :func:`core.db.tortoise_config`."""
@@ -243,28 +370,35 @@ class PluginHost:
     # -- run time ----------------------------------------------------------
 
     async def call(self, hook_name: str, enabled: frozenset[str], **kwargs: Any) -> list[Any]:
-        """Call a run-time hook on enabled plugins, each one isolated.
+        """Call a run-time hook on core and the ``enabled`` plugins, each one isolated.
+
+        Every argument of the hook must be given by name. Async
+        implementations are awaited; one that raises is logged with its
+        plugin's name and the others still run.
 
         :return: the non-None results, in call order.
         """
+        if hook_name in hookspecs.DECLARATION_HOOKS:
+            raise PluginError(f"{hook_name} is a declaration hook; read PluginHost.declared instead")
+        impls = self._impls(hook_name)
+        spec_args = set(getattr(self.pm.hook, hook_name).spec.argnames)
+        if set(kwargs) != spec_args:
+            raise TypeError(f"{hook_name} takes {', '.join(sorted(spec_args)) or 'no arguments'}; got {', '.join(sorted(kwargs)) or 'none'}")
         results = []
-        for impl in self._impls(hook_name):
-            if impl.plugin_name != CORE and impl.plugin_name not in enabled:
+        for impl in impls:
+            if not is_core(impl.plugin_name) and impl.plugin_name not in enabled:
                 continue
-            args = {name: kwargs[name] for name in impl.argnames if name in kwargs}
-            try:
-                result = await await_me_maybe(impl.function(**args))
-            except Exception:
-                log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
-                continue
-            if result is not None:
+            args = {name: kwargs[name] for name in impl.argnames}
+            ok, result = await run_isolated(impl.plugin_name, hook_name, impl.function, **args)
+            if ok and result is not None:
                 results.append(result)
         return results
 
-    async def visible(self, declared: list[Declared], enabled: frozenset[str], *args: Any) -> list[Any]:
-        """The records whose plugin is enabled and whose ``is_shown`` agrees.
+    async def shown(self, declared: Iterable[Declared], enabled: frozenset[str], *args: Any) -> list[Declared]:
+        """The declarations whose plugin is enabled and whose ``is_shown(*args)`` agrees.
 
-        A plugin whose ``is_shown`` raises is logged and left out.
+        ``is_shown`` may be async; one that raises is logged with its
+        plugin's name and its record left out.
         """
         out = []
         for item in declared:
@@ -272,26 +406,22 @@ class PluginHost:
                 continue
             check = getattr(item.record, "is_shown", None)
             if check is not None:
-                try:
-                    if not await await_me_maybe(check(*args)):
-                        continue
-                except Exception:
-                    log.exception("plugin %s failed deciding whether to show %s", item.plugin, item.record.id)
+                ok, show = await run_isolated(item.plugin, f"is_shown of {item.record.id!r}", check, *args)
+                if not (ok and show):
                     continue
-            out.append(item.record)
+            out.append(item)
         return out
 
+    async def visible(self, declared: Iterable[Declared], enabled: frozenset[str], *args: Any) -> list[Any]:
+        """The records of :meth:`shown`, for callers that need no plugin name."""
+        return [item.record for item in await self.shown(declared, enabled, *args)]
+
+    def actions_for(self, target: str) -> list[Declared]:
+        """The declared actions of one target (``job``, ``invoice``, ``invoices``, ``quote``)."""
+        if target not in ACTION_TARGETS:
+            raise ValueError(f"unknown action target {target!r}")
+        return [item for item in self.declared.actions if item.record.target == target]
+
     def plugin_of_blueprint(self, blueprint_name: str) -> str | None:
-        for item in self.declared.blueprints:
-            if item.record.name == blueprint_name:
-                return item.plugin
-        return None
-
-
-def _version_of(plugin: object) -> str:
-    module = getattr(plugin, "__name__", "") or type(plugin).__module__
-    top = module.split(".")[0]
-    try:
-        return dist_version(top)
-    except PackageNotFoundError:
-        return getattr(plugin, "__version__", "0")
+        """The plugin owning a blueprint; a nested one (``reviews.admin``) belongs to its root."""
+        return self._blueprint_owner.get(blueprint_name.split(".", 1)[0])

@@ -17,6 +17,7 @@ MaybeAwaitable = Any
 Shown = Callable[..., "bool | Awaitable[bool]"]
 
 ACTION_TARGETS = ("job", "invoice", "invoices", "quote")
+SETTING_KINDS = ("text", "url", "int", "bool", "choice", "secret")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,9 @@ class NavTab:
 class JobTab:
     """A tab on a job page. Its content is a route of the plugin.
 
+    :param id: unique among all job tabs.
     :param endpoint: called with ``job_id=<job public id>``.
+    :param is_shown: ``is_shown(job, portal)`` -> bool (may be async).
     """
 
     id: str
@@ -80,7 +83,11 @@ class Action:
 
 @dataclass(frozen=True)
 class HeaderLink:
-    """A link in the portal's top bar (e.g. the business's booking page)."""
+    """A link in the portal's top bar (e.g. the business's booking page).
+
+    :param url: ``url(portal)`` -> the address, or None to hide the link
+        (may be async).
+    """
 
     id: str
     label: str
@@ -92,8 +99,11 @@ class HeaderLink:
 class SettingField:
     """One field of a plugin's per-tenant settings form.
 
+    :param name: the key in the stored settings; unique within the plugin.
     :param kind: ``text``, ``url``, ``int``, ``bool``, ``choice`` or ``secret``.
         Secret values are stored encrypted and never shown back.
+    :param choices: ``(value, label)`` pairs of a ``choice`` field.
+    :param required: an empty value is refused.
     """
 
     name: str
@@ -125,7 +135,11 @@ class ModelApp:
 
 @dataclass(frozen=True)
 class StaticDir:
-    """A folder served at ``/plugin-static/<name>/``."""
+    """A folder served at ``/plugin-static/<name>/``.
+
+    :param name: letters, digits, ``-`` and ``_``; use the plugin's name.
+    :param path: an existing folder.
+    """
 
     name: str
     path: Path

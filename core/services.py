@@ -16,6 +16,7 @@ from core.cache import Cache, build_cache
 from core.config import Settings
 from core.plugins import PluginHost
 from core.storage import LocalStorage, Storage
+from core.queue import TaskQueue, build_queue
 from tenants.resolver import TenantResolver
 
 
@@ -26,20 +27,25 @@ class Services:
     cache: Cache
     resolver: TenantResolver
     storage: Storage
+    # Set by build(): the queue needs the finished Services for its tasks.
+    queue: TaskQueue = field(init=False, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, settings: Settings, plugins: PluginHost) -> "Services":
         cache = build_cache(settings.redis_url, settings.redis_prefix)
-        return cls(
+        services = cls(
             settings=settings,
             plugins=plugins,
             cache=cache,
             resolver=TenantResolver(settings.base_domain, cache),
             storage=LocalStorage(settings.uploads_dir),
         )
+        services.queue = build_queue(services)
+        return services
 
     async def close(self) -> None:
+        await self.queue.close()
         await self.cache.close()
 
 

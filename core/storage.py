@@ -3,7 +3,8 @@
 Keys look like ``<tenant id>/<random>/<safe name>``: the tenant's folder comes
 from the current tenant, never from the caller, and reading a key of another
 tenant fails. :class:`LocalStorage` keeps files under the data directory; an
-S3-compatible backend implements the same three methods.
+S3-compatible backend implements the same three methods, with the key as the
+object name.
 """
 
 from __future__ import annotations
@@ -11,40 +12,73 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from tenants.context import current_tenant_id
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_FILENAME = 120
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_KEY_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 
 
 class StorageError(LookupError):
-    """No such file in the current tenant's storage."""
+    """No such file in the current tenant's storage (or a key that cannot be one)."""
 
 
 def safe_filename(name: str) -> str:
-    base = Path(name or "file").name
-    cleaned = _SAFE.sub("-", base).strip(".-") or "file"
-    return cleaned[:120]
+    """A name safe in a path and a URL: ASCII letters, digits, ``.``, ``_`` and ``-``.
+
+    Directories (``/`` or ``\\``) are dropped, accents folded (``résumé`` ->
+    ``resume``), other characters become ``-``, a leading dot is removed so
+    no hidden file appears, and a long name is shortened keeping its
+    extension.
+    """
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    cleaned = _UNSAFE.sub("-", ascii_name).strip(".-") or "file"
+    if len(cleaned) > MAX_FILENAME:
+        stem, dot, ext = cleaned.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            cleaned = stem[: MAX_FILENAME - len(ext) - 1].rstrip(".-") + "." + ext
+        else:
+            cleaned = cleaned[:MAX_FILENAME]
+    return cleaned
 
 
 class Storage(Protocol):
-    async def save(self, data: bytes, filename: str) -> str: ...
-    async def read(self, key: str) -> bytes: ...
-    async def delete(self, key: str) -> None: ...
+    async def save(self, data: bytes, filename: str) -> str:
+        """Store ``data`` for the current tenant; return its new key."""
+        ...
+
+    async def read(self, key: str) -> bytes:
+        """The bytes of a key of the current tenant; :class:`StorageError` otherwise."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove a key of the current tenant; a missing file is not an error."""
+        ...
 
 
 class LocalStorage:
+    """Files under ``root/<tenant id>/``, written atomically."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
     def _path(self, key: str) -> Path:
-        tenant_prefix = f"{current_tenant_id()}/"
-        if not key.startswith(tenant_prefix):
+        """The file of ``key``, refusing keys outside the current tenant's folder."""
+        tenant_dir = self.root / str(current_tenant_id())
+        parts = key.split("/") if isinstance(key, str) else []
+        if (
+            len(parts) < 3
+            or parts[0] != tenant_dir.name
+            or not all(_KEY_PART.match(part) for part in parts[1:])
+        ):
             raise StorageError(key)
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root / str(current_tenant_id())):
+        path = (self.root / key).resolve()  # also follows symlinks planted in the tree
+        if not path.is_relative_to(tenant_dir):
             raise StorageError(key)
         return path
 
@@ -58,16 +92,19 @@ class LocalStorage:
         path = self._path(key)
         try:
             return await asyncio.to_thread(path.read_bytes)
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise StorageError(key) from None
 
     async def delete(self, key: str) -> None:
         path = self._path(key)
-        await asyncio.to_thread(path.unlink, True)
+        try:
+            await asyncio.to_thread(path.unlink, True)
+        except (IsADirectoryError, NotADirectoryError):
+            raise StorageError(key) from None
 
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    draft.write_bytes(data)
+    draft.replace(path)

@@ -282,18 +282,23 @@ class TenantClient:
         kwargs["headers"] = self._headers(kwargs.get("headers"))
         return await self.client.open(path, method=method, **kwargs)
 
-    async def csrf(self, path: str = "/") -> str:
-        """Fetch a page so the CSRF cookie is set, and return a valid token."""
-        from core.web.security import CSRF_COOKIE
+    async def csrf(self) -> str:
+        """A valid CSRF token for this client's cookie (set one if it has none yet).
 
-        await self.get(path)
-        async with self.app.test_request_context(path, headers={"Host": self.host}):
-            from quart import g
+        Pages set the cookie when they render a form; a test that posts first
+        gets one here, as a browser would after loading the form.
+        """
+        import secrets as _secrets
 
-            from core.web.security import _sign
+        from quart import g
 
-            cookie = self.cookie(CSRF_COOKIE)
-            assert cookie, "the page did not set a CSRF cookie"
+        from core.web.security import CSRF_COOKIE, _sign
+
+        cookie = self.cookie(CSRF_COOKIE)
+        if not cookie:
+            cookie = _secrets.token_urlsafe(32)
+            self.client.set_cookie(self.host.split(":")[0], CSRF_COOKIE, cookie)
+        async with self.app.test_request_context("/", headers={"Host": self.host}):
             g.csrf_cookie = cookie
             return _sign(cookie)
 
@@ -311,12 +316,40 @@ class TenantClient:
                 return cookie.value
         return None
 
+    async def sign_in_as(self, email: str, account=None) -> None:
+        """Give this client a customer session for ``email`` without email links.
+
+        For tests of pages behind sign-in; the sign-in flows themselves are
+        tested through their real pages.
+        """
+        from core.auth.current import COOKIE, customer_sessions
+        from tenants.context import use_tenant
+        from tenants.models import Tenant
+
+        slug = self.host.split(".", 1)[0]
+        async with self.app.test_request_context("/", headers={"Host": self.host}):
+            tenant = await Tenant.get(slug=slug)
+            with use_tenant(tenant):
+                store = customer_sessions()
+                session_id, session = await store.create(email, remember=False, ip="127.0.0.1", user_agent="test")
+                if account is None:
+                    from core.auth.accounts import accounts_for_email
+
+                    accounts = await accounts_for_email(email)
+                    account = accounts[0] if len(accounts) == 1 else None
+                if account is not None:
+                    session.account = account.public_id
+                    await store.save(session_id, session)
+        self.client.set_cookie(self.host.split(":")[0], COOKIE, session_id)
+
 
 @pytest.fixture
-def client_for(app):
+def client_for(request):
+    # The default app is only started when no application is given: an app
+    # from make_app cannot run beside it (Tortoise has one global context).
     def factory(tenant_or_host, application=None) -> TenantClient:
         host = tenant_or_host if isinstance(tenant_or_host, str) else f"{tenant_or_host.slug}.localhost"
-        return TenantClient(application or app, host)
+        return TenantClient(application or request.getfixturevalue("app"), host)
 
     return factory
 
@@ -332,8 +365,150 @@ def other_client(client_for, other_tenant) -> TenantClient:
 
 
 @pytest.fixture
+def make_customer():
+    """``await make_customer(tenant, "Name", emails=[...])`` -> CustomerAccount.
+
+    Creates an account with one contact per address (``send_invoices`` on
+    unless the address is listed in ``no_invoices``).
+    """
+    from core.models.customers import Contact, ContactEmail, CustomerAccount
+    from tenants.context import use_tenant
+
+    counter = {"n": 0}
+
+    async def factory(tenant, name: str, emails=("pat@example.com",), no_invoices=()):
+        counter["n"] += 1
+        with use_tenant(tenant):
+            account = await CustomerAccount.create(number=f"C-{1000 + counter['n']}", name=name)
+            for i, email in enumerate(emails):
+                contact = await Contact.create(account=account, first_name=email.split("@")[0].title(), is_primary=i == 0)
+                await ContactEmail.create(contact=contact, email=email, send_invoices=email not in no_invoices)
+            return account
+
+    return factory
+
+
+@pytest.fixture
 def in_tenant():
     """``with in_tenant(tenant):`` runs the block in that tenant's scope."""
     from tenants.context import use_tenant
 
     return use_tenant
+
+
+class SmtpTestServer:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives.
+
+    * ``url`` is the ``PORCHSIDE_SMTP_URL`` to give an app.
+    * ``messages`` are the received emails (``email.message.EmailMessage``),
+      ``envelopes`` the matching ``(mail_from, rcpt_tos)``.
+    * ``stop()`` and ``start()`` make an outage on the same port.
+    * ``refuse_recipients = "550 5.1.1 No such user"`` refuses every RCPT TO.
+    * ``gate = threading.Event()`` holds each message at DATA until it is set,
+      to show that a page does not wait on SMTP; ``held`` counts the
+      messages that reached the gate.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.host = "127.0.0.1"
+        self.port = port
+        self.messages: list = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_recipients: str | None = None
+        self.gate = None
+        self.held = 0
+        self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            controller = Controller(_SmtpHandler(self), hostname=self.host, port=self.port)
+            controller.start()
+            self._controller = controller
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    async def wait_for(self, count: int = 1, timeout: float = 15.0) -> list:
+        """Wait until ``count`` messages arrived; return them all."""
+        await eventually(lambda: len(self.messages) >= count, timeout)
+        return list(self.messages)
+
+
+class _SmtpHandler:
+    def __init__(self, server: SmtpTestServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.server.refuse_recipients:
+            return self.server.refuse_recipients
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+
+        gate = self.server.gate
+        if gate is not None:
+            self.server.held += 1
+            await asyncio.get_running_loop().run_in_executor(None, gate.wait, 30)
+        self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.server.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=default))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A started :class:`SmtpTestServer` on a free loopback port.
+
+    ``async with make_app(smtp_url=smtp_server.url, dev_outbox=False) as app``
+    then delivers real email to it.
+    """
+    server = SmtpTestServer(_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.gate is not None:
+            server.gate.set()
+        server.stop()
+
+
+async def eventually(check, timeout: float = 15.0, interval: float = 0.02):
+    """Call ``check()`` (sync or async) until it returns something truthy; return that.
+
+    For work that happens in the background (queued jobs, emails): fails
+    with an AssertionError after ``timeout`` seconds.
+    """
+    import inspect
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {getattr(check, '__name__', check)}")
+        await asyncio.sleep(interval)

@@ -1,6 +1,7 @@
 """Tenants: businesses, their web addresses, and which one a request is for."""
 
 from tenants.context import (
+    CrossTenantError,
     NoTenantError,
     current_tenant,
     current_tenant_id,
@@ -9,6 +10,7 @@ from tenants.context import (
 )
 
 __all__ = [
+    "CrossTenantError",
     "NoTenantError",
     "current_tenant",
     "current_tenant_id",

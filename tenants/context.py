@@ -22,6 +22,14 @@ class NoTenantError(RuntimeError):
     """A tenant-owned table was queried outside of any tenant scope."""
 
 
+class CrossTenantError(NoTenantError):
+    """A row of one tenant was written, or linked to, from another tenant's scope.
+
+    A subclass of :class:`NoTenantError` so code guarding tenant scope with
+    one ``except`` catches both mistakes.
+    """
+
+
 def current_tenant() -> "Tenant":
     tenant = _current.get()
     if tenant is None:

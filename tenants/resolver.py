@@ -3,44 +3,39 @@
 The resolver strips the port, validates the host name, and then, in order:
 the bare base domain is the platform; ``<label>.<base domain>`` is looked up
 as a subdomain; anything else must be a registered custom domain. A host that
-matches nothing is unknown: it never falls back to some tenant. Results are
-cached (host -> tenant id) and dropped whenever a tenant's domains change.
+matches nothing is unknown: it never falls back to some tenant.
+
+Hits are cached (host -> tenant id) and dropped whenever a tenant's domains
+change. Misses are not cached: the Host header is chosen by the visitor, so
+caching misses would let anyone fill the cache, and a tenant created a moment
+later would stay unknown until the entry expired.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
 from core.cache import Cache
+from tenants.hosts import clean_host
 from tenants.models import Domain, Tenant
 
-HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 CACHE_TTL = 300
 
 
 @dataclass(frozen=True)
 class Resolution:
+    """What a Host header leads to.
+
+    ``tenant``: that tenant's portal; ``redirect``: an old address of the
+    tenant, to be sent to its primary host; ``platform``: the bare base
+    domain; ``unknown``: no tenant (404); ``invalid``: a malformed Host (400).
+    """
+
     kind: Literal["platform", "tenant", "redirect", "unknown", "invalid"]
     tenant_id: int | None = None
-
-
-def clean_host(raw: str | None) -> str | None:
-    """The host name of a Host header without port, lower-cased; None if malformed."""
-    if not raw:
-        return None
-    host = raw.strip().lower()
-    if host.startswith("["):
-        return None  # IPv6 literals never name a tenant
-    if host.count(":") > 1:
-        return None
-    host = host.split(":", 1)[0].rstrip(".")
-    if len(host) > 253 or not HOST_RE.match(host):
-        return None
-    return host
 
 
 class TenantResolver:
@@ -52,7 +47,11 @@ class TenantResolver:
         return f"host:{host}"
 
     def lookup_of(self, host: str) -> tuple[str, str] | None:
-        """``(kind, host-or-label)`` to look up in Domain, or None for the platform."""
+        """``(kind, host-or-label)`` to look up in Domain, or None for the platform.
+
+        ``kind`` is ``subdomain``, ``custom``, or ``invalid`` for a name under
+        the base domain that can never be a tenant (``a.b.<base domain>``).
+        """
         if host == self.base_domain:
             return None
         suffix = "." + self.base_domain
@@ -73,32 +72,40 @@ class TenantResolver:
         cached = await self.cache.get(self._key(host))
         if cached is not None:
             data = json.loads(cached)
-            return Resolution(data["kind"], data.get("tenant_id"))
-        resolution = await self._resolve_uncached(*lookup)
-        await self.cache.set(
-            self._key(host),
-            json.dumps({"kind": resolution.kind, "tenant_id": resolution.tenant_id}),
-            ttl=CACHE_TTL,
-        )
+            return Resolution(data["kind"], data["tenant_id"])
+        resolution, ttl = await self._resolve_uncached(*lookup)
+        if ttl:
+            await self.cache.set(
+                self._key(host),
+                json.dumps({"kind": resolution.kind, "tenant_id": resolution.tenant_id}),
+                ttl=ttl,
+            )
         return resolution
 
-    async def _resolve_uncached(self, kind: str, host: str) -> Resolution:
+    async def _resolve_uncached(self, kind: str, host: str) -> tuple[Resolution, int]:
+        """The resolution and how many seconds it may be cached (0: not at all)."""
         domain = await Domain.get_or_none(kind=kind, host=host)
         if domain is None:
-            return Resolution("unknown")
-        if domain.redirect:
-            if domain.expired(datetime.now(timezone.utc)):
-                return Resolution("unknown")
-            return Resolution("redirect", domain.tenant_id)
-        return Resolution("tenant", domain.tenant_id)
+            return Resolution("unknown"), 0
+        if not domain.redirect:
+            return Resolution("tenant", domain.tenant_id), CACHE_TTL
+        now = datetime.now(timezone.utc)
+        if domain.expired(now):
+            return Resolution("unknown"), 0
+        left = CACHE_TTL if domain.expires_at is None else int((domain.expires_at - now).total_seconds())
+        return Resolution("redirect", domain.tenant_id), max(0, min(CACHE_TTL, left))
 
     def host_of(self, domain: Domain) -> str:
         return f"{domain.host}.{self.base_domain}" if domain.kind == "subdomain" else domain.host
 
+    async def forget(self, *hosts: str) -> None:
+        """Drop cached lookups of these full host names."""
+        await self.cache.delete(*(self._key(h) for h in hosts))
+
     async def invalidate(self, tenant: Tenant) -> None:
         """Forget cached lookups of every host of ``tenant``."""
         domains = await Domain.filter(tenant_id=tenant.id)
-        await self.cache.delete(*(self._key(self.host_of(d)) for d in domains))
+        await self.forget(*(self.host_of(d) for d in domains))
 
     async def primary_host(self, tenant: Tenant) -> str:
         domain = await Domain.filter(tenant_id=tenant.id, is_primary=True, redirect=False).first()

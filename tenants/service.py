@@ -11,14 +11,40 @@ from datetime import datetime, timedelta, timezone
 from tortoise.transactions import in_transaction
 
 from core.models.base import new_public_id
+from tenants.hosts import clean_host
 from tenants.models import Domain, Tenant, default_portal_settings, validate_slug
-from tenants.resolver import TenantResolver, clean_host
+from tenants.resolver import TenantResolver
 
 OLD_ADDRESS_REDIRECT_DAYS = 90
 
 
 class TenantError(ValueError):
     """A tenant operation was refused; the message says why."""
+
+
+async def _free_subdomain(slug: str, tenant: Tenant | None) -> Domain | None:
+    """Make sure ``slug`` may become the address of ``tenant`` (None: a new one).
+
+    Returns the tenant's own earlier row for that address (moving back to an
+    old address), or None when the address is unused. An old address of
+    another tenant whose redirect has expired is released: after 90 days it
+    is free for anyone.
+    """
+    taken = TenantError(f"The address “{slug}” is already taken.")
+    others = Tenant.filter(slug=slug)
+    if tenant is not None:
+        others = others.exclude(id=tenant.id)
+    if await others.exists():
+        raise taken
+    domain = await Domain.get_or_none(kind="subdomain", host=slug)
+    if domain is None:
+        return None
+    if tenant is not None and domain.tenant_id == tenant.id:
+        return domain
+    if domain.redirect and domain.expired():
+        await domain.delete()
+        return None
+    raise taken
 
 
 async def create_tenant(slug: str, name: str, **fields) -> Tenant:
@@ -28,8 +54,7 @@ async def create_tenant(slug: str, name: str, **fields) -> Tenant:
     if not (name or "").strip():
         raise TenantError("A business name is required.")
     async with in_transaction():
-        if await Tenant.filter(slug=slug).exists() or await Domain.filter(kind="subdomain", host=slug).exists():
-            raise TenantError(f"The address “{slug}” is already taken.")
+        await _free_subdomain(slug, None)
         tenant = await Tenant.create(
             public_id=new_public_id("tnt"),
             slug=slug,
@@ -49,15 +74,13 @@ async def change_slug(tenant: Tenant, new_slug: str, resolver: TenantResolver) -
     if problem := validate_slug(new_slug):
         raise TenantError(problem)
     async with in_transaction():
-        existing = await Domain.get_or_none(kind="subdomain", host=new_slug)
-        if existing is not None and existing.tenant_id != tenant.id:
-            raise TenantError(f"The address “{new_slug}” is already taken.")
-        if await Tenant.filter(slug=new_slug).exclude(id=tenant.id).exists():
-            raise TenantError(f"The address “{new_slug}” is already taken.")
+        existing = await _free_subdomain(new_slug, tenant)
         await resolver.invalidate(tenant)
         now = datetime.now(timezone.utc)
-        old = await Domain.get(kind="subdomain", host=tenant.slug, tenant_id=tenant.id)
         custom_primary = await Domain.filter(tenant_id=tenant.id, kind="custom", is_primary=True).exists()
+        old = await Domain.get_or_none(kind="subdomain", host=tenant.slug, tenant_id=tenant.id)
+        if old is None:  # a tenant created without its subdomain row
+            old = Domain(tenant=tenant, kind="subdomain", host=tenant.slug)
         old.redirect = True
         old.is_primary = False
         old.expires_at = now + timedelta(days=OLD_ADDRESS_REDIRECT_DAYS)
@@ -92,13 +115,15 @@ async def add_custom_domain(tenant: Tenant, host: str, resolver: TenantResolver,
 
 
 async def remove_custom_domain(tenant: Tenant, host: str, resolver: TenantResolver) -> None:
-    await resolver.invalidate(tenant)
-    domain = await Domain.get_or_none(tenant_id=tenant.id, kind="custom", host=host)
+    cleaned = clean_host(host) or host
+    domain = await Domain.get_or_none(tenant_id=tenant.id, kind="custom", host=cleaned)
     if domain is None:
         raise TenantError(f"“{host}” is not one of this business's domains.")
     await domain.delete()
     if domain.is_primary:
         await Domain.filter(tenant_id=tenant.id, kind="subdomain", host=tenant.slug).update(is_primary=True)
+    await resolver.forget(cleaned)
+    await resolver.invalidate(tenant)
 
 
 async def set_active(tenant: Tenant, active: bool, resolver: TenantResolver) -> Tenant:

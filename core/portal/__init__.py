@@ -1,5 +1,2 @@
-"""The customer portal: core's pages and the navigation plugins extend."""
-
-from core.portal.views import blueprint
-
-__all__ = ["blueprint"]
+"""The customer portal: core's pages (:mod:`core.portal.views`) and the
+navigation plugins extend (:mod:`core.portal.navigation`)."""

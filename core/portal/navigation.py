@@ -1,4 +1,9 @@
-"""Builds the portal's navigation and header links for the current viewer."""
+"""Builds the portal's navigation and header links for the current viewer.
+
+Tabs and links come from core and the plugins enabled for the tenant
+(:meth:`~core.plugins.PluginHost.shown`); a plugin whose tab or link fails
+to build is logged by name and left out, so the page still renders.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 
 from quart import request, url_for
 
-from core.plugins import await_me_maybe
+from core.plugins import CORE, run_isolated
 from core.portal.context import Portal
 from core.services import current_services
 
@@ -20,32 +25,36 @@ class NavItem:
     current: bool
 
 
+def _is_current(url: str) -> bool:
+    path = request.path
+    return path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
+
+
 async def nav_items(portal: Portal) -> list[NavItem]:
+    """The main navigation: visible tabs whose section the tenant includes.
+
+    A plugin's tab without an explicit ``section`` follows the section named
+    after its plugin, so "Included in portal" can hide it.
+    """
     host = current_services().plugins
-    tabs = await host.visible(host.declared.nav_tabs, portal.enabled_plugins, portal)
     items = []
-    for tab in tabs:
-        section = tab.section
+    for item in await host.shown(host.declared.nav_tabs, portal.enabled_plugins, portal):
+        tab = item.record
+        section = tab.section or (None if item.plugin == CORE else item.plugin)
         if section is not None and not portal.tenant.section_enabled(section):
             continue
-        url = url_for(tab.endpoint)
-        current = request.path == url or (url != "/" and request.path.startswith(url))
-        items.append(NavItem(tab.id, tab.label, url, tab.icon, current))
+        ok, url = await run_isolated(item.plugin, f"nav tab {tab.id!r} ({tab.endpoint})", url_for, tab.endpoint)
+        if ok:
+            items.append(NavItem(tab.id, tab.label, url, tab.icon, _is_current(url)))
     return items
 
 
 async def header_links(portal: Portal) -> list[tuple[str, str]]:
+    """``(label, url)`` of the visible header links that have an address."""
     host = current_services().plugins
-    links = await host.visible(host.declared.header_links, portal.enabled_plugins, portal)
     out = []
-    for link in links:
-        try:
-            url = await await_me_maybe(link.url(portal))
-        except Exception:
-            import logging
-
-            logging.getLogger("porchside.plugins").exception("header link %s failed", link.id)
-            continue
-        if url:
-            out.append((link.label, url))
+    for item in await host.shown(host.declared.header_links, portal.enabled_plugins, portal):
+        ok, url = await run_isolated(item.plugin, f"header link {item.record.id!r}", item.record.url, portal)
+        if ok and url:
+            out.append((item.record.label, url))
     return out

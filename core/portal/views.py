@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from quart import Blueprint, render_template
 
+from core.auth.current import login_required
 from core.portal.context import current_portal
 from core.portal.navigation import header_links, nav_items
 
@@ -11,18 +12,26 @@ blueprint = Blueprint("portal", __name__)
 
 
 async def render_portal(template: str, **context):
-    """Render a portal page with navigation and header links filled in."""
+    """Render a portal page with navigation, header links and account switcher.
+
+    Signed-out visitors see no tabs: every tab leads to a signed-in page.
+    """
+    from core.auth.accounts import accounts_for_email
+
     portal = current_portal()
+    signed_in = portal.email is not None
     return await render_template(
         template,
         portal=portal,
-        nav=await nav_items(portal),
+        nav=await nav_items(portal) if portal.signed_in else [],
         header_links=await header_links(portal),
+        my_accounts=await accounts_for_email(portal.email) if signed_in else [],
         **context,
     )
 
 
 @blueprint.get("/")
+@login_required
 async def home():
     return await render_portal("portal/home.html")
 

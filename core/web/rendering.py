@@ -1,47 +1,98 @@
-"""Template globals: the current tenant, money and dates in its locale."""
+"""Money, dates and times in the tenant's locale, currency and time zone.
+
+The functions take the tenant explicitly so background tasks and PDFs can
+use them; the Jinja filters read ``tenant`` from the template's context, so
+pages and emails (which have no request) format alike.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
+from jinja2 import Environment, pass_context
 from quart import Quart, g
 
+if TYPE_CHECKING:
+    from tenants.models import Tenant
 
-def money(amount_minor: int | None, currency: str | None = None, locale: str | None = None) -> str:
-    """Format integer minor units as money in the tenant's locale."""
-    tenant = g.get("tenant")
+DEFAULT_LOCALE = "en_US"
+
+
+def _locale(tenant: "Tenant | None") -> str:
+    return tenant.locale if tenant else DEFAULT_LOCALE
+
+
+def _zone(tenant: "Tenant | None") -> ZoneInfo:
+    return ZoneInfo(tenant.timezone if tenant else "UTC")
+
+
+def format_money(amount_minor: int | None, currency: str | None, tenant: "Tenant | None") -> str:
+    """Integer minor units as money, e.g. 12345 USD -> "$123.45"."""
     currency = currency or (tenant.currency if tenant else "USD")
-    locale = locale or (tenant.locale if tenant else "en_US")
-    from babel.numbers import get_currency_precision
-
     digits = get_currency_precision(currency)
-    return format_currency((amount_minor or 0) / (10**digits), currency, locale=locale)
+    return format_currency((amount_minor or 0) / (10**digits), currency, locale=_locale(tenant))
 
 
-def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+def format_local_datetime(value: datetime | None, tenant: "Tenant | None", fmt: str = "medium") -> str:
     if value is None:
         return ""
-    tenant = g.get("tenant")
-    zone = ZoneInfo(tenant.timezone if tenant else "UTC")
-    return format_datetime(value.astimezone(zone), fmt, locale=tenant.locale if tenant else "en_US")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return format_datetime(value.astimezone(_zone(tenant)), fmt, locale=_locale(tenant))
 
 
-def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
+def format_local_date(value: date | datetime | None, tenant: "Tenant | None", fmt: str = "medium") -> str:
     if value is None:
         return ""
-    tenant = g.get("tenant")
     if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(tenant.timezone if tenant else "UTC")).date()
-    return format_date(value, fmt, locale=tenant.locale if tenant else "en_US")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(_zone(tenant)).date()
+    return format_date(value, fmt, locale=_locale(tenant))
+
+
+def tenant_today(tenant: "Tenant | None") -> date:
+    """Today's date where the business is."""
+    return datetime.now(_zone(tenant)).date()
+
+
+@pass_context
+def _money(ctx, amount_minor: int | None, currency: str | None = None) -> str:
+    return format_money(amount_minor, currency, ctx.get("tenant"))
+
+
+@pass_context
+def _datetime(ctx, value: datetime | None, fmt: str = "medium") -> str:
+    return format_local_datetime(value, ctx.get("tenant"), fmt)
+
+
+@pass_context
+def _date(ctx, value: date | datetime | None, fmt: str = "medium") -> str:
+    return format_local_date(value, ctx.get("tenant"), fmt)
+
+
+@pass_context
+def _timestamp(ctx, value: float | None, fmt: str = "medium") -> str:
+    """A Unix timestamp (sessions keep them) in the tenant's zone."""
+    if value is None:
+        return ""
+    return format_local_datetime(datetime.fromtimestamp(value, timezone.utc), ctx.get("tenant"), fmt)
+
+
+def install_filters(env: Environment) -> None:
+    """Add ``money``, ``datetime``, ``date`` and ``timestamp`` to an environment."""
+    env.filters["money"] = _money
+    env.filters["datetime"] = _datetime
+    env.filters["date"] = _date
+    env.filters["timestamp"] = _timestamp
 
 
 def install_template_globals(app: Quart) -> None:
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["datetime"] = local_datetime
-    app.jinja_env.filters["date"] = local_date
+    install_filters(app.jinja_env)
 
     @app.context_processor
     async def _tenant():

@@ -1,0 +1,64 @@
+"""Password hashing (argon2id) and the rules a new password must meet."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 200
+
+# argon2id with the library's recommended cost (RFC 9106 low-memory profile).
+_hasher = PasswordHasher(type=Type.ID)
+# Verified when an address has no password, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("porchside-dummy-password-for-timing")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line.strip())
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` may not be used, or None if it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
+    if len(password) > MAX_LENGTH:
+        return f"Use at most {MAX_LENGTH} characters."
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        return "This password is too common. Choose something harder to guess."
+    local = email.split("@", 1)[0].lower()
+    if local and len(local) >= 4 and local in lowered:
+        return "Do not use your email address in your password."
+    return None
+
+
+async def hash_password(password: str) -> str:
+    # argon2 is deliberately slow; keep it off the event loop.
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check ``password`` against ``stored_hash`` in constant-ish time.
+
+    A missing hash is checked against a dummy so unknown addresses cost the
+    same as known ones.
+    """
+
+    def check() -> bool:
+        try:
+            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)

@@ -1,0 +1,488 @@
+"""The ``porchside`` command line.
+
+``porchside demo`` gets a newcomer from nothing to a working portal in one
+command; ``serve``, ``worker``, ``migrate``, ``makemigrations``, ``seed-demo``
+and ``tenant ...`` run and administer a real installation. Settings come from
+the ``PORCHSIDE_*`` environment variables (:mod:`core.config`); a bad value
+stops with one line, ``porchside: <message>``, and exit status 2. Refused
+operations (a taken slug, an unknown tenant) exit with status 1.
+
+Plugins add commands through the ``porchside_cli_commands`` hook. A plugin
+command that needs settings or the database takes the :class:`CliState` with
+``@click.pass_obj``::
+
+    @click.command()
+    @click.pass_obj
+    def reindex(state):
+        settings = state.settings()
+        async def work():
+            async with state.database(settings) as services:
+                ...
+        run(work())
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import shutil
+import socket
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any, AsyncIterator, Awaitable, Iterable, TypeVar
+
+import click
+from redis.exceptions import ConnectionError as RedisConnectionError
+from tortoise.cli.utils import CLIError
+from tortoise.exceptions import OperationalError
+
+from core.config import ConfigError, Settings
+from core.db import make_migrations, open_database, release_database, run_migrations, tortoise_config
+from core.plugins import PluginError, PluginHost
+from core.services import Services
+
+T = TypeVar("T")
+
+DEMO_PORT = 8000
+# Plugin discovery needs only the plugin settings; a throwaway key keeps
+# ``porchside --help`` from creating the secret-key file in the data folder.
+DISCOVERY_SECRET = "plugin-discovery-only-" + "0" * 16
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CommandError(click.ClickException):
+    """A command failed for a reason the user can act on; shown as one line."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"porchside: {self.format_message()}", err=True)
+
+
+def run(work: Awaitable[T]) -> T:
+    """Run a command's async work, turning database trouble into one clear line."""
+    try:
+        return asyncio.run(work)
+    except OperationalError as exc:
+        raise CommandError(f"the database is not ready ({exc}); run `porchside migrate` first") from None
+    except (ConnectionError, socket.gaierror, RedisConnectionError) as exc:
+        raise CommandError(
+            f"cannot connect ({exc}); check PORCHSIDE_DATABASE_URL and PORCHSIDE_REDIS_URL"
+        ) from None
+    except CLIError as exc:  # Tortoise's own migration tooling
+        raise CommandError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class CliState:
+    """What every command shares: extra plugins, and how to reach settings and the database.
+
+    :param extra_plugins: ``(name, plugin)`` pairs registered besides the
+        installed ones, as tests and embedding applications do.
+    """
+
+    extra_plugins: tuple[tuple[str, object], ...] = ()
+
+    def settings(self, **overrides: Any) -> Settings:
+        try:
+            return Settings.from_env(**overrides)
+        except ConfigError as exc:
+            raise CommandError(str(exc), exit_code=2) from None
+
+    def plugin_host(self, settings: Settings) -> PluginHost:
+        try:
+            return PluginHost().load(
+                allowed=settings.plugins, extra=self.extra_plugins, load_entry_points=settings.load_entry_points
+            )
+        except PluginError as exc:
+            raise CommandError(str(exc), exit_code=2) from None
+
+    def db_config(self, settings: Settings, host: PluginHost | None = None) -> dict:
+        return tortoise_config(settings, (host or self.plugin_host(settings)).model_apps())
+
+    @asynccontextmanager
+    async def database(self, settings: Settings) -> AsyncIterator[Services]:
+        """Open the database and the services (cache, storage) for the block."""
+        host = self.plugin_host(settings)
+        config = self.db_config(settings, host)
+        services = Services.build(settings, host)
+        try:
+            await open_database(config)
+            yield services
+        finally:
+            await services.close()
+            await release_database(config)
+
+
+class PorchsideGroup(click.Group):
+    """The built-in commands plus the ones plugins declare.
+
+    Plugins are loaded only when a name is not built in or the command list is
+    shown, so ``porchside serve`` does not load them twice.
+    """
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        if "porchside.plugin_commands" in ctx.meta:
+            return ctx.meta["porchside.plugin_commands"]
+        state: CliState = ctx.ensure_object(CliState)
+        host = state.plugin_host(state.settings(secret_key=DISCOVERY_SECRET))
+        commands: dict[str, click.Command] = {}
+        for declared in host.declared.cli_commands:
+            command = declared.record
+            if not isinstance(command, click.Command) or not command.name:
+                raise CommandError(
+                    f"plugin {declared.plugin!r}: porchside_cli_commands must return named click commands", 2
+                )
+            if command.name in self.commands or command.name in commands:
+                raise CommandError(f"plugin {declared.plugin!r}: the command name {command.name!r} is already taken", 2)
+            commands[command.name] = command
+        ctx.meta["porchside.plugin_commands"] = commands
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*self.commands, *self._plugin_commands(ctx)])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or self._plugin_commands(ctx).get(cmd_name)
+
+
+# -- serving -------------------------------------------------------------------
+
+
+def _serve(state: CliState, settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Run uvicorn: the app object in this process, or one app per worker process."""
+    import uvicorn
+
+    options = dict(host=host, port=port, lifespan="on", access_log=access_log, proxy_headers=True)
+    if workers == 1:
+        from core.app import create_app
+
+        try:
+            app = create_app(settings, plugins=state.extra_plugins)
+        except PluginError as exc:
+            raise CommandError(str(exc), exit_code=2) from None
+        server = uvicorn.Server(uvicorn.Config(app, **options))
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        if not server.started:
+            raise CommandError("the server did not start; see the messages above")
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    state.plugin_host(settings)  # fail here, once, rather than in every worker
+    # Each worker builds its own app from the same environment.
+    config = uvicorn.Config("core.app:create_app", factory=True, workers=workers, **options)
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes; one per CPU core is a good start.")
+@click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
+@click.pass_obj
+def serve(state: CliState, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve the portal of every tenant with uvicorn."""
+    _serve(state, state.settings(), host, port, workers, access_log)
+
+
+@click.command()
+@click.pass_obj
+def worker(state: CliState) -> None:
+    """Run background jobs: emails, AutoPay, webhooks, bulk invites."""
+    settings = state.settings()
+    try:
+        from core.queue.worker import run_worker
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("core.queue", "core.queue.worker"):
+            raise
+        raise CommandError("the background worker is not part of this installation (core.queue.worker is missing)") from None
+    try:
+        result = run_worker(settings)
+        if inspect.isawaitable(result):
+            run(result)
+    except ConfigError as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+
+
+# -- database ------------------------------------------------------------------
+
+
+@click.command()
+@click.pass_obj
+def migrate(state: CliState) -> None:
+    """Apply pending schema migrations of core and of every plugin."""
+    settings = state.settings()
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+            click.echo(f"  applied {app_label}.{name}")
+
+    run(run_migrations(state.db_config(settings), progress))
+    click.echo(f"Applied {len(applied)} migration(s); the database is up to date." if applied
+               else "No migrations to apply; the database is up to date.")
+
+
+@click.command()
+@click.argument("apps", nargs=-1)
+@click.option("--name", help="A short name for the migration file, e.g. add_reviews.")
+@click.pass_obj
+def makemigrations(state: CliState, apps: tuple[str, ...], name: str | None) -> None:
+    """Write migration files for model changes of APPS (default: all).
+
+    Plugin authors run this after changing their models; each plugin's models
+    form an app named after the plugin.
+    """
+    settings = state.settings()
+    config = state.db_config(settings)
+    unknown = sorted(set(apps) - set(config["apps"]))
+    if unknown:
+        raise CommandError(f"unknown app {', '.join(unknown)}; the apps are {', '.join(config['apps'])}")
+    if apps and "core" not in apps:
+        # Tortoise loads only the selected apps, and every plugin model links
+        # to core's Tenant: core is loaded too, and gets a migration only if
+        # core's own models changed.
+        apps = ("core", *apps)
+    run(make_migrations(config, name=name, app_labels=apps))
+
+
+@click.command("seed-demo")
+@click.pass_obj
+def seed_demo_command(state: CliState) -> None:
+    """Add the demo businesses to the configured database (once)."""
+    settings = state.settings()
+    for line in run(_seed(state, settings)):
+        click.echo(line)
+
+
+async def _seed(state: CliState, settings: Settings) -> list[str]:
+    from core.demo import seed_demo
+    from core.links import portal_url
+
+    async with state.database(settings) as services:
+        lines = []
+        for seeded in await seed_demo(services.storage):
+            done = "seeded" if seeded.created else "already there, left as it was"
+            lines.append(f"{seeded.tenant.name}: {done} ({await portal_url(services, seeded.tenant)})")
+        return lines
+
+
+# -- the demo --------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEMO_PORT, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option("--reset", is_flag=True, help="Delete the demo's data first and start afresh.")
+@click.pass_obj
+def demo(state: CliState, host: str, port: int, reset: bool) -> None:
+    """Set up the demo businesses and serve them at http://<slug>.localhost:PORT.
+
+    The demo keeps everything in the "demo" folder of the data folder
+    (PORCHSIDE_DATA_DIR, default ./var): a SQLite database, uploaded files,
+    an in-process cache and queue, and a dev outbox instead of real email.
+    It never touches PORCHSIDE_DATABASE_URL or PORCHSIDE_REDIS_URL.
+    """
+    base = state.settings(
+        base_domain="localhost",
+        public_scheme="http",
+        public_port=port,
+        redis_url=None,
+        smtp_url=None,
+        dev_outbox=True,
+    )
+    folder = base.data_dir / "demo"
+    if reset and folder.exists():
+        shutil.rmtree(folder)
+        click.echo(f"Removed the previous demo data in {folder}")
+    settings = replace(base, data_dir=folder, database_url=f"sqlite://{folder / 'porchside.sqlite3'}")
+    click.echo(run(_prepare_demo(state, settings)))
+    _serve(state, settings, host, port, workers=1, access_log=False)
+
+
+async def _prepare_demo(state: CliState, settings: Settings) -> str:
+    """Migrate and seed the demo database; return the banner to print."""
+    from core.demo import seed_demo
+
+    await run_migrations(state.db_config(settings))
+    async with state.database(settings) as services:
+        seeded = await seed_demo(services.storage)
+        return await _demo_banner(services, seeded)
+
+
+async def _demo_banner(services: Services, seeded: list) -> str:
+    from core.links import portal_url
+
+    lines = [f"Porchside demo: data in {services.settings.data_dir} (SQLite, in-process cache and queue)", ""]
+    for item in seeded:
+        spec, tenant = item.spec, item.tenant
+        customers = ", ".join(
+            f"{email} ({count} accounts)" if count > 1 else email for email, count in spec.customer_emails()
+        )
+        staff = ", ".join(f"{member.email} ({member.role})" for member in spec.staff)
+        lines += [
+            f"{tenant.name}, a {spec.trade}{'' if item.created else ' (already seeded)'}",
+            f"  portal:      {await portal_url(services, tenant)}",
+            f"  dev outbox:  {await portal_url(services, tenant, '/_dev/outbox')}",
+            f"  customers:   {customers}",
+            f"  staff:       {staff}",
+            "",
+        ]
+    lines += [
+        "Sign in with a customer's email; the sign-in email lands in the dev outbox.",
+        "A tour of the demo data is in docs/demo.md. Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+# -- tenants -------------------------------------------------------------------
+
+
+@click.group()
+def tenant() -> None:
+    """Create, list, disable and enable businesses."""
+
+
+@tenant.command("create")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--owner-email", help="Email of the business's owner, who gets a staff account.")
+@click.option("--owner-name", help="The owner's name (default: taken from the email).")
+@click.pass_obj
+def tenant_create(state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None) -> None:
+    """Create a business whose portal is at SLUG.<base domain>."""
+    if owner_email is not None:
+        owner_email = owner_email.strip().lower()
+        if not EMAIL_RE.match(owner_email):
+            raise CommandError(f"{owner_email!r} is not an email address")
+    settings = state.settings()
+    click.echo(run(_create_tenant(state, settings, slug, name, owner_email, owner_name)))
+
+
+async def _create_tenant(
+    state: CliState, settings: Settings, slug: str, name: str, owner_email: str | None, owner_name: str | None
+) -> str:
+    from tortoise.transactions import in_transaction
+
+    from core.links import portal_url
+    from core.models.staff import StaffUser
+    from tenants.context import use_tenant
+    from tenants.service import TenantError, create_tenant
+
+    async with state.database(settings) as services:
+        try:
+            async with in_transaction():
+                created = await create_tenant(slug, name)
+                if owner_email:
+                    with use_tenant(created):
+                        display = owner_name or owner_email.split("@")[0].replace(".", " ").title()
+                        await StaffUser.create(email=owner_email, name=display, role="owner")
+        except TenantError as exc:
+            raise CommandError(str(exc)) from None
+        message = f"Created {created.name} at {await portal_url(services, created)}"
+        return message + (f"; owner: {owner_email}" if owner_email else "")
+
+
+@tenant.command("list")
+@click.pass_obj
+def tenant_list(state: CliState) -> None:
+    """List every business with its address and state."""
+    settings = state.settings()
+    rows = run(_tenant_rows(state, settings))
+    if not rows:
+        click.echo("No businesses yet. Create one with: porchside tenant create SLUG NAME")
+        return
+    click.echo(_table(("SLUG", "NAME", "URL", "PORTAL", "ACTIVE"), rows))
+
+
+async def _tenant_rows(state: CliState, settings: Settings) -> list[tuple[str, ...]]:
+    from core.links import portal_url
+    from tenants.models import Tenant
+
+    async with state.database(settings) as services:
+        return [
+            (
+                t.slug,
+                t.name,
+                await portal_url(services, t),
+                "on" if t.portal_enabled else "off",
+                "yes" if t.is_active else "no",
+            )
+            for t in await Tenant.all().order_by("slug")
+        ]
+
+
+def _table(headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    rows = [headers, *rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+@tenant.command("disable")
+@click.argument("slug")
+@click.pass_obj
+def tenant_disable(state: CliState, slug: str) -> None:
+    """Take a business offline: its addresses answer 404 until enabled again."""
+    click.echo(run(_set_active(state, state.settings(), slug, False)))
+
+
+@tenant.command("enable")
+@click.argument("slug")
+@click.pass_obj
+def tenant_enable(state: CliState, slug: str) -> None:
+    """Bring a disabled business back online."""
+    click.echo(run(_set_active(state, state.settings(), slug, True)))
+
+
+async def _set_active(state: CliState, settings: Settings, slug: str, active: bool) -> str:
+    from tenants.models import Tenant
+    from tenants.service import set_active
+
+    async with state.database(settings) as services:
+        found = await Tenant.get_or_none(slug=slug.strip().lower())
+        if found is None:
+            raise CommandError(f"no business has the address {slug!r}; see porchside tenant list")
+        await set_active(found, active, services.resolver)
+        return f"{found.name} ({found.slug}) is {'enabled' if active else 'disabled'}."
+
+
+# -- the group -------------------------------------------------------------------
+
+BUILTIN_COMMANDS: tuple[click.Command, ...] = (
+    demo,
+    serve,
+    worker,
+    migrate,
+    makemigrations,
+    seed_demo_command,
+    tenant,
+)
+
+
+def make_cli(extra_plugins: Iterable[tuple[str, object]] = ()) -> click.Group:
+    """The ``porchside`` command group; ``extra_plugins`` are registered besides the installed ones."""
+    group = PorchsideGroup(
+        name="porchside",
+        help="Porchside: a customer portal for field-service businesses.",
+        context_settings={"obj": CliState(tuple(extra_plugins)), "help_option_names": ["-h", "--help"]},
+    )
+    for command in BUILTIN_COMMANDS:
+        group.add_command(command)
+    return click.version_option(package_name="porchside", prog_name="porchside")(group)
+
+
+def main() -> None:
+    """Entry point of the ``porchside`` script."""
+    make_cli()(prog_name="porchside")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Turn the demo specs into rows and stored files.
+
+Each demo tenant is created in one transaction, through the models, inside
+``use_tenant(tenant)``; a tenant whose slug already exists is left alone, so
+seeding twice changes nothing. Dates are counted from today in the tenant's
+time zone.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from core.demo.pictures import draw_document, draw_photo
+from core.demo.specs import AccountSpec, FileSpec, InvoiceSpec, JobSpec, TenantSpec, VisitSpec
+from core.demo.tenants import DEMO_TENANTS
+from core.models.billing import Invoice, InvoiceLine, Payment
+from core.models.customers import Contact, ContactEmail, CustomerAccount
+from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
+from core.models.platform import PluginConfig
+from core.models.staff import StaffUser
+from core.storage import Storage
+from tenants.context import use_tenant
+from tenants.models import Tenant
+from tenants.service import create_tenant
+
+# The built-in plugins, switched on for every demo tenant.
+DEMO_PLUGINS = ("quotes", "payments", "marketing")
+
+
+@dataclass(frozen=True)
+class SeededTenant:
+    tenant: Tenant
+    spec: TenantSpec
+    created: bool  # False: it was already there and left alone
+
+
+async def seed_demo(storage: Storage, specs: tuple[TenantSpec, ...] | None = None, today: date | None = None) -> list[SeededTenant]:
+    """Create every demo tenant that does not exist yet.
+
+    :param storage: where photos and attachments go (the app's storage).
+    :param specs: the tenants to seed (default: :data:`~core.demo.tenants.DEMO_TENANTS`).
+    :param today: the day the data is counted from (default: today in each tenant's zone).
+    """
+    results = []
+    for spec in specs or DEMO_TENANTS:
+        existing = await Tenant.get_or_none(slug=spec.slug)
+        if existing is not None:
+            results.append(SeededTenant(existing, spec, created=False))
+            continue
+        async with in_transaction():
+            tenant = await create_tenant(spec.slug, spec.name, **spec.profile)
+            with use_tenant(tenant):
+                await _TenantSeeder(spec, storage, today or datetime.now(ZoneInfo(tenant.timezone)).date()).run()
+        results.append(SeededTenant(tenant, spec, created=True))
+    return results
+
+
+def _job_numbers(spec: TenantSpec) -> dict[tuple[int, int], str]:
+    """Job numbers in date order across all accounts, as a business would have issued them."""
+    keys = [(a, j) for a, account in enumerate(spec.accounts) for j in range(len(account.jobs))]
+    keys.sort(key=lambda k: (spec.accounts[k[0]].jobs[k[1]].day, spec.accounts[k[0]].jobs[k[1]].hour, k))
+    return {key: f"{spec.job_prefix}{spec.first_job_number + n}" for n, key in enumerate(keys)}
+
+
+def _invoice_numbers(spec: TenantSpec) -> dict[tuple[int, int, int], str]:
+    """Invoice numbers in order of issue; drafts get the next numbers."""
+    keys = [
+        ((a, j, i), invoice.issued_day)
+        for a, account in enumerate(spec.accounts)
+        for j, job in enumerate(account.jobs)
+        for i, invoice in enumerate(job.invoices)
+    ]
+    keys.sort(key=lambda item: (item[1] is None, item[1] or 0, item[0]))
+    return {key: f"{spec.invoice_prefix}{spec.first_invoice_number + n:04d}" for n, (key, _) in enumerate(keys)}
+
+
+class _TenantSeeder:
+    """Seeds one tenant; runs inside ``use_tenant`` of that tenant."""
+
+    def __init__(self, spec: TenantSpec, storage: Storage, today: date) -> None:
+        self.spec = spec
+        self.storage = storage
+        self.today = today
+        self.zone = ZoneInfo(spec.profile.get("timezone", "UTC"))
+        self.currency = spec.profile.get("currency", "USD")
+        self.job_numbers = _job_numbers(spec)
+        self.invoice_numbers = _invoice_numbers(spec)
+        self.staff: list[StaffUser] = []
+
+    def day(self, offset: int) -> date:
+        return self.today + timedelta(days=offset)
+
+    def at(self, offset: int, hour: float) -> datetime:
+        """A moment ``offset`` days from today at ``hour`` o'clock local time, in UTC."""
+        local = datetime.combine(self.day(offset), time(0), tzinfo=self.zone) + timedelta(hours=hour)
+        return local.astimezone(timezone.utc)
+
+    async def run(self) -> None:
+        for member in self.spec.staff:
+            self.staff.append(
+                await StaffUser.create(email=member.email, name=member.name, role=member.role, password_hash=None)
+            )
+        for plugin in DEMO_PLUGINS:
+            await PluginConfig.create(plugin=plugin, enabled=True)
+        for a, account in enumerate(self.spec.accounts):
+            await self.account(a, account)
+
+    async def account(self, a: int, spec: AccountSpec) -> None:
+        account = await CustomerAccount.create(
+            number=f"{self.spec.account_prefix}{1001 + a}",
+            name=spec.name,
+            billing_address=spec.address,
+            phone=spec.phone,
+        )
+        for person in spec.contacts:
+            contact = await Contact.create(
+                account=account,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                phone=person.phone,
+                is_primary=person.is_primary,
+            )
+            for n, email in enumerate(person.emails):
+                await ContactEmail.create(
+                    contact=contact, email=email.address, send_invoices=email.send_invoices, is_primary=n == 0
+                )
+        for j, job in enumerate(spec.jobs):
+            await self.job(account, (a, j), job)
+
+    async def job(self, account: CustomerAccount, key: tuple[int, int], spec: JobSpec) -> None:
+        technician = self.staff[spec.technician]
+        job = await Job.create(
+            account=account,
+            number=self.job_numbers[key],
+            title=spec.title,
+            description=spec.description,
+            status=spec.status,
+            scheduled_start=self.at(spec.day, spec.hour),
+            scheduled_end=self.at(spec.day, spec.hour + spec.hours),
+            technician=technician,
+            technician_name=technician.name,
+            service_address=account.billing_address,
+            invoice_view=spec.invoice_view,
+        )
+        for position, charge in enumerate(spec.charges):
+            await JobCharge.create(
+                job=job,
+                description=charge.description,
+                quantity_milli=charge.quantity_milli,
+                unit_price_minor=charge.unit_price,
+                amount_minor=charge.amount,
+                currency=self.currency,
+                position=position,
+            )
+        for visit in spec.visits:
+            await self.visit(job, visit, technician.name)
+        if spec.visits:
+            job.completed_at = max(self.at(v.day, v.hour + v.hours) for v in spec.visits)
+            await job.save(update_fields=["completed_at"])
+        for note in spec.notes:
+            await Note.create(job=job, body=note.body, author_name=note.author, shared=note.shared)
+        for file in spec.files:
+            await self.attachment(job, file)
+        for i, invoice in enumerate(spec.invoices):
+            await self.invoice(account, job, spec, self.invoice_numbers[(*key, i)], invoice)
+
+    async def visit(self, job: Job, spec: VisitSpec, technician: str) -> None:
+        visit = await Visit.create(
+            job=job,
+            scheduled_at=self.at(spec.day, spec.hour),
+            completed_at=self.at(spec.day, spec.hour + spec.hours),
+            technician_name=technician,
+            technician_notes=spec.notes,
+            summary=spec.summary,
+        )
+        for n, photo in enumerate(spec.photos, start=1):
+            data = draw_photo(photo.subject, photo.caption)
+            filename = f"{job.number}-visit-photo-{n}.jpg"
+            await Attachment.create(
+                visit=visit,
+                kind="photo",
+                filename=filename,
+                content_type="image/jpeg",
+                size=len(data),
+                storage_key=await self.storage.save(data, filename),
+                shared=True,
+                caption=photo.caption,
+            )
+
+    async def attachment(self, job: Job, spec: FileSpec) -> None:
+        if spec.filename.endswith(".pdf"):
+            data = draw_document(self.spec.name, spec.title, spec.lines, self.spec.profile["brand_colour"])
+        else:
+            data = ("\n".join((spec.title, "", *spec.lines)) + "\n").encode()
+        await Attachment.create(
+            job=job,
+            kind="attachment",
+            filename=spec.filename,
+            content_type=mimetypes.guess_type(spec.filename)[0] or "application/octet-stream",
+            size=len(data),
+            storage_key=await self.storage.save(data, spec.filename),
+            shared=spec.shared,
+            caption=spec.caption,
+        )
+
+    async def invoice(self, account: CustomerAccount, job: Job, job_spec: JobSpec, number: str, spec: InvoiceSpec) -> None:
+        subtotal = sum(charge.amount for charge in job_spec.charges)
+        tax = (subtotal * self.spec.tax_rate_bp + 5000) // 10000
+        total = subtotal + tax
+        issued = None if spec.issued_day is None else self.day(spec.issued_day)
+        invoice = await Invoice.create(
+            account=account,
+            job=job,
+            number=number,
+            # "overdue" is not stored: it is an open invoice past its due date.
+            status="open" if spec.state == "overdue" else spec.state,
+            issued_on=issued,
+            due_on=None if spec.due_day is None else self.day(spec.due_day),
+            currency=self.currency,
+            subtotal_minor=subtotal,
+            tax_minor=tax,
+            total_minor=total,
+            memo=spec.memo,
+            voided_at=min(self.at(spec.issued_day + 1, 10), datetime.now(timezone.utc)) if spec.state == "void" else None,
+        )
+        for position, charge in enumerate(job_spec.charges):
+            await InvoiceLine.create(
+                invoice=invoice,
+                description=charge.description,
+                quantity_milli=charge.quantity_milli,
+                unit_price_minor=charge.unit_price,
+                amount_minor=charge.amount,
+                position=position,
+            )
+        paid = 0
+        for n, payment in enumerate(spec.payments):
+            last_of_full = n == len(spec.payments) - 1 and spec.state == "paid"
+            amount = total - paid if last_of_full else total * payment.percent // 100
+            await Payment.create(
+                account=account,
+                invoice=invoice,
+                amount_minor=amount,
+                currency=self.currency,
+                method=payment.method,
+                received_at=self.at(spec.issued_day + payment.days_after_issue, 14),
+                reference=payment.reference,
+                card_brand=payment.card[0] if payment.method == "card" else "",
+                card_last4=payment.card[1] if payment.method == "card" else "",
+            )
+            paid += amount
+        if paid:
+            invoice.paid_minor = paid
+            await invoice.save(update_fields=["paid_minor"])

@@ -1,0 +1,98 @@
+"""``send_email``: render, store and queue an email, then return at once.
+
+The page that sends an email never waits on SMTP: the email is stored as an
+:class:`~core.models.mail.OutboundEmail` with status ``queued`` and a
+delivery job keyed by its public id is enqueued (:mod:`core.mail.delivery`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from core.mail.addresses import clean_address, header_text
+from core.mail.delivery import DELIVER_TASK
+from core.mail.errors import MailError
+from core.mail.render import render_email
+from core.models.mail import OutboundEmail
+from tenants.context import current_tenant
+
+if TYPE_CHECKING:
+    from core.services import Services
+
+log = logging.getLogger("porchside.mail")
+
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file from the tenant's storage to attach (``services.storage`` key)."""
+
+    filename: str
+    content_type: str
+    storage_key: str
+
+
+def _attachment_record(item: Attachment | Mapping[str, Any]) -> dict[str, str]:
+    if isinstance(item, Attachment):
+        item = {"filename": item.filename, "content_type": item.content_type, "storage_key": item.storage_key}
+    record = {name: str(item.get(name) or "") for name in ("filename", "content_type", "storage_key")}
+    header_text(record["filename"], "attachment's file name")
+    if not record["filename"] or not record["storage_key"]:
+        raise MailError("An attachment needs a file name and a storage key.")
+    if not _CONTENT_TYPE.match(record["content_type"].lower()):
+        raise MailError(f"The attachment's type {record['content_type']!r} is not a content type like application/pdf.")
+    return record
+
+
+async def send_email(
+    services: "Services",
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    kind: str,
+    attachments: list[Attachment | Mapping[str, Any]] | None = None,
+) -> OutboundEmail:
+    """Render ``emails/<template>.txt`` and ``.html``, store the email and queue it.
+
+    Must run inside a tenant scope: the tenant's name is the sender name, its
+    contact email the Reply-To, its branding the layout, its primary host
+    every link.
+
+    :param kind: what the email is (``magic_link``, ``invoice``), for the
+        outbox and for finding emails of one kind.
+    :param attachments: :class:`Attachment` records or mappings with the same keys.
+    :return: the stored email, still ``queued``.
+    :raises MailError: a bad address, a subject or sender name with a line
+        break, or a bad attachment; nothing is stored then.
+    :raises NoTenantError: outside a tenant scope.
+    """
+    tenant = current_tenant()
+    to = clean_address(to)
+    header_text(tenant.name, "business name")
+    if not kind or len(kind) > 60:
+        raise MailError("An email needs a kind of at most 60 characters.")
+    files = [_attachment_record(item) for item in attachments or []]
+    rendered = await render_email(services, tenant, template, context, recipient=to)
+    header_text(rendered.subject, "subject")
+    if not rendered.subject:
+        raise MailError(f"The subject of the {template!r} email is empty.")
+    if len(rendered.subject) > 300:
+        raise MailError("The subject is longer than 300 characters.")
+    email = await OutboundEmail.create(
+        kind=kind, to=to, subject=rendered.subject, text=rendered.text, html=rendered.html, attachments=files
+    )
+    try:
+        await services.queue.enqueue(DELIVER_TASK, tenant=tenant, key=email.public_id, email_id=email.public_id)
+    except Exception as exc:
+        # Stored but not queued: say so on the email itself and in the log,
+        # rather than leave it "queued" forever.
+        log.exception("email %s to %s could not be queued", email.public_id, to)
+        email.status = "failed"
+        email.last_error = f"could not be queued: {type(exc).__name__}: {exc}"
+        await email.save(update_fields=["status", "last_error"])
+    return email

@@ -1,0 +1,238 @@
+"""Password sign-in, sessions, account picker, CSRF and cookies (A4-A7)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.auth.passwords import hash_password, password_problem
+from core.models.customers import PortalLogin
+from core.models.platform import AuditEvent
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def pat(tenant, make_customer, in_tenant):
+    """pat@example.com on two accounts of acme, with a password."""
+    first = await make_customer(tenant, "Pat's House", emails=["pat@example.com"])
+    second = await make_customer(tenant, "Pat's Rental", emails=["pat@example.com", "renter@example.com"])
+    with in_tenant(tenant):
+        await PortalLogin.create(email="pat@example.com", password_hash=await hash_password(PASSWORD))
+    return first, second
+
+
+async def password_sign_in(client, email="pat@example.com", password=PASSWORD, **extra):
+    return await client.submit("/sign-in/password", {"email": email, "password": password, **extra})
+
+
+async def test_password_sign_in_then_pick_account_and_switch(client, pat):
+    first, second = pat
+    r = await password_sign_in(client)
+    assert r.status_code == 302
+    # Two accounts: the home page asks which one.
+    r = await client.get("/")
+    assert r.status_code == 302 and "/accounts" in r.headers["Location"]
+    page = await (await client.get("/accounts")).get_data(as_text=True)
+    assert "Pat&#39;s House" in page and "Pat&#39;s Rental" in page
+    r = await client.submit("/accounts", {"account": second.public_id})
+    assert r.status_code == 302
+    home = await (await client.get("/")).get_data(as_text=True)
+    assert "Pat&#39;s Rental" in home
+    # Switch without signing out.
+    await client.submit("/accounts", {"account": first.public_id})
+    home = await (await client.get("/")).get_data(as_text=True)
+    assert re.search(r'<option value="%s" selected>' % first.public_id, home)
+
+
+async def test_account_of_someone_else_cannot_be_picked(client, pat, make_customer, tenant, other_tenant):
+    stranger = await make_customer(tenant, "Stranger", emails=["someone@example.com"])
+    elsewhere = await make_customer(other_tenant, "Pat at Globex", emails=["pat@example.com"])
+    await password_sign_in(client)
+    for account in (stranger, elsewhere):
+        r = await client.submit("/accounts", {"account": account.public_id})
+        assert r.status_code == 404
+    page = await (await client.get("/accounts")).get_data(as_text=True)
+    assert "Pat at Globex" not in page and "Stranger" not in page
+
+
+async def test_wrong_password_and_unknown_email_answer_alike(client, pat, tenant, in_tenant):
+    wrong = await password_sign_in(client, password="not the password")
+    unknown = await password_sign_in(client, email="nobody@example.com")
+    assert wrong.status_code == unknown.status_code == 400
+    text_wrong = await wrong.get_data(as_text=True)
+    text_unknown = await unknown.get_data(as_text=True)
+    assert "do not match" in text_wrong and "do not match" in text_unknown
+    assert client.cookie("ps_session") is None
+    with in_tenant(tenant):
+        assert await AuditEvent.filter(action="customer.sign_in_failed").count() == 2
+
+
+async def test_session_cookie_flags_and_rotation(client, pat):
+    # A session id planted before sign-in is not kept (fixation).
+    client.client.set_cookie("acme.localhost", "ps_session", "planted-value-planted-value-planted")
+    r = await password_sign_in(client)
+    header = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("ps_session=")][0]
+    assert "HttpOnly" in header and "SameSite=Lax" in header
+    assert "Domain" not in header  # host-only: no other tenant's host receives it
+    assert "Secure" not in header  # localhost demo runs on http
+    assert client.cookie("ps_session") != "planted-value-planted-value-planted"
+    first_session = client.cookie("ps_session")
+    await password_sign_in(client)
+    assert client.cookie("ps_session") != first_session
+
+
+async def test_secure_cookie_outside_localhost(make_app, make_customer, client_for, in_tenant):
+    async with make_app(base_domain="porchside.test") as app:
+        from tenants.service import create_tenant
+
+        tenant = await create_tenant("acme", "Acme")
+        await make_customer(tenant, "Pat", emails=["pat@example.com"])
+        with in_tenant(tenant):
+            await PortalLogin.create(email="pat@example.com", password_hash=await hash_password(PASSWORD))
+        client = client_for("acme.porchside.test", app)
+        r = await password_sign_in(client)
+        header = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("ps_session=")][0]
+        assert "Secure" in header
+
+
+async def test_session_does_not_work_on_another_tenant(client, other_client, pat, make_customer, other_tenant):
+    await make_customer(other_tenant, "Pat at Globex", emails=["pat@example.com"])
+    await password_sign_in(client)
+    other_client.client.set_cookie("globex.localhost", "ps_session", client.cookie("ps_session"))
+    r = await other_client.get("/")
+    assert r.status_code == 302 and "/sign-in" in r.headers["Location"]
+
+
+async def test_csrf_is_required(client, pat):
+    r = await client.post("/sign-in/password", form={"email": "pat@example.com", "password": PASSWORD})
+    assert r.status_code == 403
+    assert "csrf_failed" in await r.get_data(as_text=True)
+    r = await client.post("/sign-in/password", form={"email": "pat@example.com", "password": PASSWORD, "csrf_token": "forged"})
+    assert r.status_code == 403
+
+
+async def test_security_page_lists_and_revokes_sessions(client_for, tenant, pat):
+    laptop, phone = client_for(tenant), client_for(tenant)
+    await password_sign_in(laptop, remember="on")
+    await password_sign_in(phone)
+    page = await (await laptop.get("/security")).get_data(as_text=True)
+    assert len(re.findall(r"/security/sessions/([\w-]+)/revoke", page)) == 2
+    phone_page = await (await phone.get("/security")).get_data(as_text=True)
+    # The row marked "This browser" on the phone carries the phone's handle.
+    phone_handle = re.search(r'This browser</span>.*?/security/sessions/([\w-]+)/revoke', phone_page, re.S).group(1)
+    r = await laptop.submit(f"/security/sessions/{phone_handle}/revoke")
+    assert r.status_code == 302
+    r = await phone.get("/security")
+    assert r.status_code == 302 and "/sign-in" in r.headers["Location"]
+    assert (await laptop.get("/security")).status_code == 200
+    # A handle that is not one of mine (or no longer live) is a 404.
+    assert (await laptop.submit(f"/security/sessions/{phone_handle}/revoke")).status_code == 404
+
+
+async def test_sign_out_and_sign_out_everywhere(client_for, tenant, pat):
+    one, two = client_for(tenant), client_for(tenant)
+    await password_sign_in(one)
+    await password_sign_in(two)
+    await one.submit("/sign-out")
+    assert (await one.get("/security")).status_code == 302
+    assert (await two.get("/security")).status_code == 200
+    three = client_for(tenant)
+    await password_sign_in(three)
+    await three.submit("/sign-out/everywhere")
+    assert (await two.get("/security")).status_code == 302
+    assert (await three.get("/security")).status_code == 302
+
+
+async def test_password_attempts_are_rate_limited(make_app, make_customer, client_for, in_tenant):
+    async with make_app(rate_limits={"password_per_email": "3/900"}) as app:
+        from tenants.service import create_tenant
+
+        tenant = await create_tenant("acme", "Acme")
+        await make_customer(tenant, "Pat", emails=["pat@example.com"])
+        with in_tenant(tenant):
+            await PortalLogin.create(email="pat@example.com", password_hash=await hash_password(PASSWORD))
+        client = client_for(tenant, app)
+        for _ in range(3):
+            assert (await password_sign_in(client, password="wrong wrong wrong")).status_code == 400
+        r = await password_sign_in(client)  # right password, but over the limit
+        assert r.status_code == 429
+        assert "Please wait" in await r.get_data(as_text=True)
+
+
+async def test_sign_in_methods_follow_the_tenant(client, tenant, pat, in_tenant):
+    page = await (await client.get("/sign-in")).get_data(as_text=True)
+    assert "Email me a link" in page and "Sign in with a password" in page
+    tenant.portal_settings = {**tenant.portal_settings, "sign_in_methods": "link"}
+    await tenant.save()
+    page = await (await client.get("/sign-in")).get_data(as_text=True)
+    assert "Email me a link" in page and "Sign in with a password" not in page
+    assert (await password_sign_in(client)).status_code == 404
+    tenant.portal_settings = {**tenant.portal_settings, "sign_in_methods": "password"}
+    await tenant.save()
+    page = await (await client.get("/sign-in")).get_data(as_text=True)
+    assert "Email me a link" not in page and "Sign in with a password" in page
+    assert (await client.submit("/sign-in/link", {"email": "pat@example.com"})).status_code == 404
+
+
+def test_password_rules():
+    assert password_problem("short") is not None
+    assert password_problem("password123") is not None
+    assert password_problem("aaaaaaaaaaaa") is not None
+    assert password_problem("patrick-secret-99", "patrick@example.com") is not None
+    assert password_problem("correct horse battery") is None
+
+
+async def test_argon2id_hashes():
+    from core.auth.passwords import verify_password
+
+    stored = await hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$")
+    assert await verify_password(stored, PASSWORD)
+    assert not await verify_password(stored, PASSWORD + "x")
+    assert not await verify_password(None, PASSWORD)
+
+
+async def test_idle_and_absolute_timeouts(app, tenant, in_tenant):
+    import time
+
+    from core.auth import sessions as sessions_module
+    from core.auth.sessions import SessionStore
+
+    store = SessionStore(app.extensions["porchside"].cache, "customer")
+    with in_tenant(tenant):
+        session_id, session = await store.create("pat@example.com", remember=False, ip="", user_agent="")
+        assert session.absolute_expires_at - session.created_at == sessions_module.ABSOLUTE_SECONDS
+        assert await store.load(session_id) is not None
+        # Past the absolute limit the session is gone even though it was used.
+        session.absolute_expires_at = time.time() - 1
+        await store.save(session_id, session)
+        assert await store.load(session_id) is None
+        assert await store.list_for("pat@example.com") == []
+        # "Remember me" lasts 30 days.
+        _, remembered = await store.create("pat@example.com", remember=True, ip="", user_agent="")
+        assert remembered.absolute_expires_at - remembered.created_at == sessions_module.REMEMBER_SECONDS
+        # Idle: an entry the cache let expire (its TTL is the idle time-out) is no session.
+        idle_id, _ = await store.create("pat@example.com", remember=True, ip="", user_agent="")
+        await app.extensions["porchside"].cache.delete(store._key(sessions_module._hash(idle_id)))
+        assert await store.load(idle_id) is None
+    assert sessions_module.IDLE_SECONDS == 2 * 3600
+
+
+async def test_rate_limits_are_shared_between_app_instances(make_app, porchside_backend, porchside_settings_factory, make_customer, client_for, in_tenant):
+    if porchside_backend.redis_url is None:
+        pytest.skip("only the Redis backend shares state between app instances")
+    settings = porchside_settings_factory(rate_limits={"password_per_email": "4/900"})
+    async with make_app(settings=settings) as first, make_app(settings=settings) as second:
+        from tenants.service import create_tenant
+
+        tenant = await create_tenant("acme", "Acme")
+        await make_customer(tenant, "Pat", emails=["pat@example.com"])
+        with in_tenant(tenant):
+            await PortalLogin.create(email="pat@example.com", password_hash=await hash_password(PASSWORD))
+        a, b = client_for(tenant, first), client_for(tenant, second)
+        for client in (a, b, a, b):
+            assert (await password_sign_in(client, password="wrong wrong wrong")).status_code == 400
+        assert (await password_sign_in(a)).status_code == 429
+        assert (await password_sign_in(b)).status_code == 429

@@ -1,0 +1,160 @@
+"""Schema migrations (K12): a fresh database upgrades to the models, on SQLite and PostgreSQL.
+
+Each test gets a brand-new database of its own (not the session's migrated
+template), so the upgrade path from nothing is what is exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from core.config import Settings
+from core.db import close_database, open_database, release_database, run_migrations, tortoise_config
+from core.testing import PG_ADMIN_URL, SECRET
+
+RECORD_TABLE = "tortoise_migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "core" / "migrations"
+
+
+def _config(url: str, data_dir: Path, plugin_apps: dict) -> dict:
+    settings = Settings.from_env({}, data_dir=data_dir, database_url=url, secret_key=SECRET)
+    return tortoise_config(settings, plugin_apps)
+
+
+@pytest.fixture
+async def fresh_config(porchside_backend, tmp_path: Path):
+    """The Tortoise config of a new, empty database of this run's kind."""
+    if porchside_backend.name == "sqlite":
+        yield _config(f"sqlite://{tmp_path / 'fresh.sqlite3'}", tmp_path, porchside_backend.plugin_apps)
+        return
+    import asyncpg
+
+    name = f"porchside_fresh_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://")
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    try:
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        yield _config(url, tmp_path, porchside_backend.plugin_apps)
+    finally:
+        await close_database()
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def schema_of(config: dict) -> tuple[dict[str, set[str]], dict[str, set[str]], int]:
+    """``(tables in the database, tables the models expect, recorded migrations)``.
+
+    Tables map to their column names; expected through-tables of
+    many-to-many fields have no columns listed.
+    """
+    await open_database(config)
+    try:
+        conn = connections.get("default")
+        actual: dict[str, set[str]] = {}
+        if conn.capabilities.dialect == "sqlite":
+            tables = await conn.execute_query_dict(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+            for row in tables:
+                columns = await conn.execute_query_dict(f'PRAGMA table_info("{row["name"]}")')
+                actual[row["name"]] = {c["name"] for c in columns}
+        else:
+            rows = await conn.execute_query_dict(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+            )
+            for row in rows:
+                actual.setdefault(row["table_name"], set()).add(row["column_name"])
+        expected: dict[str, set[str]] = {}
+        for models in Tortoise.apps.values():
+            for model in models.values():
+                expected[model._meta.db_table] = set(model._meta.fields_db_projection.values())
+                for name in model._meta.m2m_fields:
+                    expected.setdefault(model._meta.fields_map[name].through, set())
+        recorded = 0
+        if RECORD_TABLE in actual:
+            recorded = (await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{RECORD_TABLE}"'))[0]["n"]
+        return actual, expected, recorded
+    finally:
+        await release_database(config)
+
+
+def core_migration_names() -> list[str]:
+    return sorted(p.stem for p in MIGRATIONS_DIR.glob("*.py") if re.match(r"^\d{4}_", p.name))
+
+
+async def test_a_fresh_database_gets_every_models_table_once(fresh_config) -> None:
+    before, expected, _ = await schema_of(fresh_config)
+    assert before == {}
+
+    events: list[tuple[str, str, str]] = []
+    await run_migrations(fresh_config, progress=lambda *event: events.append(event))
+
+    actual, expected, recorded = await schema_of(fresh_config)
+    assert set(actual) == set(expected) | {RECORD_TABLE}
+    for table, columns in expected.items():
+        if columns:
+            assert actual[table] == columns, f"{table}: the migrated columns differ from the model's"
+    applied = [(app, name) for event, app, name in events if event == "apply_done"]
+    assert ("core", core_migration_names()[-1]) in applied
+    assert recorded == len(applied)
+
+    # Running again changes nothing.
+    events.clear()
+    await run_migrations(fresh_config, progress=lambda *event: events.append(event))
+    again, _, recorded_again = await schema_of(fresh_config)
+    assert events == []
+    assert again == actual
+    assert recorded_again == recorded
+
+
+async def test_upgrade_step_by_step_roll_back_and_upgrade_again(fresh_config) -> None:
+    """Release by release, as an installation upgrades; then all the way down and up."""
+    names = core_migration_names()
+    assert names, "core has no migrations"
+    for count, name in enumerate(names, start=1):
+        events: list = []
+        await run_migrations(fresh_config, progress=lambda *event: events.append(event), target=f"core.{name}")
+        assert ("apply_done", "core", name) in events
+        *_, recorded = await schema_of(fresh_config)
+        assert recorded >= count
+    await run_migrations(fresh_config)
+    upgraded, expected, _ = await schema_of(fresh_config)
+    assert set(upgraded) == set(expected) | {RECORD_TABLE}
+
+    await run_migrations(fresh_config, target="core.__first__")
+    rolled_back, _, recorded = await schema_of(fresh_config)
+    assert set(rolled_back) == {RECORD_TABLE}
+    assert recorded == 0
+
+    await run_migrations(fresh_config)
+    assert (await schema_of(fresh_config))[0] == upgraded
+
+
+async def test_models_and_migrations_agree(tmp_path: Path) -> None:
+    """Changing a model without writing its migration fails here.
+
+    Fix: ``porchside makemigrations`` (see core.db.make_migrations).
+    """
+    from core.plugins import PluginHost
+
+    config = _config(f"sqlite://{tmp_path / 'unused.sqlite3'}", tmp_path, PluginHost().load().model_apps())
+    await Tortoise.init(config=config, init_connections=False)
+    try:
+        changes = await MigrationAutodetector(Tortoise.apps, config["apps"]).changes()
+    finally:
+        await close_database()
+    pending = {
+        writer.app_label: [type(op).__name__ + ":" + str(getattr(op, "name", "")) for op in writer.operations]
+        for writer in changes
+    }
+    assert pending == {}, f"models changed without a migration: {pending}"
