@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
-from quart import Quart, g, redirect, request
+from quart import current_app, Quart, g, redirect, request
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
 
@@ -93,6 +93,8 @@ def create_app(
     app.extensions["porchside"] = services
     _install_templates(app, host)
     install_template_globals(app)
+    # Host first: a request for an unknown host is a 404, whatever it posts.
+    app.before_request(_resolve_tenant)
     security.install(app)
     errors.install(app)
 
@@ -116,7 +118,6 @@ def create_app(
         await services.close()
         await release_database(db_config)
 
-    app.before_request(_resolve_tenant)
     app.before_request(load_customer)
     app.after_request(write_session_cookie)
     _register_blueprints(app, host)
@@ -192,10 +193,33 @@ async def _resolve_tenant() -> ResponseReturnValue | None:
     owner = services.plugins.plugin_of_blueprint(blueprint)
     if owner is not None and owner != CORE and owner not in g.enabled_plugins:
         return await errors.render_error(404, "not_found", "There is no page at this address.")
+    section = _section_of(blueprint, owner)
+    if section is not None and not tenant.section_enabled(section):
+        # "Included in portal" switched off: the routes go, not just the tab.
+        return await errors.render_error(404, "not_found", "There is no page at this address.")
     if not tenant.portal_enabled and not getattr(request.url_rule, "host_open_when_portal_off", False):
         if not blueprint.startswith("console"):
             return await errors.render_portal_off(tenant)
     return None
+
+
+_UNSET = object()
+
+
+def _section_of(blueprint_name: str, owner: str | None) -> str | None:
+    """The "Included in portal" section a blueprint's routes belong to.
+
+    Core blueprints say so with a ``portal_section`` attribute; a plugin's
+    routes follow the section named after the plugin, like its tabs, unless
+    the blueprint sets ``portal_section = None`` (console pages, webhooks).
+    """
+    if not blueprint_name:
+        return None
+    bp = current_app.blueprints.get(blueprint_name.split(".", 1)[0])
+    section = getattr(bp, "portal_section", _UNSET)
+    if section is _UNSET:
+        return owner if owner is not None and owner != CORE else None
+    return section
 
 
 def _port_suffix(host_header: str) -> str:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Action,
         Event,
         HeaderLink,
+        HomeCard,
         JobTab,
         ModelApp,
         NavTab,
@@ -60,6 +61,7 @@ DECLARATION_HOOKS = (
     "porchside_job_tabs",
     "porchside_actions",
     "porchside_header_links",
+    "porchside_home_cards",
     "porchside_blueprints",
     "porchside_template_dirs",
     "porchside_static_dirs",
@@ -126,6 +128,21 @@ def porchside_header_links() -> "list[HeaderLink]":
 
     :return: :class:`~core.records.HeaderLink` records; a link whose
         ``url(portal)`` returns None is not shown.
+    """
+
+
+@hookspec
+def porchside_home_cards() -> "list[HomeCard]":
+    """Cards on the portal's home page, beside core's balance due and next visit.
+
+    Declaration hook. A card shows to a signed-in customer when its plugin is
+    enabled, its ``section`` is included in the portal, its
+    ``is_shown(portal)`` agrees and its ``summary(portal)`` returns a text.
+
+    :return: :class:`~core.records.HomeCard` records. Ids are unique across
+        plugins; a card with both ``endpoint`` and ``url`` stops start-up.
+
+    .. versionadded:: 0.1 (issue 4)
     """
 
 

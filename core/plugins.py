@@ -31,6 +31,7 @@ from core.records import (
     SETTING_KINDS,
     Action,
     HeaderLink,
+    HomeCard,
     JobTab,
     ModelApp,
     NavTab,
@@ -45,7 +46,7 @@ log = logging.getLogger("porchside.plugins")
 ENTRY_POINT_GROUP = "porchside"
 CORE = "core"
 # Core's own hook implementations, registered like any plugin and always on.
-CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks")
+CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks")
 HOOK_PREFIX = "porchside_"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -96,6 +97,7 @@ class Declarations:
     job_tabs: list[Declared] = field(default_factory=list)
     actions: list[Declared] = field(default_factory=list)
     header_links: list[Declared] = field(default_factory=list)
+    home_cards: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
     static_dirs: dict[str, Declared] = field(default_factory=dict)
@@ -289,6 +291,13 @@ class PluginHost:
         self._collect_ids("porchside_job_tabs", JobTab, d.job_tabs, "job tab")
         self._collect_ids("porchside_actions", Action, d.actions, "action")
         self._collect_ids("porchside_header_links", HeaderLink, d.header_links, "header link")
+        self._collect_ids("porchside_home_cards", HomeCard, d.home_cards, "home card")
+        for declared in d.home_cards:
+            if declared.record.endpoint and declared.record.url:
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: home card {declared.record.id!r} has both an endpoint "
+                    "and a url; give one of them"
+                )
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(

@@ -96,6 +96,33 @@ class HeaderLink:
 
 
 @dataclass(frozen=True)
+class HomeCard:
+    """A card on the portal's home page: something that needs the customer's attention.
+
+    :param summary: ``summary(portal)`` -> a short sentence ("2 quotes await
+        your decision"), or None to leave the card out this time (may be async).
+    :param endpoint: the Quart endpoint the card links to, built with
+        ``url_for(endpoint)``; or give ``url`` instead (not both).
+    :param url: an address the card links to (same site or another).
+    :param link_label: the link's text.
+    :param order: smaller comes first; core's own cards use 10 and 20.
+    :param section: the "Included in portal" switch that hides the card;
+        plugins default to their own name, as nav tabs do.
+    :param is_shown: ``is_shown(portal)`` -> bool (may be async).
+    """
+
+    id: str
+    title: str
+    summary: Callable[..., "str | None | Awaitable[str | None]"]
+    endpoint: str | None = None
+    url: str | None = None
+    link_label: str = "View"
+    order: int = 100
+    section: str | None = None
+    is_shown: Shown | None = None
+
+
+@dataclass(frozen=True)
 class SettingField:
     """One field of a plugin's per-tenant settings form.
 

@@ -21,7 +21,7 @@ from tortoise.exceptions import DoesNotExist
 from tortoise.fields.relational import BackwardFKRelation, BackwardOneToOneRelation, ManyToManyFieldInstance
 
 from core.models import MODEL_MODULES
-from core.models.base import PUBLIC_ID_BYTES, TenantModel, new_public_id
+from core.models.base import PUBLIC_ID_BYTES, TenantManager, TenantModel, new_public_id
 from core.plugins import PluginHost
 from tenants.context import CrossTenantError, NoTenantError, use_tenant
 from tenants.models import Tenant
@@ -174,7 +174,7 @@ async def test_every_registered_model_is_covered(app) -> None:
 
 def test_every_model_has_a_tenant_manager() -> None:
     for model in TENANT_MODELS:
-        assert type(model._meta.manager).__name__ == "TenantManager", model.__name__
+        assert isinstance(model._meta.manager, TenantManager), model.__name__
 
 
 def test_public_id_prefixes_are_declared_and_distinct() -> None:
@@ -196,15 +196,22 @@ def test_public_ids_are_unguessable() -> None:
 # -- every model ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__name__)
-async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_tenant) -> None:
+async def look_alikes(model, tenant, other_tenant) -> tuple[TenantModel, dict, TenantModel, dict]:
+    """``(row_a, made_a, row_b, made_b)``: a look-alike row in each tenant and the rows they link to."""
     made_a: dict = {}
     made_b: dict = {}
     with use_tenant(tenant):
         row_a = await build(model, "a", made_a)
-        fresh_a = await model.get(pk=row_a.pk)  # as read in A's own scope
     with use_tenant(other_tenant):
         row_b = await build(model, "b", made_b)
+    return row_a, made_a, row_b, made_b
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__name__)
+async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_tenant) -> None:
+    row_a, made_a, row_b, made_b = await look_alikes(model, tenant, other_tenant)
+    with use_tenant(tenant):
+        fresh_a = await model.get(pk=row_a.pk)  # as read in A's own scope
 
     assert row_a.tenant_id == tenant.id and row_b.tenant_id == other_tenant.id
     prefix = f"{model.public_id_prefix}_"
@@ -269,14 +276,10 @@ async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_
 
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__name__)
 async def test_rows_cannot_be_written_across_tenants_or_without_one(model, tenant, other_tenant) -> None:
-    made_a: dict = {}
-    made_b: dict = {}
+    row_a, made_a, row_b, made_b = await look_alikes(model, tenant, other_tenant)
     with use_tenant(tenant):
-        row_a = await build(model, "a", made_a)
         loaded_a = await model.get(pk=row_a.pk)
         before = await model.filter(pk=row_a.pk).values_list("public_id", flat=True)
-    with use_tenant(other_tenant):
-        row_b = await build(model, "b", made_b)
 
     with use_tenant(other_tenant):
         for row in (row_a, loaded_a):
