@@ -18,19 +18,18 @@ command that needs settings or the database takes the :class:`CliState` with
         async def work():
             async with state.database(settings) as services:
                 ...
-        run(work())
+        run(work())  # from core.cli import run
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-import re
 import shutil
 import socket
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any, AsyncIterator, Awaitable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Iterable, TypeVar
 
 import click
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -42,13 +41,15 @@ from core.db import make_migrations, open_database, release_database, run_migrat
 from core.plugins import PluginError, PluginHost
 from core.services import Services
 
+if TYPE_CHECKING:
+    from core.demo import SeededTenant
+
 T = TypeVar("T")
 
 DEMO_PORT = 8000
 # Plugin discovery needs only the plugin settings; a throwaway key keeps
 # ``porchside --help`` from creating the secret-key file in the data folder.
 DISCOVERY_SECRET = "plugin-discovery-only-" + "0" * 16
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class CommandError(click.ClickException):
@@ -113,8 +114,12 @@ class CliState:
             await open_database(config)
             yield services
         finally:
-            await services.close()
-            await release_database(config)
+            # The database is released even if closing the cache fails: an
+            # open SQLite connection would keep the process from exiting.
+            try:
+                await services.close()
+            finally:
+                await release_database(config)
 
 
 class PorchsideGroup(click.Group):
@@ -174,6 +179,8 @@ def _serve(state: CliState, settings: Settings, host: str, port: int, workers: i
         return
     from uvicorn.supervisors import Multiprocess
 
+    if state.extra_plugins:
+        raise CommandError("plugins registered in code reach one process only; serve them with --workers 1")
     state.plugin_host(settings)  # fail here, once, rather than in every worker
     # Each worker builds its own app from the same environment.
     config = uvicorn.Config("core.app:create_app", factory=True, workers=workers, **options)
@@ -318,7 +325,7 @@ async def _prepare_demo(state: CliState, settings: Settings) -> str:
         return await _demo_banner(services, seeded)
 
 
-async def _demo_banner(services: Services, seeded: list) -> str:
+async def _demo_banner(services: Services, seeded: list[SeededTenant]) -> str:
     from core.links import portal_url
 
     lines = [f"Porchside demo: data in {services.settings.data_dir} (SQLite, in-process cache and queue)", ""]
@@ -360,9 +367,13 @@ def tenant() -> None:
 def tenant_create(state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None) -> None:
     """Create a business whose portal is at SLUG.<base domain>."""
     if owner_email is not None:
-        owner_email = owner_email.strip().lower()
-        if not EMAIL_RE.match(owner_email):
-            raise CommandError(f"{owner_email!r} is not an email address")
+        from core.mail.addresses import clean_address
+        from core.mail.errors import MailError
+
+        try:
+            owner_email = clean_address(owner_email, "owner's email").lower()
+        except MailError as exc:
+            raise CommandError(str(exc)) from None
     settings = state.settings()
     click.echo(run(_create_tenant(state, settings, slug, name, owner_email, owner_name)))
 
@@ -386,7 +397,7 @@ async def _create_tenant(
                         display = owner_name or owner_email.split("@")[0].replace(".", " ").title()
                         await StaffUser.create(email=owner_email, name=display, role="owner")
         except TenantError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(f"cannot create {slug!r}: {exc}") from None
         message = f"Created {created.name} at {await portal_url(services, created)}"
         return message + (f"; owner: {owner_email}" if owner_email else "")
 
@@ -454,6 +465,57 @@ async def _set_active(state: CliState, settings: Settings, slug: str, active: bo
         return f"{found.name} ({found.slug}) is {'enabled' if active else 'disabled'}."
 
 
+@click.command()
+@click.argument("slug")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--invited-by", default="cli", show_default=True, help="Recorded in the audit log as the sender.")
+@click.pass_obj
+def invite(state: CliState, slug: str, emails: tuple[str, ...], invited_by: str) -> None:
+    """Email portal invites to customers' EMAILS of the business SLUG.
+
+    Each address must be on a contact of one of the business's customer
+    accounts; others are reported and skipped. Waits until the emails have
+    been handed to the mail server (or the dev outbox).
+    """
+    click.echo(run(_invite(state, state.settings(), slug, emails, invited_by)))
+
+
+async def _invite(state: CliState, settings: Settings, slug: str, emails: tuple[str, ...], invited_by: str) -> str:
+    from core.auth.links import send_invite
+    from core.mail import MailError
+    from core.models.mail import OutboundEmail
+    from tenants.context import use_tenant
+    from tenants.models import Tenant
+
+    async with state.database(settings) as services:
+        found = await Tenant.get_or_none(slug=slug.strip().lower())
+        if found is None:
+            raise CommandError(f"no business has the address {slug!r}; see porchside tenant list")
+        lines = []
+        with use_tenant(found):
+            before = set(await OutboundEmail.filter(status="queued").values_list("id", flat=True))
+            for email in emails:
+                try:
+                    sent = await send_invite(services, email, invited_by=invited_by)
+                except MailError as exc:
+                    lines.append(f"failed   {email}: {exc}")
+                    continue
+                lines.append(f"{'invited ' if sent else 'skipped '} {email}{'' if sent else ': no customer account uses this address'}")
+            await services.queue.start_worker()
+            try:
+                deadline = asyncio.get_running_loop().time() + 60
+                while asyncio.get_running_loop().time() < deadline:
+                    waiting = await OutboundEmail.filter(status="queued").exclude(id__in=list(before)).count()
+                    if not waiting:
+                        break
+                    await asyncio.sleep(0.2)
+                else:
+                    lines.append("some emails are still queued; a running worker will send them")
+            finally:
+                await services.queue.stop_worker()
+        return "\n".join(lines)
+
+
 # -- the group -------------------------------------------------------------------
 
 BUILTIN_COMMANDS: tuple[click.Command, ...] = (
@@ -464,6 +526,7 @@ BUILTIN_COMMANDS: tuple[click.Command, ...] = (
     makemigrations,
     seed_demo_command,
     tenant,
+    invite,
 )
 
 

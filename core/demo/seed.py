@@ -55,7 +55,7 @@ async def seed_demo(storage: Storage, specs: tuple[TenantSpec, ...] | None = Non
         async with in_transaction():
             tenant = await create_tenant(spec.slug, spec.name, **spec.profile)
             with use_tenant(tenant):
-                await _TenantSeeder(spec, storage, today or datetime.now(ZoneInfo(tenant.timezone)).date()).run()
+                await _TenantSeeder(spec, tenant, storage, today).run()
         results.append(SeededTenant(tenant, spec, created=True))
     return results
 
@@ -82,12 +82,13 @@ def _invoice_numbers(spec: TenantSpec) -> dict[tuple[int, int, int], str]:
 class _TenantSeeder:
     """Seeds one tenant; runs inside ``use_tenant`` of that tenant."""
 
-    def __init__(self, spec: TenantSpec, storage: Storage, today: date) -> None:
+    def __init__(self, spec: TenantSpec, tenant: Tenant, storage: Storage, today: date | None) -> None:
         self.spec = spec
+        self.tenant = tenant
         self.storage = storage
-        self.today = today
-        self.zone = ZoneInfo(spec.profile.get("timezone", "UTC"))
-        self.currency = spec.profile.get("currency", "USD")
+        self.zone = ZoneInfo(tenant.timezone)
+        self.today = today or datetime.now(self.zone).date()
+        self.currency = tenant.currency
         self.job_numbers = _job_numbers(spec)
         self.invoice_numbers = _invoice_numbers(spec)
         self.staff: list[StaffUser] = []
@@ -194,7 +195,7 @@ class _TenantSeeder:
 
     async def attachment(self, job: Job, spec: FileSpec) -> None:
         if spec.filename.endswith(".pdf"):
-            data = draw_document(self.spec.name, spec.title, spec.lines, self.spec.profile["brand_colour"])
+            data = draw_document(self.tenant.name, spec.title, spec.lines, self.tenant.brand_colour)
         else:
             data = ("\n".join((spec.title, "", *spec.lines)) + "\n").encode()
         await Attachment.create(
