@@ -326,6 +326,7 @@ async def _prepare_demo(state: CliState, settings: Settings) -> str:
 
 
 async def _demo_banner(services: Services, seeded: list[SeededTenant]) -> str:
+    from core.demo.seed import DEMO_PASSWORD
     from core.links import portal_url
 
     lines = [f"Porchside demo: data in {services.settings.data_dir} (SQLite, in-process cache and queue)", ""]
@@ -341,10 +342,12 @@ async def _demo_banner(services: Services, seeded: list[SeededTenant]) -> str:
             f"  dev outbox:  {await portal_url(services, tenant, '/_dev/outbox')}",
             f"  customers:   {customers}",
             f"  staff:       {staff}",
+            f"  console:     {await portal_url(services, tenant, '/console')}",
             "",
         ]
     lines += [
         "Sign in with a customer's email; the sign-in email lands in the dev outbox.",
+        f"Every demo customer and staff member can also use the password {DEMO_PASSWORD!r}.",
         "A tour of the demo data is in docs/demo.md. Press Ctrl+C to stop.",
     ]
     return "\n".join(lines)

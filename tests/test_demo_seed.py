@@ -130,7 +130,14 @@ async def test_staff_and_the_three_plugins_are_on(demo, app):
         with use_tenant(tenant):
             staff = await StaffUser.all()
             assert {s.role for s in staff} == {"owner", "staff"}
-            assert all(s.password_hash is None for s in staff)
+            # Everyone can sign in with the documented demo password.
+            from core.auth.passwords import verify_password
+            from core.demo.seed import DEMO_PASSWORD
+            from core.models.customers import PortalLogin
+
+            assert all([await verify_password(s.password_hash, DEMO_PASSWORD) for s in staff])
+            login = await PortalLogin.get(email="pat@example.com")
+            assert await verify_password(login.password_hash, DEMO_PASSWORD)
             rows = {row.plugin: row.enabled for row in await PluginConfig.all()}
             assert rows == {name: True for name in DEMO_PLUGINS}
             installed = set(services.plugins.plugin_names())

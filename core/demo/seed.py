@@ -19,7 +19,8 @@ from core.demo.pictures import draw_document, draw_photo
 from core.demo.specs import AccountSpec, FileSpec, InvoiceSpec, JobSpec, TenantSpec, VisitSpec
 from core.demo.tenants import DEMO_TENANTS
 from core.models.billing import Invoice, InvoiceLine, Payment
-from core.models.customers import Contact, ContactEmail, CustomerAccount
+from core.auth.passwords import hash_password
+from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
 from core.models.platform import PluginConfig
 from core.models.staff import StaffUser
@@ -30,6 +31,8 @@ from tenants.service import create_tenant
 
 # The built-in plugins, switched on for every demo tenant.
 DEMO_PLUGINS = ("quotes", "payments", "marketing")
+# Every demo customer and staff member can also sign in with this password.
+DEMO_PASSWORD = "porchside-demo"
 
 
 @dataclass(frozen=True)
@@ -102,14 +105,18 @@ class _TenantSeeder:
         return local.astimezone(timezone.utc)
 
     async def run(self) -> None:
+        password_hash = await hash_password(DEMO_PASSWORD)
         for member in self.spec.staff:
             self.staff.append(
-                await StaffUser.create(email=member.email, name=member.name, role=member.role, password_hash=None)
+                await StaffUser.create(email=member.email, name=member.name, role=member.role, password_hash=password_hash)
             )
         for plugin in DEMO_PLUGINS:
             await PluginConfig.create(plugin=plugin, enabled=True)
         for a, account in enumerate(self.spec.accounts):
             await self.account(a, account)
+        emails = {e.address for acc in self.spec.accounts for person in acc.contacts for e in person.emails}
+        for email in sorted(emails):
+            await PortalLogin.create(email=email, password_hash=password_hash)
 
     async def account(self, a: int, spec: AccountSpec) -> None:
         account = await CustomerAccount.create(
