@@ -1,9 +1,10 @@
 """Measure ASGI servers on a real Porchside page and print a table.
 
-Builds a throw-away demo (migrated database with the ``sunny-pools`` tenant),
-then serves the app with each server in turn, one worker, on 127.0.0.1, and
-drives ``GET /`` with ``Host: sunny-pools.localhost`` through ``wrk`` for a
-fixed time. Rounds are interleaved (A B C, A B C, ...) and the median of
+Builds a throw-away demo (``porchside migrate`` and ``porchside seed-demo``),
+then serves the app with each server in turn, one worker, on 127.0.0.1,
+signs a demo customer in with their password, and drives their home page
+(``GET /`` with ``Host: sunny-pools.localhost`` and the session cookie)
+through ``wrk`` for a fixed time. Rounds are interleaved (A B C, A B C, ...) and the median of
 the rounds is reported, so noise from other work on the machine spreads
 over every server instead of hitting one.
 
@@ -30,12 +31,18 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlencode
+
+from core.auth.current import COOKIE as SESSION_COOKIE
+from core.web.security import CSRF_COOKIE, CSRF_FIELD
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORCHSIDE = str(Path(PYTHON).parent / "porchside")  # the CLI in this virtualenv
 HOST_HEADER = "sunny-pools.localhost"
-TENANT_SLUG = "sunny-pools"
+# A demo customer of sunny-pools with one account (see docs/demo.md).
+DEMO_EMAIL = "lily.chen@example.com"
+DEMO_PASSWORD = "porchside-demo"
 PG_ADMIN_URL = os.environ.get("PORCHSIDE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PORCHSIDE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -95,6 +102,8 @@ def demo_environment(backend: str, data_dir: Path) -> dict[str, str]:
         PORCHSIDE_DATA_DIR=str(data_dir),
         PORCHSIDE_SECRET_KEY=secrets.token_urlsafe(48),
         PORCHSIDE_BASE_DOMAIN="localhost",
+        # Every run signs in again, more often than the sign-in limits allow.
+        PORCHSIDE_RATE_LIMITS="signin_per_ip=1000000/60,password_per_email=1000000/60",
     )
     if backend == "postgres":
         name = f"porchside_bench_{os.getpid()}"
@@ -135,47 +144,12 @@ def drop_database(env: dict[str, str]) -> None:
     client.close()
 
 
-def _cli_has(env: dict[str, str], command: str) -> bool:
-    if not os.path.exists(PORCHSIDE):
-        return False
-    probe = subprocess.run([PORCHSIDE, command, "--help"], cwd=ROOT, env=env, capture_output=True)
-    return probe.returncode == 0
-
-
-def seed(env: dict[str, str]) -> str:
-    """Migrate and seed the demo; say how it was done.
-
-    Uses ``porchside migrate`` and ``porchside seed-demo`` when the CLI has
-    them (realistic data); otherwise migrates through core.db and creates
-    the one tenant the page needs.
-    """
-    if _cli_has(env, "seed-demo"):
-        for command in ("migrate", "seed-demo"):
-            subprocess.run([PORCHSIDE, command], cwd=ROOT, env=env, check=True, capture_output=True)
-        return "porchside seed-demo"
-    subprocess.run([PYTHON, "-c", _FALLBACK_SEED, TENANT_SLUG], cwd=ROOT, env=env, check=True)
-    return "core.db.run_migrations + tenants.service.create_tenant"
-
-
-_FALLBACK_SEED = """
-import asyncio, sys
-from core.config import Settings
-from core.db import close_database, open_database, run_migrations, tortoise_config
-from core.plugins import PluginHost
-from tenants.service import create_tenant
-
-async def main(slug):
-    settings = Settings.from_env()
-    config = tortoise_config(settings, PluginHost().load(allowed=settings.plugins).model_apps())
-    await run_migrations(config)
-    await open_database(config)
-    try:
-        await create_tenant(slug, "Sunny Pools", contact_email="office@sunny-pools.test", contact_phone="555-0100")
-    finally:
-        await close_database()
-
-asyncio.run(main(sys.argv[1]))
-"""
+def seed(env: dict[str, str]) -> None:
+    """Migrate the demo database and seed the demo businesses into it."""
+    for command in ("migrate", "seed-demo"):
+        done = subprocess.run([PORCHSIDE, command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"porchside {command} failed:\n{done.stdout}{done.stderr}")
 
 
 # -- servers -------------------------------------------------------------------
@@ -187,14 +161,43 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fetch(port: int, path: str, host: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+def fetch(
+    port: int, path: str, headers: dict[str, str], method: str = "GET", body: str | None = None
+) -> tuple[int, bytes, http.client.HTTPMessage]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("GET", path, headers={"Host": host})
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.headers
     finally:
         conn.close()
+
+
+def _cookie(headers: http.client.HTTPMessage, name: str) -> str | None:
+    for header in headers.get_all("Set-Cookie") or []:
+        key, _, rest = header.partition("=")
+        if key.strip() == name:
+            return rest.split(";", 1)[0]
+    return None
+
+
+def sign_in(port: int, email: str, password: str) -> str:
+    """Sign ``email`` in through the real form; return the Cookie header to send."""
+    status, body, headers = fetch(port, "/sign-in", {"Host": HOST_HEADER})
+    csrf_cookie = _cookie(headers, CSRF_COOKIE)
+    token = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', body.decode())
+    if status != 200 or csrf_cookie is None or token is None:
+        raise RuntimeError(f"GET /sign-in answered {status} without a CSRF cookie and token")
+    form = urlencode({"email": email, "password": password, CSRF_FIELD: token.group(1)})
+    status, _, headers = fetch(port, "/sign-in/password", {
+        "Host": HOST_HEADER,
+        "Cookie": f"{CSRF_COOKIE}={csrf_cookie}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }, method="POST", body=form)
+    session = _cookie(headers, SESSION_COOKIE)
+    if status not in (302, 303) or session is None:
+        raise RuntimeError(f"signing {email} in answered {status} without a session cookie")
+    return f"{SESSION_COOKIE}={session}"
 
 
 class Server:
@@ -216,7 +219,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
             try:
-                if fetch(self.port, "/healthz", "127.0.0.1")[0] == 200:
+                if fetch(self.port, "/healthz", {"Host": "127.0.0.1"})[0] == 200:
                     return
             except OSError:
                 pass
@@ -265,7 +268,7 @@ def _ms(text: str) -> float:
 
 def parse_wrk(output: str) -> dict[str, float]:
     """Requests, errors, req/s and latency percentiles from ``wrk --latency``."""
-    percentiles = dict(re.findall(r"^\s+(50|90|99)(?:\.000)?%\s+(\S+)$", output, re.M))
+    percentiles = dict(re.findall(r"^\s+(50|90|99)(?:\.000)?%\s+(\S+)\s*$", output, re.M))
     latency_max = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.M)
     requests = re.search(r"^\s+(\d+) requests in", output, re.M)
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
@@ -287,11 +290,11 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
-def wrk(port: int, path: str, connections: int, seconds: int) -> str:
-    command = [
-        "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-        "-H", f"Host: {HOST_HEADER}", f"http://127.0.0.1:{port}{path}",
-    ]
+def wrk(port: int, path: str, headers: dict[str, str], connections: int, seconds: int) -> str:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(f"http://127.0.0.1:{port}{path}")
     return subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 30).stdout
 
 
@@ -299,12 +302,15 @@ def measure(name: str, round_: int, env: dict[str, str], args: argparse.Namespac
     server = Server(name, env, log_dir)
     try:
         server.wait_ready()
-        status, body = fetch(server.port, args.path, HOST_HEADER)
+        headers = {"Host": HOST_HEADER}
+        if args.email:
+            headers["Cookie"] = sign_in(server.port, args.email, args.password)
+        status, body, _ = fetch(server.port, args.path, headers)
         if status != 200:
             raise RuntimeError(f"{name}: GET {args.path} for {HOST_HEADER} answered {status}, not 200")
-        wrk(server.port, args.path, args.connections, args.warmup)
+        wrk(server.port, args.path, headers, args.connections, args.warmup)
         cpu_before = session_cpu_seconds(server.process.pid)
-        result = parse_wrk(wrk(server.port, args.path, args.connections, args.duration))
+        result = parse_wrk(wrk(server.port, args.path, headers, args.connections, args.duration))
         cpu = session_cpu_seconds(server.process.pid) - cpu_before
     finally:
         server.stop()
@@ -346,6 +352,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--servers", default=",".join(DEFAULT_SERVERS),
                         help=f"comma-separated, from: {', '.join(SERVERS)} (default: %(default)s)")
     parser.add_argument("--path", default="/", help="page to load (default: %(default)s)")
+    parser.add_argument("--email", default=DEMO_EMAIL,
+                        help="demo customer to sign in as; '' to load the page signed out (default: %(default)s)")
+    parser.add_argument("--password", default=DEMO_PASSWORD, help="their password (default: the demo's)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default: %(default)s)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first (default: %(default)s)")
@@ -368,8 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[Run] = []
     create_database(env)
     try:
-        how = seed(env)
-        print(f"demo seeded with {how} on {args.backend}; server logs in {work}", flush=True)
+        seed(env)
+        print(f"demo seeded on {args.backend}; server logs in {work}", flush=True)
         print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
         for round_ in range(1, args.rounds + 1):
             for name in args.servers:
@@ -381,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
         drop_database(env)
     print()
     print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
-    print(f"GET {args.path} (Host {HOST_HEADER}, {runs[0].page_bytes} bytes), {args.backend}, "
+    viewer = f"signed in as {args.email}" if args.email else "signed out"
+    print(f"GET {args.path} (Host {HOST_HEADER}, {viewer}, {runs[0].page_bytes} bytes), {args.backend}, "
           f"1 worker, wrk -t1 -c{args.connections} -d{args.duration}s, {args.rounds} rounds, "
           f"{os.cpu_count()} CPUs")
     print(table(runs, args.servers))

@@ -17,6 +17,7 @@ from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
 
 from core.auth.current import load_customer, write_session_cookie
+from core.console.view_as import refuse_writes_while_viewing
 from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
@@ -119,6 +120,7 @@ def create_app(
         await release_database(db_config)
 
     app.before_request(load_customer)
+    app.before_request(refuse_writes_while_viewing)
     app.after_request(write_session_cookie)
     _register_blueprints(app, host)
     return app
@@ -135,12 +137,26 @@ def _register_blueprints(app: Quart, host: PluginHost) -> None:
     from core.web.plugin_static import make_blueprint as plugin_static_bp
     from core.auth.views import blueprint as auth_bp
     from core.portal.views import blueprint as portal_bp
+    from core.portal.work import blueprint as work_bp
+    from core.portal.service_history import blueprint as service_bp
+    from core.portal.documents import blueprint as documents_bp
+    from core.portal.invoices import blueprint as invoices_bp
+    from core.portal.payments import blueprint as payments_bp
+    from core.portal.exports import blueprint as exports_bp
     from core.web.dev_outbox import blueprint as dev_outbox_bp
+    from core.console.blueprint import blueprint as console_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(dev_outbox_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(work_bp)
+    app.register_blueprint(service_bp)
+    app.register_blueprint(documents_bp)
+    app.register_blueprint(invoices_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(plugin_static_bp(host))
     for declared in host.declared.blueprints:
         app.register_blueprint(declared.record)

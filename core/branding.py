@@ -6,6 +6,9 @@ import re
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT = "#0b6e99"
+# porchside.css --bg: links in the brand colour sit on it, and it is a touch
+# darker than white, so the colour must be readable on it too.
+PAGE_BACKGROUND = "#f6f8fa"
 
 
 def _luminance(hex_colour: str) -> float:
@@ -34,6 +37,6 @@ def darken_until_readable(colour: str, against: str = "#ffffff", ratio: float = 
 
 def brand_stylesheet(colour: str | None) -> str:
     colour = colour if colour and HEX.match(colour) else DEFAULT
-    accent = darken_until_readable(colour.lower())
+    accent = darken_until_readable(colour.lower(), against=PAGE_BACKGROUND)
     on_accent = "#ffffff" if contrast(accent, "#ffffff") >= 4.5 else "#111111"
     return f":root {{ --brand: {accent}; --on-brand: {on_accent}; }}\n"

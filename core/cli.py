@@ -276,7 +276,7 @@ async def _seed(state: CliState, settings: Settings) -> list[str]:
 
     async with state.database(settings) as services:
         lines = []
-        for seeded in await seed_demo(services.storage):
+        for seeded in await seed_demo(services.storage, services=services):
             done = "seeded" if seeded.created else "already there, left as it was"
             lines.append(f"{seeded.tenant.name}: {done} ({await portal_url(services, seeded.tenant)})")
         return lines
@@ -321,7 +321,7 @@ async def _prepare_demo(state: CliState, settings: Settings) -> str:
 
     await run_migrations(state.db_config(settings))
     async with state.database(settings) as services:
-        seeded = await seed_demo(services.storage)
+        seeded = await seed_demo(services.storage, services=services)
         return await _demo_banner(services, seeded)
 
 
@@ -386,8 +386,8 @@ async def _create_tenant(
 ) -> str:
     from tortoise.transactions import in_transaction
 
+    from core.console.bootstrap import StaffError, invite_staff
     from core.links import portal_url
-    from core.models.staff import StaffUser
     from tenants.context import use_tenant
     from tenants.service import TenantError, create_tenant
 
@@ -398,8 +398,9 @@ async def _create_tenant(
                 if owner_email:
                     with use_tenant(created):
                         display = owner_name or owner_email.split("@")[0].replace(".", " ").title()
-                        await StaffUser.create(email=owner_email, name=display, role="owner")
-        except TenantError as exc:
+                        # The owner gets an email with a link to choose a password.
+                        await invite_staff(services, owner_email, display, "owner", invited_by="porchside cli")
+        except (TenantError, StaffError) as exc:
             raise CommandError(f"cannot create {slug!r}: {exc}") from None
         message = f"Created {created.name} at {await portal_url(services, created)}"
         return message + (f"; owner: {owner_email}" if owner_email else "")

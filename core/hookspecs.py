@@ -32,11 +32,14 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import click
     from quart import Blueprint, Quart
 
     from core.records import (
         Action,
+        ConsoleLink,
         Event,
         HeaderLink,
         HomeCard,
@@ -69,9 +72,10 @@ DECLARATION_HOOKS = (
     "porchside_settings_fields",
     "porchside_cli_commands",
     "porchside_tasks",
+    "porchside_console_links",
 )
 # Called through PluginHost.call while the app runs; may be async.
-RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify")
+RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify", "porchside_demo_seed")
 
 
 @hookspec
@@ -212,6 +216,21 @@ def porchside_tasks() -> "list[Task]":
 
 
 @hookspec
+def porchside_console_links() -> "list[ConsoleLink]":
+    """Entries of the staff console's navigation, beside core's.
+
+    Declaration hook. An entry shows to signed-in staff when its plugin is
+    enabled for the tenant and the staff member's role has its
+    ``permission`` (a key of :data:`core.console.access.PERMISSIONS`).
+
+    :return: :class:`~core.records.ConsoleLink` records. Ids are unique across
+        plugins; an unknown permission stops start-up.
+
+    .. versionadded:: 0.1 (issue 6)
+    """
+
+
+@hookspec
 def porchside_startup(app: "Quart") -> Any:
     """Called once when an app starts serving, after the database is open.
 
@@ -245,4 +264,22 @@ def porchside_notify(tenant: "Tenant", notification: Any, recipients: list) -> A
     :param tenant: the tenant.
     :param notification: the stored :class:`~core.models.platform.Notification`.
     :param recipients: the :class:`~core.models.staff.StaffUser` rows it is for.
+    """
+
+
+@hookspec
+def porchside_demo_seed(tenant: "Tenant", services: Any, today: "date") -> Any:
+    """Add the plugin's demo data to a demo business that was just created.
+
+    Run-time hook, may be async. Called by :func:`core.demo.seed_demo` after
+    core's own demo rows (customers, staff, jobs, invoices) exist, inside the
+    tenant's scope and the same transaction, for every plugin enabled in the
+    tenant. A business that was already seeded is left alone, so this runs
+    once per demo business.
+
+    :param tenant: the demo business.
+    :param services: the app's :class:`~core.services.Services` (storage, plugins).
+    :param today: the day the demo's dates are counted from, in the tenant's time zone.
+
+    .. versionadded:: 0.1 (issue 6)
     """

@@ -30,6 +30,7 @@ from core.records import (
     ACTION_TARGETS,
     SETTING_KINDS,
     Action,
+    ConsoleLink,
     HeaderLink,
     HomeCard,
     JobTab,
@@ -46,7 +47,7 @@ log = logging.getLogger("porchside.plugins")
 ENTRY_POINT_GROUP = "porchside"
 CORE = "core"
 # Core's own hook implementations, registered like any plugin and always on.
-CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks")
+CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches")
 HOOK_PREFIX = "porchside_"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -98,6 +99,7 @@ class Declarations:
     actions: list[Declared] = field(default_factory=list)
     header_links: list[Declared] = field(default_factory=list)
     home_cards: list[Declared] = field(default_factory=list)
+    console_links: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
     static_dirs: dict[str, Declared] = field(default_factory=dict)
@@ -298,6 +300,8 @@ class PluginHost:
                     f"plugin {declared.plugin!r}: home card {declared.record.id!r} has both an endpoint "
                     "and a url; give one of them"
                 )
+        self._collect_ids("porchside_console_links", ConsoleLink, d.console_links, "console link")
+        self._check_console_permissions()
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(
@@ -346,6 +350,19 @@ class PluginHost:
             if task.name in d.tasks:
                 raise PluginError(f"task {task.name!r} is declared by plugins {d.tasks[task.name].plugin!r} and {plugin!r}")
             d.tasks[task.name] = Declared(plugin, task)
+
+    def _check_console_permissions(self) -> None:
+        """A console link must name a permission of the console's one table."""
+        if not self.declared.console_links:
+            return
+        from core.console.access import PERMISSIONS  # the console imports this module
+
+        for declared in self.declared.console_links:
+            if declared.record.permission not in PERMISSIONS:
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: console link {declared.record.id!r} needs permission "
+                    f"{declared.record.permission!r}, which does not exist; use one of {', '.join(PERMISSIONS)}"
+                )
 
     def _collect_ids(self, hook_name: str, kind: type, into: list[Declared], noun: str) -> None:
         """Collect records that carry an ``id`` and an ``order``; ids are unique."""

@@ -123,6 +123,27 @@ class HomeCard:
 
 
 @dataclass(frozen=True)
+class ConsoleLink:
+    """An entry of the staff console's navigation.
+
+    :param id: unique among all console links.
+    :param label: what staff read.
+    :param endpoint: the Quart endpoint it opens, built with ``url_for(endpoint)``;
+        name console blueprints ``console_<plugin>`` so they stay reachable
+        while a tenant's portal is switched off.
+    :param order: smaller comes first; core's entries use 0 (Home) to 90 (Audit log).
+    :param permission: a key of :data:`core.console.access.PERMISSIONS`; staff
+        whose role lacks it do not see the entry.
+    """
+
+    id: str
+    label: str
+    endpoint: str
+    order: int = 100
+    permission: str = "console"
+
+
+@dataclass(frozen=True)
 class SettingField:
     """One field of a plugin's per-tenant settings form.
 

@@ -225,6 +225,8 @@ async def make_app(porchside_backend: Backend, porchside_settings_factory):
                 yield app
             finally:
                 if porchside_backend.name == "postgres" and len(started) == 1:
+                    # Jobs still running would write into (or deadlock with) the TRUNCATE.
+                    await app.extensions["porchside"].queue.stop_worker()
                     await _reset_postgres()
                 started.pop()
 
@@ -386,6 +388,51 @@ def make_customer():
             return account
 
     return factory
+
+
+class QueryCounter:
+    """Counts the SQL statements Tortoise sends while it is active."""
+
+    def __init__(self) -> None:
+        import logging
+
+        self.statements: list[str] = []
+        counter = self
+
+        class _Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                message = record.getMessage()
+                if message.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+                    counter.statements.append(message)
+
+        self._handler = _Handler(level=logging.DEBUG)
+        self._logger = logging.getLogger("tortoise.db_client")
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self) -> "QueryCounter":
+        self._previous = self._logger.level
+        self._logger.setLevel(logging_debug())
+        self._logger.addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._previous)
+
+
+def logging_debug() -> int:
+    import logging
+
+    return logging.DEBUG
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries() as q: ...; assert q.count == N`` (no N+1 pages)."""
+    return QueryCounter
 
 
 @pytest.fixture

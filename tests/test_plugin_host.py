@@ -159,7 +159,9 @@ def test_declarations_are_collected_with_their_plugin_and_order():
     d = host.declared
 
     assert [(i.plugin, i.record.id) for i in d.nav_tabs] == [
-        (CORE, "home"), ("reviews", "reviews"), (CORE, "contact"), ("broken", "broken_endpoint"), ("broken", "broken_shown"),
+        (CORE, "home"), (CORE, "work_history"), (CORE, "service_history"), (CORE, "invoices"), (CORE, "payments"),
+        ("reviews", "reviews"), (CORE, "statement"), (CORE, "documents"), (CORE, "contact"),
+        ("broken", "broken_endpoint"), ("broken", "broken_shown"),
     ]
     assert [(i.plugin, i.record.id) for i in d.job_tabs] == [("workorders", "checklist"), ("broken", "broken_job_tab")]
     assert [i.record.id for i in host.actions_for("job")] == ["rebook"]

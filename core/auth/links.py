@@ -72,14 +72,15 @@ async def send_token_email(
     ip: str = "",
     created_by: str = "",
     context: dict | None = None,
+    template: str | None = None,
 ):
-    """Issue a token of ``purpose`` and email its link to ``email``."""
+    """Issue a token of ``purpose`` and email its link to ``email`` (``template``: default by purpose)."""
     from core.mail import send_email
 
     tenant = current_tenant()
     issued = await tokens.issue(purpose, email, account=account, target=target, ip=ip, created_by=created_by)
     url = await portal_url(services, tenant, token_path(purpose, issued.token))
-    template = EMAILS[purpose]
+    template = template or EMAILS[purpose]
     await record(f"customer.{purpose}_link_issued", actor_type="staff" if created_by else "customer", actor=created_by or email, target=issued.row.public_id)
     return await send_email(
         services,
@@ -114,12 +115,15 @@ async def deep_link(
     return await portal_url(services, current_tenant(), token_path("deep", issued.token))
 
 
-async def send_invite(services: Services, email: str, *, invited_by: str = "") -> bool:
+async def send_invite(
+    services: Services, email: str, *, invited_by: str = "", subject: str | None = None, body: str | None = None
+) -> bool:
     """A5: email a portal invite to ``email`` in the current tenant.
 
     Tenants that offer passwords get a "Create login" link; link-only
-    tenants get a sign-in link. Returns False when the address has no
-    account here.
+    tenants get a sign-in link. ``subject`` and ``body`` replace the saved
+    invite text (a bulk invite sends the text staff reviewed). Returns False
+    when the address has no account here.
     """
     from datetime import datetime, timezone
 
@@ -129,9 +133,16 @@ async def send_invite(services: Services, email: str, *, invited_by: str = "") -
     accounts = await accounts_for_email(email)
     if not accounts:
         return False
-    methods = current_tenant().portal_setting("sign_in_methods")
-    purpose = "magic" if methods == "link" else "invite"
-    await send_token_email(services, purpose, email, created_by=invited_by, context={"invite": True, "accounts": accounts})
+    from core.console.invite_email import customer_name_for, invite_text
+
+    tenant = current_tenant()
+    purpose = "magic" if tenant.portal_setting("sign_in_methods") == "link" else "invite"
+    # The tenant's own words (console > Invite email), for either kind of link.
+    words = await invite_text(services, tenant, await customer_name_for(email, accounts), subject=subject, body=body)
+    await send_token_email(
+        services, purpose, email, created_by=invited_by, template=EMAILS["invite"],
+        context={"invite": True, "accounts": accounts, "words": words},
+    )
     login, _ = await PortalLogin.get_or_create(email=email)
     login.invited_at = datetime.now(timezone.utc)
     await login.save(update_fields=["invited_at"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import mimetypes
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
@@ -24,10 +25,14 @@ from core.models.customers import Contact, ContactEmail, CustomerAccount, Portal
 from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
 from core.models.platform import PluginConfig
 from core.models.staff import StaffUser
+from core.plugin_state import enabled_plugins
 from core.storage import Storage
 from tenants.context import use_tenant
 from tenants.models import Tenant
 from tenants.service import create_tenant
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 # The built-in plugins, switched on for every demo tenant.
 DEMO_PLUGINS = ("quotes", "payments", "marketing")
@@ -42,12 +47,20 @@ class SeededTenant:
     created: bool  # False: it was already there and left alone
 
 
-async def seed_demo(storage: Storage, specs: tuple[TenantSpec, ...] | None = None, today: date | None = None) -> list[SeededTenant]:
+async def seed_demo(
+    storage: Storage,
+    specs: tuple[TenantSpec, ...] | None = None,
+    today: date | None = None,
+    *,
+    services: "Services | None" = None,
+) -> list[SeededTenant]:
     """Create every demo tenant that does not exist yet.
 
     :param storage: where photos and attachments go (the app's storage).
     :param specs: the tenants to seed (default: :data:`~core.demo.tenants.DEMO_TENANTS`).
     :param today: the day the data is counted from (default: today in each tenant's zone).
+    :param services: the app's services; given, the plugins enabled in each new
+        tenant add their own demo data (``porchside_demo_seed``) after core's.
     """
     results = []
     for spec in specs or DEMO_TENANTS:
@@ -58,7 +71,13 @@ async def seed_demo(storage: Storage, specs: tuple[TenantSpec, ...] | None = Non
         async with in_transaction():
             tenant = await create_tenant(spec.slug, spec.name, **spec.profile)
             with use_tenant(tenant):
-                await _TenantSeeder(spec, tenant, storage, today).run()
+                seeder = _TenantSeeder(spec, tenant, storage, today)
+                await seeder.run()
+                if services is not None:
+                    enabled = await enabled_plugins(services.plugins, services.cache)
+                    await services.plugins.call(
+                        "porchside_demo_seed", enabled, tenant=tenant, services=services, today=seeder.today
+                    )
         results.append(SeededTenant(tenant, spec, created=True))
     return results
 

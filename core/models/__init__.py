@@ -9,4 +9,5 @@ MODEL_MODULES = [
     "core.models.platform",
     "core.models.auth",
     "core.models.mail",
+    "core.models.invites",
 ]

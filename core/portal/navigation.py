@@ -1,7 +1,7 @@
 """Builds the portal's navigation and header links for the current viewer.
 
 Tabs and links come from core and the plugins enabled for the tenant
-(:meth:`~core.plugins.PluginHost.shown`); a plugin whose tab or link fails
+(:func:`~core.portal.access.shown_in_portal`); a plugin whose tab or link fails
 to build is logged by name and left out, so the page still renders.
 """
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from quart import request, url_for
 
-from core.plugins import CORE, run_isolated
+from core.plugins import run_isolated
+from core.portal.access import shown_in_portal
 from core.portal.context import Portal
 from core.services import current_services
 
@@ -36,13 +37,9 @@ async def nav_items(portal: Portal) -> list[NavItem]:
     A plugin's tab without an explicit ``section`` follows the section named
     after its plugin, so "Included in portal" can hide it.
     """
-    host = current_services().plugins
     items = []
-    for item in await host.shown(host.declared.nav_tabs, portal.enabled_plugins, portal):
+    for item in await shown_in_portal(current_services().plugins.declared.nav_tabs, portal):
         tab = item.record
-        section = tab.section or (None if item.plugin == CORE else item.plugin)
-        if section is not None and not portal.tenant.section_enabled(section):
-            continue
         ok, url = await run_isolated(item.plugin, f"nav tab {tab.id!r} ({tab.endpoint})", url_for, tab.endpoint)
         if ok:
             items.append(NavItem(tab.id, tab.label, url, tab.icon, _is_current(url)))

@@ -1,8 +1,15 @@
-"""Core's own navigation tabs, declared through the same hook as plugins'."""
+"""Core's own navigation tabs, declared through the same hook as plugins'.
+
+Orders leave room between core's pages: Home 0, Work history 10, Service
+history 20, Invoices 30, Payments 40, Statement 50, Documents 60,
+Contact us 90. A tab with a ``section`` disappears when the tenant leaves
+that section out of the portal.
+"""
 
 from __future__ import annotations
 
 from core.hookspecs import hookimpl
+from core.portal.access import billing_visible
 from core.records import NavTab
 
 
@@ -10,5 +17,11 @@ from core.records import NavTab
 def porchside_nav_tabs():
     return [
         NavTab(id="home", label="Home", endpoint="portal.home", order=0, icon="home"),
+        NavTab(id="work_history", label="Work history", endpoint="work.list", order=10, section="work_history", icon="briefcase"),
+        NavTab(id="service_history", label="Service history", endpoint="service.history", order=20, section="service_history", icon="clipboard"),
+        NavTab(id="invoices", label="Invoices", endpoint="invoices.list", order=30, section="invoices", is_shown=billing_visible, icon="receipt"),
+        NavTab(id="payments", label="Payments", endpoint="payments.list", order=40, section="payments", icon="card"),
+        NavTab(id="statement", label="Statement", endpoint="invoices.statement", order=50, section="statement", is_shown=billing_visible, icon="ledger"),
+        NavTab(id="documents", label="Documents", endpoint="documents.list", order=60, section="documents", icon="file"),
         NavTab(id="contact", label="Contact us", endpoint="portal.contact", order=90, icon="phone"),
     ]

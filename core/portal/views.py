@@ -5,10 +5,16 @@ from __future__ import annotations
 from quart import Blueprint, render_template
 
 from core.auth.current import login_required
+from core.portal.access import invoice_link
 from core.portal.context import current_portal
+from core.portal.formats import quantity_filter, when_filter
+from core.portal.home import build_home
 from core.portal.navigation import header_links, nav_items
 
 blueprint = Blueprint("portal", __name__)
+# Every portal page may use them; this blueprint is always registered.
+blueprint.add_app_template_filter(when_filter, "when")
+blueprint.add_app_template_filter(quantity_filter, "quantity")
 
 
 async def render_portal(template: str, **context):
@@ -33,7 +39,12 @@ async def render_portal(template: str, **context):
 @blueprint.get("/")
 @login_required
 async def home():
-    return await render_portal("portal/home.html")
+    home = await build_home(current_portal())
+    return await render_portal(
+        "portal/home.html",
+        home=home,
+        invoice_url=invoice_link,
+    )
 
 
 @blueprint.get("/contact")

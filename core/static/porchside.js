@@ -12,4 +12,9 @@
       b.setAttribute("aria-disabled", "true");
     });
   });
+  // Print buttons (data-print) start hidden: only a browser running this can print.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from quart import Quart, Response, jsonify, render_template, request
+from tortoise.exceptions import ValidationError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("porchside.errors")
@@ -54,6 +55,12 @@ def install(app: Quart) -> None:
     async def _http_error(exc: HTTPException):
         code, message = DEFAULT_MESSAGES.get(exc.code or 500, ("error", exc.description or "Error"))
         return await render_error(exc.code or 500, code, message)
+
+    @app.errorhandler(ValidationError)
+    async def _invalid_value(exc: ValidationError):
+        # A value the model refuses, e.g. an over-long id in a URL: bad input, not a server error.
+        code, message = DEFAULT_MESSAGES[400]
+        return await render_error(400, code, message)
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):

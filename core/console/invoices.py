@@ -1,0 +1,448 @@
+"""Invoices in the back office: drafts, issuing, voiding (S6, I1-I4, A3).
+
+* A draft is made from a job (its charges become the lines) or blank for an
+  account; its lines, memo and tax are edited while it is a draft, and the
+  totals are always computed here, in minor units.
+* **Issue** turns a draft into an open invoice: ``issued_on`` is today where
+  the business is, ``due_on`` today plus the payment terms. The change is
+  one conditional UPDATE (``status='draft'`` -> ``'open'``), so a double
+  click issues once and emails once. Then every address of the account with
+  "Send invoices" on gets an email with a private deep link into the
+  invoice (:func:`core.auth.links.deep_link`) and the invoice's PDF, and
+  plugins hear ``invoice.issued`` (the payments plugin charges AutoPay on it).
+* **Void** an open invoice without payments, with a reason that is audited
+  and sent to plugins as ``invoice.voided``.
+* Payments are recorded by :mod:`core.console.payments`.
+
+Customers never see drafts (:mod:`core.portal.invoices`).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from quart import Blueprint, abort, g, redirect, request, url_for
+from tortoise.transactions import in_transaction
+
+from core.audit import record
+from core.auth.links import deep_link
+from core.console.access import staff_required
+from core.console.customers import account_or_404
+from core.console.form_fields import FormReader
+from core.console.jobs import actor, edit_priced_line, job_or_404
+from core.console.numbering import create_numbered
+from core.console.shell import notice, render_console
+from core.mail import Attachment as MailAttachment
+from core.mail import MailError, send_email
+from core.models.billing import INVOICE_FILTERS, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
+from core.models.customers import ContactEmail, CustomerAccount
+from core.models.jobs import JobCharge
+from core.money import amount_input
+from core.pdf import PDF_TYPE, pdf_response, render_pdf
+from core.plugin_state import call_for_tenant
+from core.portal import invoices as portal_invoices
+from core.portal.pagination import Sorter, choice_arg, paginate
+from core.records import Event
+from core.services import current_services
+from core.web.errors import render_error
+from core.web.rendering import tenant_today
+
+log = logging.getLogger("porchside.console.invoices")
+
+blueprint = Blueprint("invoices", __name__, url_prefix="/invoices")
+
+NUMBER_PREFIX = "INV-"
+DEFAULT_TERMS_DAYS = 30
+TERMS_DAYS = (0, 365)
+STATUS_LABELS = {"draft": "Draft", **portal_invoices.STATUS_LABELS}
+FILTERS = ("draft", *INVOICE_FILTERS)
+STAFF_METHODS = tuple(m for m in PAYMENT_METHODS if m != "card")  # cards come from the payments plugin
+METHOD_LABELS = {"card": "Card", "cash": "Cash", "cheque": "Cheque", "bank": "Bank transfer", "other": "Other"}
+SORTS = Sorter(
+    {
+        "created": ("id",),
+        "number": ("number",),
+        "customer": ("account__name",),
+        "issued": ("issued_on",),
+        "due": ("due_on",),
+        "status": ("status",),
+        "total": ("total_minor",),
+    },
+    default="-created",
+)
+NOTICES = {
+    "created": "Draft invoice created.",
+    "line_added": "Line added.",
+    "line_saved": "Line saved.",
+    "line_deleted": "Line removed.",
+    "details_saved": "Invoice saved.",
+    "issued": "Invoice issued.",
+    "already_issued": "This invoice was already issued; nothing was sent again.",
+    "voided": "Invoice voided.",
+    "payment_recorded": "Payment recorded.",
+    "already_recorded": "This payment was already recorded.",
+}
+
+
+async def invoice_or_404(invoice_id: str) -> Invoice:
+    invoice = await Invoice.get_or_none(public_id=invoice_id).select_related("account", "job")
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+async def announce(name: str, subject: str, **data: Any) -> None:
+    """Tell the plugins enabled in this tenant (``porchside_event``); a failing one is logged, not raised."""
+    services = current_services()
+    event = Event(name=name, subject=subject, actor=f"staff:{actor()}", data=data)
+    await call_for_tenant(g.tenant, "porchside_event", services.plugins, services.cache, event=event)
+
+
+async def recompute_totals(invoice: Invoice) -> None:
+    """Subtotal from the lines, total with the tax, in minor units."""
+    amounts = await InvoiceLine.filter(invoice_id=invoice.id).values_list("amount_minor", flat=True)
+    invoice.subtotal_minor = sum(amounts)
+    invoice.total_minor = invoice.subtotal_minor + invoice.tax_minor
+    await invoice.save(update_fields=["subtotal_minor", "total_minor"])
+
+
+def to_invoice(invoice: Invoice, done: str, anchor: str = ""):
+    return redirect(url_for("console.invoices.detail", invoice_id=invoice.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+
+
+# -- the list -----------------------------------------------------------------
+
+
+@blueprint.get("/")
+@staff_required("back_office")
+async def index():
+    today = tenant_today(g.tenant)
+    query = Invoice.all()
+    account = None
+    if request.args.get("account"):
+        account = await account_or_404(request.args["account"])
+        query = query.filter(account_id=account.id)
+    status = choice_arg("status", FILTERS)
+    if status == "draft":
+        query = query.filter(status="draft")
+    elif status:
+        query = portal_invoices.filter_by_status(query, status, today)
+    sort = SORTS.parse()
+    page = await paginate(query.select_related("account").order_by(*sort.order_by))
+    return await render_console(
+        "console/invoices/list.html",
+        page=page,
+        sort=sort,
+        account=account,
+        status=status,
+        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in FILTERS)],
+        status_labels=STATUS_LABELS,
+        today=today,
+    )
+
+
+# -- drafts -------------------------------------------------------------------
+
+
+@blueprint.post("/new")
+@staff_required("back_office")
+async def create():
+    """A draft from ``job`` (its charges become lines) or a blank one for ``account``."""
+    form = await request.form
+    job = await job_or_404(form["job"]) if form.get("job") else None
+    account: CustomerAccount = job.account if job else await account_or_404(form.get("account", ""))
+    if account.archived:
+        return await render_error(409, "account_archived", "This account is archived. Restore it before invoicing it.")
+    invoice = await create_numbered(Invoice, NUMBER_PREFIX, account=account, job=job, currency=g.tenant.currency)
+    if job is not None:
+        charges = await JobCharge.filter(job_id=job.id).order_by("position", "id")
+        lines = [
+            InvoiceLine(
+                invoice=invoice, description=c.description, quantity_milli=c.quantity_milli,
+                unit_price_minor=c.unit_price_minor, amount_minor=c.amount_minor, position=i,
+            )
+            for i, c in enumerate(charges)
+        ]
+        if lines:
+            await InvoiceLine.bulk_create(lines)
+        await recompute_totals(invoice)
+    await record(
+        "invoice.created", actor_type="staff", actor=actor(), target=invoice.public_id,
+        number=invoice.number, account=account.public_id, job=job.public_id if job else None,
+    )
+    return to_invoice(invoice, "created")
+
+
+async def detail_page(invoice: Invoice, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200):
+    lines = list(await InvoiceLine.filter(invoice_id=invoice.id))
+    payments = list(await Payment.filter(invoice_id=invoice.id).order_by("received_at", "id"))
+    tenant = g.tenant
+    today = tenant_today(tenant)
+    defaults = {
+        "quantity": "1",
+        "memo": invoice.memo,
+        "tax": amount_input(invoice.tax_minor, invoice.currency),
+        "terms_days": str(DEFAULT_TERMS_DAYS),
+        "amount": amount_input(invoice.balance_minor, invoice.currency),
+        "method": "cash",
+        "received_on": today.isoformat(),
+    }
+    body = await render_console(
+        "console/invoices/detail.html",
+        invoice=invoice,
+        account=invoice.account,
+        job=invoice.job,
+        lines=lines,
+        payments=payments,
+        status=invoice.display_status(today),
+        status_labels=STATUS_LABELS,
+        methods=[(m, METHOD_LABELS[m]) for m in STAFF_METHODS],
+        method_labels=METHOD_LABELS,
+        recipients=await invoice_recipients(invoice.account),
+        values={**defaults, "payment_key": secrets.token_urlsafe(16), **(values or {})},
+        errors=errors or {},
+        notice=notice(NOTICES),
+    )
+    return body, status
+
+
+@blueprint.get("/<invoice_id>")
+@staff_required("back_office")
+async def detail(invoice_id: str):
+    return await detail_page(await invoice_or_404(invoice_id))
+
+
+async def _not_a_draft():
+    return await render_error(409, "not_draft", "Only a draft invoice can be changed; this one has been issued.")
+
+
+async def _line_or_404(invoice: Invoice, line_id: str) -> InvoiceLine:
+    line = await InvoiceLine.get_or_none(public_id=line_id, invoice_id=invoice.id)
+    if line is None:
+        abort(404)
+    return line
+
+
+@blueprint.post("/<invoice_id>/lines")
+@staff_required("back_office")
+async def add_line(invoice_id: str):
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return await _not_a_draft()
+    reader = FormReader(await request.form, g.tenant)
+    fields = reader.line()
+    if reader.errors:
+        return await detail_page(invoice, reader.values, reader.errors, 400)
+    position = await InvoiceLine.filter(invoice_id=invoice.id).count()
+    line = await InvoiceLine.create(invoice=invoice, position=position, **fields)
+    await recompute_totals(invoice)
+    await record("invoice.line_added", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id, amount_minor=line.amount_minor)
+    return to_invoice(invoice, "line_added", "lines")
+
+
+@blueprint.route("/<invoice_id>/lines/<line_id>", methods=["GET", "POST"])
+@staff_required("back_office")
+async def edit_line(invoice_id: str, line_id: str):
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return await _not_a_draft()
+    line = await _line_or_404(invoice, line_id)
+    page = {
+        "title": f"Line of invoice {invoice.number}",
+        "action": url_for("console.invoices.edit_line", invoice_id=invoice.public_id, line_id=line.public_id),
+        "back": url_for("console.invoices.detail", invoice_id=invoice.public_id) + "#lines",
+        "back_label": f"Invoice {invoice.number} · {invoice.account.name}",
+    }
+    response = await edit_priced_line(line, invoice.currency, page)
+    if response is not None:
+        return response
+    await recompute_totals(invoice)
+    await record("invoice.line_updated", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id, amount_minor=line.amount_minor)
+    return to_invoice(invoice, "line_saved", "lines")
+
+
+@blueprint.post("/<invoice_id>/lines/<line_id>/delete")
+@staff_required("back_office")
+async def delete_line(invoice_id: str, line_id: str):
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return await _not_a_draft()
+    line = await _line_or_404(invoice, line_id)
+    await line.delete()
+    await recompute_totals(invoice)
+    await record("invoice.line_deleted", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id)
+    return to_invoice(invoice, "line_deleted", "lines")
+
+
+@blueprint.post("/<invoice_id>/details")
+@staff_required("back_office")
+async def save_details(invoice_id: str):
+    """The memo customers read and the tax amount of a draft."""
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return await _not_a_draft()
+    reader = FormReader(await request.form, g.tenant)
+    memo = reader.text("memo", "The memo", max_length=2000, multiline=True)
+    tax = reader.amount("tax", currency=invoice.currency) if reader.raw("tax").strip() else 0
+    if reader.errors:
+        return await detail_page(invoice, reader.values, reader.errors, 400)
+    invoice.memo, invoice.tax_minor = memo, tax
+    await invoice.save(update_fields=["memo", "tax_minor"])
+    await recompute_totals(invoice)
+    await record("invoice.updated", actor_type="staff", actor=actor(), target=invoice.public_id, tax_minor=tax)
+    return to_invoice(invoice, "details_saved")
+
+
+@blueprint.post("/<invoice_id>/delete")
+@staff_required("back_office")
+async def delete(invoice_id: str):
+    """Throw a draft away; issued invoices are voided instead, never deleted."""
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return await _not_a_draft()
+    deleted = await Invoice.filter(id=invoice.id, status="draft").delete()
+    if deleted:
+        await record("invoice.deleted", actor_type="staff", actor=actor(), target=invoice.public_id, number=invoice.number)
+    return redirect(url_for("console.invoices.index", account=invoice.account.public_id))
+
+
+# -- issue --------------------------------------------------------------------
+
+
+class IssueRefused(Exception):
+    """The draft cannot be issued as it is; the message says why."""
+
+
+async def _open_draft(invoice: Invoice, terms_days: int) -> bool:
+    """Draft -> open with fresh totals and dates, in one transaction; False if it was no longer a draft."""
+    today = tenant_today(g.tenant)
+    async with in_transaction():
+        amounts = await InvoiceLine.filter(invoice_id=invoice.id).values_list("amount_minor", flat=True)
+        if not amounts:
+            raise IssueRefused("Add at least one line before issuing the invoice.")
+        subtotal = sum(amounts)
+        total = subtotal + invoice.tax_minor
+        if total <= 0:
+            raise IssueRefused("The total must be more than zero to issue the invoice.")
+        updated = await Invoice.filter(id=invoice.id, status="draft").update(
+            status="open", issued_on=today, due_on=today + timedelta(days=terms_days),
+            subtotal_minor=subtotal, total_minor=total,
+        )
+    return bool(updated)
+
+
+@blueprint.post("/<invoice_id>/issue")
+@staff_required("back_office")
+async def issue(invoice_id: str):
+    invoice = await invoice_or_404(invoice_id)
+    if invoice.status != "draft":
+        return to_invoice(invoice, "already_issued")
+    reader = FormReader(await request.form, g.tenant)
+    terms = reader.whole_number("terms_days", "Payment terms", *TERMS_DAYS)
+    if invoice.account.archived:
+        reader.fail("terms_days", "This account is archived. Restore it before issuing its invoice.")
+    if reader.errors:
+        return await detail_page(invoice, reader.values, reader.errors, 400)
+    try:
+        opened = await _open_draft(invoice, terms)
+    except IssueRefused as exc:
+        return await detail_page(invoice, reader.values, {"issue": str(exc)}, 400)
+    if not opened:
+        return to_invoice(invoice, "already_issued")
+    invoice = await invoice_or_404(invoice_id)
+    sent = await email_invoice(invoice)
+    await record(
+        "invoice.issued", actor_type="staff", actor=actor(), target=invoice.public_id,
+        number=invoice.number, total_minor=invoice.total_minor, due_on=invoice.due_on.isoformat(), emailed=sent,
+    )
+    await announce("invoice.issued", invoice.public_id, number=invoice.number, account=invoice.account.public_id, total_minor=invoice.total_minor, currency=invoice.currency)
+    return to_invoice(invoice, "issued")
+
+
+async def invoice_recipients(account: CustomerAccount) -> list[tuple[str, str]]:
+    """``(email, first name)`` of each address of ``account`` with "Send invoices" on."""
+    rows = await ContactEmail.filter(contact__account_id=account.id, send_invoices=True).select_related("contact").order_by("email", "id")
+    seen: dict[str, str] = {}
+    for row in rows:
+        seen.setdefault(row.email, row.contact.first_name)
+    return list(seen.items())
+
+
+async def _pdf_attachment(invoice: Invoice) -> MailAttachment | None:
+    """The invoice's PDF, stored for the email; None (logged) if it cannot be made."""
+    services = current_services()
+    try:
+        document = await portal_invoices.load_document(invoice.account, invoice.public_id, g.tenant)
+        if document is None:
+            return None
+        data = await render_pdf(services, g.tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
+    except Exception:
+        log.exception("the PDF of invoice %s could not be made; emailing it without", invoice.public_id)
+        return None
+    filename = portal_invoices.invoice_pdf_name(invoice)
+    return MailAttachment(filename=filename, content_type=PDF_TYPE, storage_key=await services.storage.save(data, filename))
+
+
+async def email_invoice(invoice: Invoice) -> int:
+    """Email the issued invoice to its recipients; returns how many emails were queued."""
+    services = current_services()
+    recipients = await invoice_recipients(invoice.account)
+    if not recipients:
+        return 0
+    pdf = await _pdf_attachment(invoice)
+    sent = 0
+    for email, first_name in recipients:
+        url = await deep_link(services, email, invoice.account, f"/invoices/{invoice.public_id}", created_by=actor())
+        try:
+            await send_email(
+                services,
+                to=email,
+                template="console/invoice_issued",
+                kind="invoice.issued",
+                context={"invoice": invoice, "account": invoice.account, "job": invoice.job, "first_name": first_name, "url": url},
+                attachments=[pdf] if pdf else None,
+            )
+        except MailError:
+            log.warning("invoice %s was not emailed to %s", invoice.public_id, email, exc_info=True)
+            continue
+        sent += 1
+    return sent
+
+
+# -- void -----------------------------------------------------------------------
+
+
+@blueprint.post("/<invoice_id>/void")
+@staff_required("back_office")
+async def void(invoice_id: str):
+    """An open invoice without payments becomes void, with a reason (audited)."""
+    invoice = await invoice_or_404(invoice_id)
+    reader = FormReader(await request.form, g.tenant)
+    reason = reader.text("reason", "The reason", max_length=500, required=True)
+    if invoice.status != "open":
+        reader.fail("reason", "Only an open invoice can be voided." if invoice.status != "draft" else "A draft is deleted, not voided.")
+    elif invoice.paid_minor:
+        reader.fail("reason", "This invoice has payments recorded against it, so it cannot be voided.")
+    if reader.errors:
+        return await detail_page(invoice, reader.values, reader.errors, 400)
+    voided = await Invoice.filter(id=invoice.id, status="open", paid_minor=0).update(status="void", voided_at=datetime.now(timezone.utc))
+    if not voided:
+        return await detail_page(invoice, reader.values, {"reason": "The invoice changed meanwhile; reload the page."}, 409)
+    await record("invoice.voided", actor_type="staff", actor=actor(), target=invoice.public_id, number=invoice.number, reason=reason)
+    await announce("invoice.voided", invoice.public_id, number=invoice.number, reason=reason)
+    return to_invoice(invoice, "voided")
+
+
+@blueprint.get("/<invoice_id>/pdf")
+@staff_required("back_office")
+async def pdf(invoice_id: str):
+    """The PDF the customer gets, for an issued invoice."""
+    invoice = await invoice_or_404(invoice_id)
+    document = await portal_invoices.load_document(invoice.account, invoice.public_id, g.tenant)
+    if document is None:
+        return await render_error(404, "not_issued", "A draft has no PDF yet: issue it first.")
+    data = await render_pdf(current_services(), g.tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
+    return pdf_response(data, portal_invoices.invoice_pdf_name(invoice))

@@ -1,0 +1,370 @@
+"""Jobs and their charges in the back office (S6, W1, W2).
+
+* The jobs list: every job, or one account's (``?account=``), filtered by
+  status and by scheduled date, sorted and paginated.
+* A job: number (the next one unless typed), title, description, status,
+  schedule typed in the business's time zone, technician (a staff member or
+  a free-text name), service address and the invoice view customers get
+  (detailed lines or one summary line, chosen per job).
+* Its page gathers what hangs on it: charges (added, edited, removed here),
+  visits with photos (:mod:`core.console.visits`), notes and attachments
+  with their share switch (:mod:`core.console.notes`) and its invoices
+  (:mod:`core.console.invoices`).
+
+Charge amounts are computed on the server from the quantity (thousandths)
+and the unit price (minor units) typed as decimals. Everything needs
+``back_office`` and is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from quart import Blueprint, abort, g, redirect, request, url_for
+
+from core.audit import record
+from core.console.access import staff_required
+from core.console.customers import account_or_404
+from core.console.form_fields import FormReader, datetime_input, line_values
+from core.console.numbering import create_numbered, number_taken
+from core.console.shell import notice, render_console
+from core.models.billing import Invoice, InvoiceLine
+from core.models.customers import CustomerAccount
+from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Attachment, Job, JobCharge, Note, Visit
+from core.models.staff import StaffUser
+from core.portal.pagination import DateRange, Sorter, choice_arg, paginate
+from core.portal.work import STATUS_LABELS
+from core.thumbnails import has_thumbnail
+from core.web.rendering import tenant_today
+
+blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+NUMBER_PREFIX = "J-"
+VIEW_LABELS = {"detailed": "Detailed: every line with quantity and price", "summary": "Summary: one line for the job"}
+SORTS = Sorter(
+    {"date": ("scheduled_start",), "number": ("number",), "title": ("title",), "status": ("status",), "account": ("account__name",)},
+    default="-date",
+)
+NOTICES = {
+    "created": "Job created.",
+    "saved": "Job saved.",
+    "charge_added": "Charge added.",
+    "charge_saved": "Charge saved.",
+    "charge_deleted": "Charge removed.",
+    "visit_saved": "Visit saved.",
+    "visit_deleted": "Visit removed.",
+    "note_added": "Note added.",
+    "note_shared": "The note is now shared with the customer.",
+    "note_hidden": "The note is no longer shared with the customer.",
+    "note_deleted": "Note removed.",
+    "file_added": "File added.",
+    "file_shared": "The file is now shared with the customer.",
+    "file_hidden": "The file is no longer shared with the customer.",
+    "file_deleted": "File removed.",
+}
+
+
+def actor() -> str:
+    return g.staff.email
+
+
+async def job_or_404(job_id: str) -> Job:
+    job = await Job.get_or_none(public_id=job_id).select_related("account")
+    if job is None:
+        abort(404)
+    return job
+
+
+def job_page(job: Job, done: str, anchor: str = ""):
+    """Back to the job's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
+    return redirect(url_for("console.jobs.detail", job_id=job.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+
+
+# -- the list -----------------------------------------------------------------
+
+
+def _day_bounds(reader: FormReader) -> tuple[datetime | None, datetime | None]:
+    """The ``from``/``to`` days of the query as UTC bounds in the business's zone."""
+    start = reader.local_date("from", "The start date")
+    end = reader.local_date("to", "The end date")
+    if start and end and start > end:
+        reader.fail("to", "The end date is before the start date.")
+        return None, None
+    low = DateRange(start, start).bounds(reader.tenant)[0] if start else None
+    high = DateRange(end, end).bounds(reader.tenant)[1] if end else None
+    return low, high
+
+
+@blueprint.get("/")
+@staff_required("back_office")
+async def index():
+    reader = FormReader(request.args, g.tenant)
+    query = Job.all()
+    account = None
+    if request.args.get("account"):
+        account = await account_or_404(request.args["account"])
+        query = query.filter(account_id=account.id)
+    status = choice_arg("status", JOB_STATUSES)
+    if status:
+        query = query.filter(status=status)
+    low, high = _day_bounds(reader)
+    if low:
+        query = query.filter(scheduled_start__gte=low)
+    if high:
+        query = query.filter(scheduled_start__lt=high)
+    sort = SORTS.parse()
+    page = await paginate(query.select_related("account").order_by(*sort.order_by))
+    return await render_console(
+        "console/jobs/list.html",
+        page=page,
+        sort=sort,
+        account=account,
+        status=status,
+        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)],
+        status_labels=STATUS_LABELS,
+        values=reader.values,
+        errors=reader.errors,
+    )
+
+
+# -- create and edit ------------------------------------------------------------
+
+
+async def _technicians() -> list[StaffUser]:
+    return list(await StaffUser.filter(active=True).order_by("name"))
+
+
+async def _form_page(job: Job | None, account: CustomerAccount | None, values: dict[str, Any], errors: dict[str, str], status: int = 200):
+    technicians = await _technicians()
+    accounts = [] if account else list(await CustomerAccount.filter(archived=False).order_by("name"))
+    body = await render_console(
+        "console/jobs/form.html",
+        job=job,
+        account=account,
+        accounts=[(a.public_id, f"{a.name} ({a.number})") for a in accounts],
+        values=values,
+        errors=errors,
+        statuses=[(s, STATUS_LABELS[s]) for s in JOB_STATUSES],
+        views=list(VIEW_LABELS.items()),
+        technicians=[("", "Nobody yet, or someone not on the staff")] + [(t.public_id, t.name) for t in technicians],
+    )
+    return body, status
+
+
+def _job_values(job: Job) -> dict[str, str]:
+    tenant = g.tenant
+    return {
+        "number": job.number,
+        "title": job.title,
+        "description": job.description,
+        "status": job.status,
+        "scheduled_start": datetime_input(job.scheduled_start, tenant),
+        "scheduled_end": datetime_input(job.scheduled_end, tenant),
+        "technician": job.technician.public_id if job.technician else "",
+        "technician_name": "" if job.technician else job.technician_name,
+        "service_address": job.service_address,
+        "invoice_view": job.invoice_view,
+    }
+
+
+async def _read_job(reader: FormReader, job: Job | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "title": reader.text("title", "Title", max_length=200, required=True),
+        "description": reader.text("description", "Description", max_length=5000, multiline=True),
+        "status": reader.choice("status", "a status", JOB_STATUSES, "scheduled"),
+        "scheduled_start": reader.local_datetime("scheduled_start", "The start"),
+        "scheduled_end": reader.local_datetime("scheduled_end", "The end"),
+        "service_address": reader.text("service_address", "Service address", max_length=2000, multiline=True),
+        "invoice_view": reader.choice("invoice_view", "an invoice view", INVOICE_VIEWS, "detailed"),
+    }
+    start, end = fields["scheduled_start"], fields["scheduled_end"]
+    if end and not start:
+        reader.fail("scheduled_start", "Enter the start as well as the end.")
+    elif start and end and end <= start:
+        reader.fail("scheduled_end", "The end must be after the start.")
+    number = reader.text("number", "Job number", max_length=40)
+    if number and await number_taken(Job, number, exclude_id=job.id if job else None):
+        reader.fail("number", f"Another job already has the number {number}.")
+    if job is not None and not number:
+        reader.fail("number", "Enter the job number.")
+    if number:
+        fields["number"] = number
+    fields.update(await _read_technician(reader))
+    return fields
+
+
+async def _read_technician(reader: FormReader) -> dict[str, Any]:
+    """A staff member (their name is copied for customers) or a typed name."""
+    chosen = reader.raw("technician")
+    name = reader.text("technician_name", "Technician's name", max_length=200)
+    if not chosen:
+        return {"technician": None, "technician_name": name}
+    staff = await StaffUser.get_or_none(public_id=chosen, active=True)
+    if staff is None:
+        reader.fail("technician", "Choose a technician from the list.")
+        return {}
+    return {"technician": staff, "technician_name": staff.name}
+
+
+def _completion(fields: dict[str, Any], job: Job | None) -> None:
+    """A job that becomes completed is completed now; one that stops being completed is not."""
+    if fields.get("status") == "completed":
+        fields["completed_at"] = (job.completed_at if job else None) or datetime.now(timezone.utc)
+    else:
+        fields["completed_at"] = None
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@staff_required("back_office")
+async def new():
+    """A new job for ``?account=`` (or for the account chosen on the form)."""
+    account_id = request.args.get("account") or (await request.form).get("account", "")
+    account = await account_or_404(account_id) if account_id else None
+    if account is not None and account.archived:
+        abort(404)
+    if request.method == "GET":
+        values = {"status": "scheduled", "invoice_view": "detailed", "service_address": account.billing_address if account else ""}
+        return await _form_page(None, account, values, {})
+    reader = FormReader(await request.form, g.tenant)
+    if account is None:
+        reader.fail("account", "Choose the customer account.")
+    fields = await _read_job(reader, None)
+    if reader.errors:
+        return await _form_page(None, account, reader.values, reader.errors, 400)
+    _completion(fields, None)
+    number = fields.pop("number", None)
+    if number:
+        job = await Job.create(account=account, number=number, **fields)
+    else:
+        job = await create_numbered(Job, NUMBER_PREFIX, account=account, **fields)
+    await record("job.created", actor_type="staff", actor=actor(), target=job.public_id, number=job.number, account=account.public_id)
+    return job_page(job, "created")
+
+
+@blueprint.route("/<job_id>/edit", methods=["GET", "POST"])
+@staff_required("back_office")
+async def edit(job_id: str):
+    job = await job_or_404(job_id)
+    await job.fetch_related("technician")
+    if request.method == "GET":
+        return await _form_page(job, job.account, _job_values(job), {})
+    reader = FormReader(await request.form, g.tenant)
+    fields = await _read_job(reader, job)
+    if reader.errors:
+        return await _form_page(job, job.account, reader.values, reader.errors, 400)
+    _completion(fields, job)
+    changed = sorted(name for name, value in fields.items() if getattr(job, name) != value)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    await job.save()
+    await record("job.updated", actor_type="staff", actor=actor(), target=job.public_id, changed=changed)
+    return job_page(job, "saved")
+
+
+# -- the job's page -----------------------------------------------------------
+
+
+async def detail_page(job: Job, charge_values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200):
+    await job.fetch_related("technician")
+    charges = list(await JobCharge.filter(job_id=job.id))
+    visits = await Visit.filter(job_id=job.id).order_by("-completed_at", "-scheduled_at", "-id").prefetch_related("photos")
+    notes = list(await Note.filter(job_id=job.id).order_by("-created_at", "-id"))
+    files = list(await Attachment.filter(job_id=job.id).order_by("-created_at", "-id"))
+    invoices = list(await Invoice.filter(job_id=job.id).order_by("-id"))
+    body = await render_console(
+        "console/jobs/detail.html",
+        job=job,
+        account=job.account,
+        charges=charges,
+        charges_total=sum(c.amount_minor for c in charges),
+        # Plain numbers: Jinja's async mode would iterate the relation again, one query a visit.
+        visits=[(visit, len(visit.photos)) for visit in visits],
+        notes=notes,
+        files=files,
+        invoices=invoices,
+        status_label=STATUS_LABELS.get(job.status, job.status),
+        view_label=VIEW_LABELS.get(job.invoice_view, job.invoice_view),
+        values=charge_values or {"quantity": "1"},
+        errors=errors or {},
+        notice=notice(NOTICES),
+        today=tenant_today(g.tenant),
+        has_thumbnail=has_thumbnail,
+    )
+    return body, status
+
+
+@blueprint.get("/<job_id>")
+@staff_required("back_office")
+async def detail(job_id: str):
+    return await detail_page(await job_or_404(job_id))
+
+
+# -- charges --------------------------------------------------------------------
+
+
+async def _charge_or_404(job: Job, charge_id: str) -> JobCharge:
+    charge = await JobCharge.get_or_none(public_id=charge_id, job_id=job.id)
+    if charge is None:
+        abort(404)
+    return charge
+
+
+@blueprint.post("/<job_id>/charges")
+@staff_required("back_office")
+async def add_charge(job_id: str):
+    job = await job_or_404(job_id)
+    reader = FormReader(await request.form, g.tenant)
+    fields = reader.line()
+    if reader.errors:
+        return await detail_page(job, reader.values, reader.errors, 400)
+    position = await JobCharge.filter(job_id=job.id).count()
+    charge = await JobCharge.create(job=job, currency=g.tenant.currency, position=position, **fields)
+    await record("job.charge_added", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, amount_minor=charge.amount_minor)
+    return job_page(job, "charge_added", "charges")
+
+
+async def edit_priced_line(row: JobCharge | InvoiceLine, currency: str, page: dict[str, str]):
+    """GET: the form of a charge or an invoice line; POST: save it.
+
+    :param page: ``title``, ``action``, ``back`` and ``back_label`` of the form.
+    :return: the response to send, or None once the row is saved.
+    """
+    if request.method == "GET":
+        return await render_console("console/jobs/line_form.html", page=page, values=line_values(row, currency), errors={})
+    reader = FormReader(await request.form, g.tenant)
+    fields = reader.line()
+    if reader.errors:
+        return await render_console("console/jobs/line_form.html", page=page, values=reader.values, errors=reader.errors), 400
+    for name, value in fields.items():
+        setattr(row, name, value)
+    await row.save(update_fields=list(fields))
+    return None
+
+
+@blueprint.route("/<job_id>/charges/<charge_id>", methods=["GET", "POST"])
+@staff_required("back_office")
+async def edit_charge(job_id: str, charge_id: str):
+    job = await job_or_404(job_id)
+    charge = await _charge_or_404(job, charge_id)
+    page = {
+        "title": f"Charge on job {job.number}",
+        "action": url_for("console.jobs.edit_charge", job_id=job.public_id, charge_id=charge.public_id),
+        "back": url_for("console.jobs.detail", job_id=job.public_id) + "#charges",
+        "back_label": f"Job {job.number} · {job.title}",
+    }
+    response = await edit_priced_line(charge, charge.currency, page)
+    if response is not None:
+        return response
+    await record("job.charge_updated", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, amount_minor=charge.amount_minor)
+    return job_page(job, "charge_saved", "charges")
+
+
+@blueprint.post("/<job_id>/charges/<charge_id>/delete")
+@staff_required("back_office")
+async def delete_charge(job_id: str, charge_id: str):
+    job = await job_or_404(job_id)
+    charge = await _charge_or_404(job, charge_id)
+    await charge.delete()
+    await record("job.charge_deleted", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, description=charge.description)
+    return job_page(job, "charge_deleted", "charges")

@@ -1,0 +1,209 @@
+"""Settings > Customer portal (S2, S3): on/off, web address, custom domains,
+sign-in methods, link lifetimes and the "Included in portal" switches.
+
+Each card of the page is its own form with its own permission: switching the
+portal and changing its addresses are the owner's (they break or move every
+customer's bookmarks); the rest needs ``settings``. Sections are stored in
+``Tenant.portal_settings["sections"]``; a switched-off section loses its tab
+and its routes answer 404 (``core/app.py``). Besides the core sections, each
+enabled plugin's portal tabs are a section of their own (the tab's
+``section``, or the plugin's name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quart import Blueprint, g, redirect, request, url_for
+
+from core.audit import record
+from core.console.access import staff_required
+from core.console.shell import notice, render_console
+from core.links import portal_url
+from core.plugins import CORE
+from core.services import current_services
+from tenants.models import PORTAL_SECTIONS, SIGN_IN_METHODS, Domain, Tenant
+from tenants.service import TenantError, add_custom_domain, change_slug, remove_custom_domain
+
+blueprint = Blueprint("settings", __name__, url_prefix="/settings")
+
+SECTION_LABELS = {
+    "work_history": ("Work history", "Upcoming and past jobs, and each job's page."),
+    "service_history": ("Service history", "Completed visits with the technician's notes and photos."),
+    "invoices": ("Invoices", "Open, overdue and paid invoices, as PDF too."),
+    "payments": ("Payments", "Payments received and paid invoices."),
+    "statement": ("Billing statement", "All invoices and payments of a period, with a running balance."),
+    "documents": ("Notes and attachments", "Only what staff marked “Share this with the customer”."),
+}
+METHOD_LABELS = {
+    "link": "Email sign-in link only",
+    "password": "Password only",
+    "both": "Sign-in link or password",
+}
+MAGIC_MINUTES = (5, 120)
+DEEP_DAYS = (1, 30)
+NOTICES = {
+    "saved": "Portal settings saved.",
+    "on": "The portal is on: customers can sign in.",
+    "off": "The portal is off: customers see a “not available” page.",
+    "address": "The portal has a new web address. The old one sends visitors here for 90 days.",
+    "domain_added": "Domain added. Point its DNS at the portal's address to make it work.",
+    "domain_removed": "Domain removed.",
+}
+
+
+@dataclass(frozen=True)
+class SectionChoice:
+    key: str
+    label: str
+    hint: str
+
+
+def section_choices() -> list[SectionChoice]:
+    """The core sections, then one per section of the enabled plugins' tabs."""
+    host = current_services().plugins
+    choices = [SectionChoice(key, *SECTION_LABELS[key]) for key in PORTAL_SECTIONS]
+    seen = set(PORTAL_SECTIONS)
+    for item in host.declared.nav_tabs:
+        if item.plugin != CORE and item.plugin not in g.enabled_plugins:
+            continue
+        key = item.record.section or (None if item.plugin == CORE else item.plugin)
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        source = "core" if item.plugin == CORE else f"the {host.declared.info[item.plugin].label} plugin"
+        choices.append(SectionChoice(key, item.record.label, f"The “{item.record.label}” tab, from {source}."))
+    return choices
+
+
+async def _page(status: int = 200, errors: dict[str, str] | None = None, form: dict[str, str] | None = None):
+    tenant: Tenant = g.tenant
+    services = current_services()
+    domains = await Domain.filter(tenant_id=tenant.id, kind="custom").order_by("host")
+    body = await render_console(
+        "console/settings/portal.html",
+        notice=notice(NOTICES),
+        errors=errors or {},
+        form=form or {},
+        portal_address=await portal_url(services, tenant, "/"),
+        base_domain=services.settings.base_domain,
+        subdomain_host=f"{tenant.slug}.{services.settings.base_domain}",
+        domains=domains,
+        sections=section_choices(),
+        methods=[(value, METHOD_LABELS[value]) for value in SIGN_IN_METHODS],
+        magic_range=MAGIC_MINUTES,
+        deep_range=DEEP_DAYS,
+    )
+    return body, status
+
+
+def _done(key: str):
+    return redirect(url_for("console.settings.portal", done=key))
+
+
+@blueprint.get("/portal")
+@staff_required("settings")
+async def portal():
+    return await _page()
+
+
+def _whole_number(raw: str, label: str, bounds: tuple[int, int]) -> tuple[int | None, str | None]:
+    low, high = bounds
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        return None, f"{label} must be a whole number."
+    if not low <= value <= high:
+        return None, f"{label} must be between {low} and {high}."
+    return value, None
+
+
+@blueprint.post("/portal")
+@staff_required("settings")
+async def save_portal():
+    """Sign-in methods, link lifetimes and the "Included in portal" switches."""
+    form = await request.form
+    tenant: Tenant = g.tenant
+    errors: dict[str, str] = {}
+    method = form.get("sign_in_methods", "")
+    if method not in SIGN_IN_METHODS:
+        errors["sign_in_methods"] = "Choose how customers sign in."
+    minutes, problem = _whole_number(form.get("magic_link_minutes", ""), "The sign-in link lifetime", MAGIC_MINUTES)
+    if problem:
+        errors["magic_link_minutes"] = problem
+    days, problem = _whole_number(form.get("deep_link_days", ""), "The document link lifetime", DEEP_DAYS)
+    if problem:
+        errors["deep_link_days"] = problem
+    if errors:
+        return await _page(400, errors, dict(form))
+    settings = dict(tenant.portal_settings or {})
+    # Keep the switches of plugins that are off now: they are not on the form.
+    sections = dict(tenant.portal_setting("sections"))
+    for choice in section_choices():
+        sections[choice.key] = form.get(f"section_{choice.key}") == "on"
+    settings.update(sign_in_methods=method, magic_link_minutes=minutes, deep_link_days=days, sections=sections)
+    tenant.portal_settings = settings
+    await tenant.save(update_fields=["portal_settings"])
+    hidden = sorted(key for key, shown in sections.items() if not shown)
+    await record(
+        "settings.portal_saved", actor_type="staff", actor=g.staff.email,
+        sign_in_methods=method, magic_link_minutes=minutes, deep_link_days=days, hidden_sections=hidden,
+    )
+    return _done("saved")
+
+
+@blueprint.post("/portal/switch")
+@staff_required("portal_switch")
+async def switch():
+    tenant: Tenant = g.tenant
+    turn_on = (await request.form).get("enabled") == "on"
+    tenant.portal_enabled = turn_on
+    await tenant.save(update_fields=["portal_enabled"])
+    await record("settings.portal_on" if turn_on else "settings.portal_off", actor_type="staff", actor=g.staff.email)
+    return _done("on" if turn_on else "off")
+
+
+@blueprint.post("/portal/address")
+@staff_required("portal_address")
+async def change_address():
+    """A new subdomain; the old one redirects for 90 days, and so does this page."""
+    tenant: Tenant = g.tenant
+    services = current_services()
+    slug = (await request.form).get("slug", "").strip().lower()
+    old = tenant.slug
+    if slug == old:
+        return _done("saved")
+    try:
+        await change_slug(tenant, slug, services.resolver)
+    except TenantError as exc:
+        return await _page(400, {"slug": str(exc)}, {"slug": slug})
+    await record("settings.address_changed", actor_type="staff", actor=g.staff.email, old=old, new=slug)
+    # The staff cookie is host-only: the new address asks to sign in again.
+    return redirect(await portal_url(services, tenant, url_for("console.settings.portal", done="address")))
+
+
+@blueprint.post("/portal/domains")
+@staff_required("portal_address")
+async def add_domain():
+    tenant: Tenant = g.tenant
+    form = await request.form
+    host = form.get("host", "").strip()
+    try:
+        domain = await add_custom_domain(tenant, host, current_services().resolver, primary=form.get("primary") == "on")
+    except TenantError as exc:
+        return await _page(400, {"host": str(exc)}, {"host": host})
+    await record("settings.domain_added", actor_type="staff", actor=g.staff.email, host=domain.host, primary=domain.is_primary)
+    return _done("domain_added")
+
+
+@blueprint.post("/portal/domains/remove")
+@staff_required("portal_address")
+async def remove_domain():
+    tenant: Tenant = g.tenant
+    host = (await request.form).get("host", "")
+    try:
+        await remove_custom_domain(tenant, host, current_services().resolver)
+    except TenantError as exc:
+        return await _page(400, {"domains": str(exc)})
+    await record("settings.domain_removed", actor_type="staff", actor=g.staff.email, host=host)
+    return _done("domain_removed")

@@ -1,0 +1,143 @@
+"""The portal's home page: what needs the customer's attention.
+
+Core contributes the balance due (only to addresses that may see invoices,
+when the portal includes invoices) and the next visit; plugins add cards
+through :func:`core.hookspecs.porchside_home_cards`. Two queries for core's
+part whatever the account's size; a plugin's card costs what its
+``summary`` costs, and one that fails is logged and left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from quart import url_for
+
+from core.models.billing import Invoice
+from core.models.jobs import Job
+from core.plugins import run_isolated
+from core.portal.access import billing_visible, link_to, shown_in_portal
+from core.portal.context import Portal
+from core.portal.formats import format_when
+from core.services import current_services
+from core.web.rendering import format_money, tenant_today
+
+UPCOMING_STATUSES = ("scheduled", "in_progress")
+HOME_LIST_SIZE = 5
+BALANCE_ORDER, NEXT_VISIT_ORDER = 10, 20
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card as the home page shows it, from core or a plugin."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None
+    link_label: str
+    order: int
+    urgent: bool = False
+
+
+@dataclass
+class Billing:
+    """The account's open invoices, oldest due first, and what is owed per currency."""
+
+    invoices: list[Invoice] = field(default_factory=list)
+    balances: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    today: date | None = None
+
+
+@dataclass
+class Home:
+    cards: list[Card]
+    upcoming: list[Job]
+    billing: Billing | None
+
+
+async def open_billing(portal: Portal) -> Billing:
+    """Open invoices of the account (never drafts): one query."""
+    today = tenant_today(portal.tenant)
+    invoices = await Invoice.filter(account_id=portal.account.id, status="open").order_by("due_on", "id")
+    billing = Billing(today=today)
+    for invoice in invoices:
+        if invoice.balance_minor <= 0:
+            continue
+        billing.invoices.append(invoice)
+        billing.balances[invoice.currency] = billing.balances.get(invoice.currency, 0) + invoice.balance_minor
+        if invoice.display_status(today) == "overdue":
+            billing.overdue += 1
+    return billing
+
+
+async def upcoming_jobs(portal: Portal, limit: int = HOME_LIST_SIZE) -> list[Job]:
+    """The next scheduled or running jobs of the account, soonest first: one query."""
+    return list(
+        await Job.filter(account_id=portal.account.id, status__in=UPCOMING_STATUSES, scheduled_start__isnull=False)
+        .order_by("scheduled_start", "id")
+        .limit(limit)
+    )
+
+
+def _balance_card(portal: Portal, billing: Billing) -> Card:
+    tenant = portal.tenant
+    if not billing.invoices:
+        text = "You have no open invoices. Thank you!"
+    else:
+        owed = " + ".join(format_money(amount, currency, tenant) for currency, amount in sorted(billing.balances.items()))
+        count = len(billing.invoices)
+        text = f"{owed} due on {count} open invoice{'s' if count != 1 else ''}"
+        if billing.overdue:
+            text += f", {billing.overdue} overdue"
+        text += "."
+    return Card("balance", "Balance due", text, link_to("invoices.list"), "View invoices", BALANCE_ORDER, urgent=billing.overdue > 0)
+
+
+def _next_visit_card(portal: Portal, upcoming: list[Job]) -> Card:
+    """The next scheduled visit; else work under way; else an invitation to book."""
+    now = datetime.now(timezone.utc)
+    job = next((j for j in upcoming if j.status == "scheduled" and j.scheduled_start >= now), None)
+    if job is not None:
+        text = f"{job.title}: {format_when(job.scheduled_start, portal.tenant)}."
+    else:
+        job = next((j for j in upcoming if j.status == "in_progress"), None)
+        if job is None:
+            return Card("next_visit", "Next visit", "No visits are scheduled.", link_to("portal.contact"), "Contact us to book", NEXT_VISIT_ORDER)
+        text = f"{job.title} is under way."
+    return Card("next_visit", "Next visit", text, url_for("work.job", job_id=job.public_id), "View the job", NEXT_VISIT_ORDER)
+
+
+async def plugin_cards(portal: Portal) -> list[Card]:
+    """Cards of the enabled plugins whose section is on and whose summary has something to say."""
+    cards = []
+    for item in await shown_in_portal(current_services().plugins.declared.home_cards, portal):
+        card = item.record
+        ok, text = await run_isolated(item.plugin, f"summary of home card {card.id!r}", card.summary, portal)
+        if not ok or not text:
+            continue
+        url = card.url
+        if card.endpoint:
+            ok, url = await run_isolated(item.plugin, f"home card {card.id!r} ({card.endpoint})", url_for, card.endpoint)
+            if not ok:
+                continue
+        cards.append(Card(card.id, card.title, str(text), url, card.link_label, card.order))
+    return cards
+
+
+async def build_home(portal: Portal) -> Home:
+    """Everything the home page shows, cards in order."""
+    cards: list[Card] = []
+    billing = None
+    if billing_visible(portal):
+        billing = await open_billing(portal)
+        cards.append(_balance_card(portal, billing))
+    upcoming: list[Job] = []
+    if portal.tenant.section_enabled("work_history"):
+        upcoming = await upcoming_jobs(portal)
+        cards.append(_next_visit_card(portal, upcoming))
+    cards.extend(await plugin_cards(portal))
+    cards.sort(key=lambda c: (c.order, c.id))
+    return Home(cards, upcoming, billing)

@@ -1,0 +1,148 @@
+"""Work history (W1) and the job page (W2).
+
+The list shows the account's upcoming and past jobs with a status filter, a
+search, sorting and pagination. The job page shows details, charges (and,
+to addresses that may see invoices, the job's invoices and payments), the
+notes and attachments staff shared, plugin tabs and actions. Every query is
+scoped to the signed-in account: another account's job is a 404, like a job
+that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from quart import Blueprint, abort, g, request
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
+from core.auth.current import login_required
+from core.models.billing import Invoice, Payment
+from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
+from core.portal.access import billing_visible, invoice_link
+from core.portal.contributions import action_buttons, job_tab_links
+from core.portal.pagination import Sorter, choice_arg, paginate
+from core.portal.views import render_portal
+from core.thumbnails import has_thumbnail
+from core.web.rendering import tenant_today
+
+blueprint = Blueprint("work", __name__)
+blueprint.portal_section = "work_history"  # type: ignore[attr-defined]
+
+STATUS_LABELS = {
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+SHOWS = {
+    "upcoming": ("scheduled", "in_progress"),
+    "past": ("completed", "cancelled"),
+    "all": tuple(STATUS_LABELS),
+}
+SHOW_LABELS = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+_COLUMNS = {"date": ("scheduled_start",), "number": ("number",), "title": ("title",), "status": ("status",)}
+# Upcoming work reads soonest first; history reads latest first.
+SORTS = {
+    "upcoming": Sorter(_COLUMNS, default="date"),
+    "past": Sorter(_COLUMNS, default="-date"),
+    "all": Sorter(_COLUMNS, default="-date"),
+}
+SEARCH_MAX = 100
+# A failed card attempt is not money received; the payments list shows those.
+HIDDEN_PAYMENT_STATUSES = ("failed",)
+
+
+async def account_job_or_404(job_id: str) -> Job:
+    """The signed-in account's job with this public id, or 404.
+
+    For plugins' job tabs too: ``job = await account_job_or_404(job_id)``.
+    """
+    job = await Job.get_or_none(public_id=job_id, account_id=g.portal.account.id)
+    if job is None:
+        abort(404)
+    return job
+
+
+async def _counts(account_id: int) -> dict[str, int]:
+    """Jobs per tab (upcoming, past, all): one grouped query."""
+    rows = await Job.filter(account_id=account_id).annotate(n=Count("id")).group_by("status").values("status", "n")
+    per_status = {row["status"]: row["n"] for row in rows}
+    return {show: sum(per_status.get(s, 0) for s in statuses) for show, statuses in SHOWS.items()}
+
+
+@blueprint.get("/jobs", endpoint="list")
+@login_required
+async def jobs():
+    portal = g.portal
+    show = choice_arg("show", tuple(SHOWS), "upcoming")
+    status = choice_arg("status", SHOWS[show], "")
+    search = request.args.get("q", "").strip()[:SEARCH_MAX]
+    sort = SORTS[show].parse()
+
+    query = Job.filter(account_id=portal.account.id)
+    query = query.filter(status=status) if status else query.filter(status__in=SHOWS[show])
+    if search:
+        query = query.filter(Q(title__icontains=search) | Q(number__icontains=search))
+    page = await paginate(query.order_by(*sort.order_by))
+    return await render_portal(
+        "portal/work_list.html",
+        page=page,
+        sort=sort,
+        show=show,
+        status=status,
+        search=search,
+        counts=await _counts(portal.account.id),
+        shows=SHOW_LABELS,
+        statuses=[(s, STATUS_LABELS[s]) for s in SHOWS[show]],
+        status_labels=STATUS_LABELS,
+        filtered=bool(status or search),
+    )
+
+
+@blueprint.get("/jobs/<job_id>")
+@login_required
+async def job(job_id: str):
+    portal = g.portal
+    job = await account_job_or_404(job_id)
+    charges = await JobCharge.filter(job_id=job.id)
+    notes = await Note.filter(job_id=job.id, shared=True)
+    files = await Attachment.filter(Q(job_id=job.id) | Q(visit__job_id=job.id), shared=True).order_by("created_at", "id")
+    visits = await Visit.filter(job_id=job.id, completed_at__isnull=False).order_by("-completed_at", "-id")
+
+    invoices: list[Invoice] = []
+    payments: list[Payment] = []
+    if billing_visible(portal):
+        # Drafts are the business's work in progress, never the customer's.
+        invoices = await Invoice.filter(job_id=job.id, account_id=portal.account.id).exclude(status="draft").order_by("issued_on", "id")
+        payments = await (
+            Payment.filter(invoice__job_id=job.id, account_id=portal.account.id)
+            .exclude(invoice__status="draft")
+            .exclude(status__in=HIDDEN_PAYMENT_STATUSES)
+            .select_related("invoice")
+            .order_by("received_at", "id")
+        )
+
+    totals: dict[str, int] = defaultdict(int)
+    for charge in charges:
+        totals[charge.currency] += charge.amount_minor
+    return await render_portal(
+        "portal/job.html",
+        job=job,
+        status_label=STATUS_LABELS.get(job.status, job.status),
+        charges=charges,
+        charge_totals=dict(totals),
+        notes=notes,
+        photos=[f for f in files if f.kind == "photo"],
+        documents=[f for f in files if f.kind != "photo"],
+        visits=visits,
+        invoices=invoices,
+        payments=payments,
+        show_billing=billing_visible(portal),
+        today=tenant_today(portal.tenant),
+        invoice_url=invoice_link,
+        has_thumbnail=has_thumbnail,
+        visit_links=portal.tenant.section_enabled("service_history"),
+        tabs=await job_tab_links(job, portal),
+        actions=await action_buttons("job", job, portal),
+    )

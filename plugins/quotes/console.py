@@ -1,0 +1,326 @@
+"""Quotes in the staff console: list, create, edit the draft (issue 6, S6).
+
+The blueprint is named ``console_quotes`` (so it stays open while a
+tenant's portal is switched off) and lives under ``/console/quotes``; like
+core's console areas it loads the signed-in staff member before each
+request and needs the ``back_office`` permission on every page. Sending,
+revising and converting are in :mod:`plugins.quotes.console_actions`.
+
+Staff edit only the draft revision. A quote that was sent shows its
+revisions, the customer's decisions with their signatures, and the
+customer's messages.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from quart import Blueprint, abort, g, redirect, request, url_for
+
+from core.audit import record
+from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.form_fields import FormReader, line_values
+from core.console.shell import notice, render_console
+from core.models.customers import CustomerAccount
+from core.models.jobs import Job, JobCharge
+from core.money import amount_input
+from core.portal.pagination import Sorter, choice_arg, paginate
+from core.services import current_services
+from core.web.rendering import tenant_today
+from plugins.quotes.documents import load_document
+from plugins.quotes.emails import quote_recipients
+from plugins.quotes.models import DRAFT, OPEN_STATUSES, STATUS_LABELS, STATUSES, EXPIRED, Quote, QuoteLine, QuoteMessage, QuoteRevision
+from plugins.quotes.revisions import LineInput, RevisionRefused, add_lines, create_quote, draft_revision, recompute_totals, require_draft
+from plugins.quotes.settings import quote_settings
+
+blueprint = Blueprint("console_quotes", __name__, url_prefix="/console/quotes")
+blueprint.portal_section = None  # type: ignore[attr-defined]
+blueprint.before_request(load_staff)
+blueprint.after_request(write_staff_cookie)
+
+TITLE_MAX = 200
+NOTES_MAX = 4000
+SORTS = Sorter(
+    {
+        "created": ("id",),
+        "number": ("number",),
+        "customer": ("account__name",),
+        "sent": ("sent_at",),
+        "status": ("status",),
+        "total": ("total_minor",),
+    },
+    default="-created",
+)
+NOTICES = {
+    "created": "Quote created. Add its lines, then send it.",
+    "line_added": "Line added.",
+    "line_saved": "Line saved.",
+    "line_deleted": "Line removed.",
+    "details_saved": "Saved.",
+    "sent": "Quote sent to the customer.",
+    "already_sent": "This version had already been sent.",
+    "revised": "A new revision was started from the latest one. Change it, then send it.",
+    "discarded": "The unsent revision was thrown away.",
+    "job_created": "A job was made from the approved quote.",
+}
+
+
+def actor() -> str:
+    return g.staff.email
+
+
+async def quote_or_404(quote_id: str) -> Quote:
+    quote = await Quote.get_or_none(public_id=quote_id).select_related("account", "job", "invoice")
+    if quote is None:
+        abort(404)
+    return quote
+
+
+def to_quote(quote: Quote, done: str, anchor: str = ""):
+    """Back to the quote's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
+    return redirect(url_for("console_quotes.detail", quote_id=quote.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+
+
+# -- the list -------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@staff_required("back_office")
+async def index():
+    today = tenant_today(g.tenant)
+    query = Quote.all()
+    account = None
+    if request.args.get("account"):
+        account = await CustomerAccount.get_or_none(public_id=request.args["account"])
+        if account is None:
+            abort(404)
+        query = query.filter(account_id=account.id)
+    status = choice_arg("status", STATUSES)
+    if status == EXPIRED:
+        query = query.filter(status__in=OPEN_STATUSES, valid_until__lt=today)
+    elif status in OPEN_STATUSES:
+        query = query.filter(status=status).exclude(valid_until__lt=today)
+    elif status:
+        query = query.filter(status=status)
+    sort = SORTS.parse()
+    page = await paginate(query.select_related("account", "job").order_by(*sort.order_by))
+    return await render_console(
+        "quotes/console/list.html",
+        page=page,
+        sort=sort,
+        account=account,
+        status=status,
+        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")],
+        status_labels=STATUS_LABELS,
+        today=today,
+    )
+
+
+# -- a new quote ---------------------------------------------------------------
+
+
+async def _new_page(account: CustomerAccount | None, values: dict[str, Any], errors: dict[str, str], status: int = 200):
+    accounts = [] if account else await CustomerAccount.filter(archived=False).order_by("name")
+    jobs = await Job.filter(account_id=account.id).order_by("-scheduled_start", "-id") if account else []
+    job_options = [("", "None: work not booked yet (an opportunity)")] + [(j.public_id, f"{j.number} · {j.title}") for j in jobs]
+    body = await render_console(
+        "quotes/console/new.html", account=account, accounts=accounts, job_options=job_options, values=values, errors=errors
+    )
+    return body, status
+
+
+@blueprint.get("/new")
+@staff_required("back_office")
+async def new():
+    """Pick the customer (``?account=``), or start from a job (``?job=``), then describe the work."""
+    job = await Job.get_or_none(public_id=request.args["job"]).select_related("account") if request.args.get("job") else None
+    account = job.account if job else None
+    if account is None and request.args.get("account"):
+        account = await CustomerAccount.get_or_none(public_id=request.args["account"])
+        if account is None:
+            abort(404)
+    settings = await quote_settings(current_services().plugins)
+    values = {
+        "job": job.public_id if job else "",
+        "title": job.title if job else "",
+        "valid_until": (tenant_today(g.tenant) + timedelta(days=settings.validity_days)).isoformat(),
+        "copy_charges": "on",
+    }
+    return await _new_page(account, values, {})
+
+
+@blueprint.post("/new")
+@staff_required("back_office")
+async def create():
+    form = await request.form
+    account = await CustomerAccount.get_or_none(public_id=form.get("account", ""), archived=False)
+    if account is None:
+        abort(404)
+    reader = FormReader(form, g.tenant)
+    job = None
+    if reader.raw("job"):
+        job = await Job.get_or_none(public_id=reader.raw("job"), account_id=account.id)
+        if job is None:
+            reader.fail("job", "Choose one of this customer's jobs, or none for work not booked yet.")
+    title = reader.text("title", "The title", max_length=TITLE_MAX, required=True)
+    valid_until = reader.local_date("valid_until", "The validity date")
+    if valid_until is not None and valid_until < tenant_today(g.tenant):
+        reader.fail("valid_until", "The validity date is in the past.")
+    notes = reader.text("notes", "The notes", max_length=NOTES_MAX, multiline=True)
+    if reader.errors:
+        return await _new_page(account, reader.values, reader.errors, 400)
+    lines = []
+    if job is not None and reader.checkbox("copy_charges"):
+        charges = await JobCharge.filter(job_id=job.id).order_by("position", "id")
+        lines = [LineInput(c.description, c.quantity_milli, c.unit_price_minor, c.amount_minor) for c in charges]
+    quote, _ = await create_quote(
+        account, title=title, currency=g.tenant.currency, job=job, created_by=g.staff,
+        valid_until=valid_until, notes=notes, lines=lines,
+    )
+    await record(
+        "quote.created", actor_type="staff", actor=actor(), target=quote.public_id,
+        number=quote.number, account=account.public_id, job=job.public_id if job else None,
+    )
+    return to_quote(quote, "created")
+
+
+# -- one quote -----------------------------------------------------------------
+
+
+async def detail_page(quote: Quote, values: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200):
+    tenant = g.tenant
+    today = tenant_today(tenant)
+    revisions = list(await QuoteRevision.filter(quote_id=quote.id).order_by("-number"))
+    draft = next((r for r in revisions if r.status == DRAFT), None)
+    shown = draft or next((r for r in revisions if r.number == quote.revision), None)
+    document = await load_document(quote, shown, today, tenant) if shown else None
+    defaults: dict[str, str] = {"quantity": "1"}
+    if draft is not None:
+        defaults.update(
+            title=draft.title,
+            notes=draft.notes,
+            valid_until=draft.valid_until.isoformat() if draft.valid_until else "",
+            tax=amount_input(draft.tax_minor, draft.currency),
+        )
+    recipients = await quote_recipients(quote.account)
+    body = await render_console(
+        "quotes/console/detail.html",
+        quote=quote,
+        status=quote.display_status(today),
+        status_labels=STATUS_LABELS,
+        revisions=revisions,
+        draft=draft,
+        doc=document,
+        today=today,
+        recipients=recipients,
+        messages=await QuoteMessage.filter(quote_id=quote.id).order_by("-created_at", "-id"),
+        values={**defaults, **(values or {})},
+        errors=errors or {},
+        notice=notice(NOTICES),
+    )
+    return body, status
+
+
+@blueprint.get("/<quote_id>")
+@staff_required("back_office")
+async def detail(quote_id: str):
+    return await detail_page(await quote_or_404(quote_id))
+
+
+async def refused_page(quote: Quote, exc: Exception, field: str = "draft"):
+    return await detail_page(quote, errors={field: str(exc)}, status=409)
+
+
+@blueprint.post("/<quote_id>/details")
+@staff_required("back_office")
+async def save_details(quote_id: str):
+    """The draft's title, notes, validity date and tax."""
+    quote = await quote_or_404(quote_id)
+    try:
+        draft = await require_draft(quote)
+    except RevisionRefused as exc:
+        return await refused_page(quote, exc)
+    reader = FormReader(await request.form, g.tenant)
+    title = reader.text("title", "The title", max_length=TITLE_MAX, required=True)
+    notes = reader.text("notes", "The notes", max_length=NOTES_MAX, multiline=True)
+    valid_until = reader.local_date("valid_until", "The validity date")
+    tax = reader.amount("tax", currency=draft.currency) if reader.raw("tax").strip() else 0
+    if reader.errors:
+        return await detail_page(quote, reader.values, reader.errors, 400)
+    updated = await QuoteRevision.filter(id=draft.id, status=DRAFT).update(title=title, notes=notes, valid_until=valid_until, tax_minor=tax)
+    if not updated:
+        return await refused_page(quote, RevisionRefused("This revision was sent meanwhile and cannot change."))
+    await recompute_totals(await QuoteRevision.get(id=draft.id))
+    await record("quote.updated", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number)
+    return to_quote(quote, "details_saved")
+
+
+async def _line_or_404(draft: QuoteRevision, line_id: str) -> QuoteLine:
+    line = await QuoteLine.get_or_none(public_id=line_id, revision_id=draft.id)
+    if line is None:
+        abort(404)
+    return line
+
+
+@blueprint.post("/<quote_id>/lines")
+@staff_required("back_office")
+async def add_line(quote_id: str):
+    quote = await quote_or_404(quote_id)
+    try:
+        draft = await require_draft(quote)
+    except RevisionRefused as exc:
+        return await refused_page(quote, exc)
+    reader = FormReader(await request.form, g.tenant)
+    fields = reader.line()
+    if reader.errors:
+        return await detail_page(quote, reader.values, reader.errors, 400)
+    await add_lines(draft, [LineInput(**fields)])
+    await record("quote.line_added", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number, amount_minor=fields["amount_minor"])
+    return to_quote(quote, "line_added", "lines")
+
+
+@blueprint.route("/<quote_id>/lines/<line_id>", methods=["GET", "POST"])
+@staff_required("back_office")
+async def edit_line(quote_id: str, line_id: str):
+    quote = await quote_or_404(quote_id)
+    try:
+        draft = await require_draft(quote)
+    except RevisionRefused as exc:
+        return await refused_page(quote, exc)
+    line = await _line_or_404(draft, line_id)
+    page = {
+        "title": f"Line of quote {quote.number}",
+        "action": url_for("console_quotes.edit_line", quote_id=quote.public_id, line_id=line.public_id),
+        "back": url_for("console_quotes.detail", quote_id=quote.public_id) + "#lines",
+        "back_label": f"Quote {quote.number} · {quote.account.name}",
+    }
+    if request.method == "GET":
+        return await render_console("console/jobs/line_form.html", page=page, values=line_values(line, draft.currency), errors={})
+    reader = FormReader(await request.form, g.tenant)
+    fields = reader.line()
+    if reader.errors:
+        return await render_console("console/jobs/line_form.html", page=page, values=reader.values, errors=reader.errors), 400
+    await QuoteLine.filter(id=line.id).update(**fields)
+    await recompute_totals(draft)
+    await record("quote.line_updated", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number, amount_minor=fields["amount_minor"])
+    return to_quote(quote, "line_saved", "lines")
+
+
+@blueprint.post("/<quote_id>/lines/<line_id>/delete")
+@staff_required("back_office")
+async def delete_line(quote_id: str, line_id: str):
+    quote = await quote_or_404(quote_id)
+    try:
+        draft = await require_draft(quote)
+    except RevisionRefused as exc:
+        return await refused_page(quote, exc)
+    line = await _line_or_404(draft, line_id)
+    await line.delete()
+    await recompute_totals(draft)
+    await record("quote.line_deleted", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number)
+    return to_quote(quote, "line_deleted", "lines")
+
+
+# Sending, revising, converting and the PDF register on the same blueprint.
+from plugins.quotes import console_actions as _actions  # noqa: E402,F401

@@ -1,0 +1,146 @@
+"""A quote as pages and PDFs show it, and what changed since the revision before (Q2, Q5).
+
+One :class:`QuoteDocument` feeds the portal page, its print view, the PDF
+and the console's preview, through one template partial
+(``quotes/document.html``), so they never disagree. The comparison matches
+lines of two revisions by description and says, line by line, what was
+added, removed or changed, and how the total moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from core.models.customers import CustomerAccount
+from core.models.jobs import Job
+from core.portal.formats import format_quantity
+from core.web.rendering import format_local_date
+from plugins.quotes.models import DRAFT, STATUS_LABELS, Quote, QuoteLine, QuoteRevision
+from tenants.models import Tenant
+
+ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
+CHANGE_LABELS = {ADDED: "Added", REMOVED: "Removed", CHANGED: "Changed", SAME: "Unchanged"}
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """One line of the comparison: ``before`` and/or ``after`` (QuoteLine rows)."""
+
+    kind: str
+    before: QuoteLine | None
+    after: QuoteLine | None
+
+    @property
+    def label(self) -> str:
+        return CHANGE_LABELS[self.kind]
+
+    @property
+    def description(self) -> str:
+        return (self.after or self.before).description  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed from revision ``before`` to revision ``after``."""
+
+    before: QuoteRevision
+    after: QuoteRevision
+    lines: list[LineChange]
+    notes: list[str] = field(default_factory=list)  # other changes, in words
+
+    @property
+    def total_change_minor(self) -> int:
+        return self.after.total_minor - self.before.total_minor
+
+    @property
+    def changed(self) -> list[LineChange]:
+        return [line for line in self.lines if line.kind != SAME]
+
+
+def _key(line: QuoteLine) -> str:
+    return " ".join(line.description.split()).casefold()
+
+
+def compare(before: QuoteRevision, before_lines: list[QuoteLine], after: QuoteRevision, after_lines: list[QuoteLine], tenant: Tenant) -> Comparison:
+    """Line-by-line differences, in the order of the newer revision, removed lines last."""
+    unmatched: dict[str, list[QuoteLine]] = {}
+    for line in before_lines:
+        unmatched.setdefault(_key(line), []).append(line)
+    rows: list[LineChange] = []
+    for line in after_lines:
+        candidates = unmatched.get(_key(line))
+        if not candidates:
+            rows.append(LineChange(ADDED, None, line))
+            continue
+        old = candidates.pop(0)
+        same = (old.quantity_milli, old.unit_price_minor, old.amount_minor) == (line.quantity_milli, line.unit_price_minor, line.amount_minor)
+        rows.append(LineChange(SAME if same else CHANGED, old, line))
+    for leftovers in unmatched.values():
+        rows.extend(LineChange(REMOVED, old, None) for old in leftovers)
+    notes = []
+    if before.title != after.title:
+        notes.append(f"Title changed from “{before.title}” to “{after.title}”.")
+    if before.valid_until != after.valid_until:
+        notes.append(
+            f"Valid until changed from {format_local_date(before.valid_until, tenant) or 'no date'} "
+            f"to {format_local_date(after.valid_until, tenant) or 'no date'}."
+        )
+    if before.tax_minor != after.tax_minor:
+        notes.append("The tax changed.")
+    if before.notes.strip() != after.notes.strip():
+        notes.append("The notes changed.")
+    return Comparison(before, after, rows, notes)
+
+
+@dataclass
+class QuoteDocument:
+    """Everything a quote page or PDF shows about one revision."""
+
+    quote: Quote
+    revision: QuoteRevision
+    lines: list[QuoteLine]
+    account: CustomerAccount
+    job: Job | None
+    status: str
+    tenant: Tenant
+    comparison: Comparison | None = None
+
+    def quantity(self, quantity_milli: int) -> str:
+        """A quantity as the tenant's locale writes it (PDFs have no ``|quantity`` filter)."""
+        return format_quantity(quantity_milli, self.tenant)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.title())
+
+    @property
+    def is_current(self) -> bool:
+        return self.revision.number == self.quote.revision
+
+
+async def load_document(quote: Quote, revision: QuoteRevision, today: date, tenant: Tenant, with_comparison: bool = True) -> QuoteDocument:
+    """The document of ``revision`` of ``quote``, compared with the sent revision before it.
+
+    ``quote`` must come with its ``account`` and ``job`` loaded
+    (``select_related("account", "job")``).
+    """
+    lines = list(await QuoteLine.filter(revision_id=revision.id))
+    comparison = None
+    if with_comparison:
+        before = (
+            await QuoteRevision.filter(quote_id=quote.id, number__lt=revision.number)
+            .exclude(status=DRAFT)
+            .order_by("-number")
+            .first()
+        )
+        if before is not None:
+            before_lines = list(await QuoteLine.filter(revision_id=before.id))
+            comparison = compare(before, before_lines, revision, lines, tenant)
+    status = quote.display_status(today) if revision.number == quote.revision else revision.display_status(today)
+    return QuoteDocument(quote, revision, lines, quote.account, quote.job, status, tenant, comparison)
+
+
+def pdf_name(quote: Quote, revision: QuoteRevision) -> str:
+    suffix = f"-rev{revision.number}" if revision.number > 1 else ""
+    return f"quote-{quote.number}{suffix}.pdf"

@@ -1,0 +1,1 @@
+"""Migrations of the quotes plugin's tables, written by ``porchside makemigrations``."""

@@ -1,0 +1,69 @@
+"""Fixtures of the browser suite: the demo served for real, Chromium, signed-in contexts.
+
+* ``demo_server`` (session): ``porchside demo`` on a free port, seeded with
+  both demo businesses (:mod:`tests.browser.demo_server`).
+* ``chromium_browser`` (module): Debian's Chromium through Playwright's
+  sync API. It is closed at the end of each module: between its calls the
+  sync API marks its event loop as running in this thread, which the
+  asyncio tests of the next module would trip over.
+* ``portal_browser`` (module): a :class:`~tests.browser.portal_browser.PortalBrowser`,
+  browser contexts of the demo signed in once per tenant and person by the
+  real link flow (the cookies are kept for the session).
+
+Without Chromium, axe-core or Playwright every test here is skipped with
+the reason, unless ``PORCHSIDE_REQUIRE_SERVICES=1`` (CI) makes it a failure.
+Browser test modules mark themselves ``pytestmark = pytest.mark.browser``,
+so ``-m "not browser"`` leaves them out.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from core.testing import _unavailable
+from tests.browser.chromium import launch, missing_tools
+from tests.browser.demo_server import DemoServer
+from tests.browser.portal_browser import PortalBrowser
+
+
+def _require_browser_tools() -> None:
+    reason = missing_tools()
+    if reason:
+        _unavailable(reason)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory) -> Iterator[DemoServer]:
+    """The demo businesses served by ``porchside demo`` for this session."""
+    _require_browser_tools()
+    server = DemoServer(tmp_path_factory.mktemp("demo-server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """A headless Chromium for this module (see module doc for why not longer)."""
+    _require_browser_tools()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def signed_in_states() -> dict:
+    """Storage states (cookies) of signed-in people, kept across modules."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def portal_browser(chromium_browser, demo_server, signed_in_states) -> Iterator[PortalBrowser]:
+    portal = PortalBrowser(chromium_browser, demo_server, signed_in_states)
+    yield portal
+    portal.close()

@@ -1,0 +1,112 @@
+"""The demo, served for the browser suite and the screenshots script.
+
+``porchside demo`` runs in a subprocess on a free loopback port with a data
+folder of its own: a fresh SQLite database seeded with the two demo
+businesses, the in-process queue and the dev outbox, exactly what a newcomer
+gets. Chromium reaches ``http://<slug>.localhost:<port>/`` because it sends
+every ``*.localhost`` name to loopback.
+
+The developer's own ``PORCHSIDE_*`` variables are not passed on, so a
+configured mail server or database cannot leak into the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90.0
+# The suite signs in more often than a person would; the limits themselves
+# are tested in tests/test_auth_links.py.
+RATE_LIMITS = "link_per_email=100/900,signin_per_ip=500/900"
+
+
+class DemoServerError(RuntimeError):
+    """The demo did not start; the message ends with the tail of its output."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class DemoServer:
+    """``porchside demo`` in a subprocess: ``start()``, ``url(slug, path)``, ``stop()``."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.log_path = data_dir / "demo-server.log"
+        self.process: subprocess.Popen | None = None
+
+    def url(self, slug: str, path: str = "/") -> str:
+        return f"http://{slug}.localhost:{self.port}{path}"
+
+    def origin(self, slug: str) -> str:
+        return f"http://{slug}.localhost:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")}
+        env.update(PORCHSIDE_DATA_DIR=str(self.data_dir), PORCHSIDE_RATE_LIMITS=RATE_LIMITS, PYTHONUNBUFFERED="1")
+        return env
+
+    def start(self, timeout: float = START_TIMEOUT) -> "DemoServer":
+        """Start the demo and wait until it answers ``/healthz``."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "core.cli", "demo", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise DemoServerError(f"porchside demo exited with status {self.process.returncode}\n{self.log_tail()}")
+            if self._healthy():
+                return self
+            time.sleep(0.25)
+        self.stop()
+        raise DemoServerError(f"porchside demo did not answer within {timeout:.0f} s\n{self.log_tail()}")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no output)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def __enter__(self) -> "DemoServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

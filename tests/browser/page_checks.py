@@ -1,0 +1,125 @@
+"""What every page must pass in a real browser (K9, W4).
+
+* no error in the browser console and no uncaught exception (a blocked
+  script or style under our Content-Security-Policy shows up here too);
+* axe-core finds no serious or critical violation (WCAG 2.x A/AA rules and
+  axe's best practices);
+* at phone width (360 px) the document does not scroll sideways
+  (WCAG 1.4.10 Reflow).
+
+axe is served to the page from the page's own origin by a Playwright route
+(:func:`serve_axe`), so it loads under the portal's real CSP
+(``script-src 'self'``) instead of switching the policy off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.browser.chromium import AXE_JS, DESKTOP, PHONE
+
+AXE_PATH = "/__browser-suite__/axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+_AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"], iframes: false});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+  }));
+}"""
+
+
+def serve_axe(context) -> None:
+    """Answer ``AXE_PATH`` on every origin of ``context`` with axe-core."""
+    source = AXE_JS.read_bytes()
+    context.route(
+        f"**{AXE_PATH}",
+        lambda route: route.fulfill(status=200, body=source, content_type="application/javascript"),
+    )
+
+
+@dataclass
+class PageWatch:
+    """Collects a page's console errors and uncaught exceptions."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"uncaught exception: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console error at {message.location.get('url', '?')}: {message.text}")
+
+    def take(self) -> list[str]:
+        """The errors since the last call."""
+        errors, self.errors = self.errors, []
+        return errors
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical axe-core violations on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(url=AXE_PATH)
+    return [v for v in page.evaluate(_AXE_RUN) if v["impact"] in FAILING_IMPACTS]
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:5]:
+            lines.append(f"    at {node['target']}: {node['html'][:160]}")
+            summary = " ".join((node.get("summary") or "").split())
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more elements")
+    return "\n".join(lines)
+
+
+def sideways_overflow(page) -> tuple[int, list[str]]:
+    """How many CSS pixels the document is wider than the viewport, and the elements that stick out."""
+    return page.evaluate(_OVERFLOW)
+
+
+_OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const extra = Math.max(0, document.scrollingElement.scrollWidth - width);
+  if (!extra) return [0, []];
+  // A scrolling box holds its content, but not an absolutely positioned
+  // element whose containing block lies outside it.
+  const clipped = el => { if (["absolute", "fixed"].includes(getComputedStyle(el).position)) return false;
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
+  // Elements past the right edge that no scrolling box holds; report the innermost.
+  const out = new Set([...document.body.querySelectorAll("*")]
+    .filter(el => el.getBoundingClientRect().right > width + 1 && !clipped(el)));
+  return [extra, [...out].filter(el => ![...el.children].some(c => out.has(c)))
+    .slice(0, 5).map(el => el.outerHTML.slice(0, 160))];
+}"""
+
+
+def page_problems(page, watch: PageWatch, label: str) -> list[str]:
+    """Everything wrong with the loaded page, at desktop and at phone width.
+
+    Leaves the page at desktop width. An empty list means it passes.
+    """
+    problems = [f"{label}: {error}" for error in watch.take()]
+    for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{label} at {name} width: axe-core found\n{format_violations(violations)}")
+        if name == "phone":
+            extra, culprits = sideways_overflow(page)
+            if extra > 1:
+                problems.append(
+                    f"{label} at {size['width']} px scrolls sideways by {extra} px; sticking out: "
+                    + "; ".join(culprits)
+                )
+    page.set_viewport_size(DESKTOP)
+    problems += [f"{label}: {error}" for error in watch.take()]
+    return problems

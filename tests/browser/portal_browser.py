@@ -1,0 +1,76 @@
+"""Browser contexts on the demo, signed in the way a person signs in.
+
+Shared by the browser suite (the ``portal_browser`` fixture) and
+``docs/screenshots.py``.
+"""
+
+from __future__ import annotations
+
+from tests.browser.chromium import DESKTOP
+from tests.browser.demo_server import DemoServer
+from tests.browser.page_checks import PageWatch, serve_axe
+from tests.browser.portal_pages import DEMO_EMAIL, DemoTenant, PortalPage, first_link, page_named, sign_in_by_link
+
+
+class PortalBrowser:
+    """Browser contexts on the demo; one per tenant and person, reused by a module's tests."""
+
+    def __init__(self, browser, server: DemoServer, states: dict) -> None:
+        self.browser = browser
+        self.server = server
+        self.states = states
+        self.contexts: dict[tuple[str, str | None], object] = {}
+        self.paths: dict[tuple[str, str], str] = {}
+
+    def new_context(self, storage_state=None):
+        """A context at desktop size that can load axe-core (see page_checks)."""
+        context = self.browser.new_context(viewport=DESKTOP, storage_state=storage_state, accept_downloads=True)
+        context.set_default_timeout(15_000)
+        serve_axe(context)
+        return context
+
+    def context(self, tenant: DemoTenant, email: str | None = DEMO_EMAIL):
+        """The context of ``email`` signed in to ``tenant`` (None: signed out)."""
+        key = (tenant.slug, email)
+        if key not in self.contexts:
+            if email is not None and key not in self.states:
+                context = self.new_context()
+                page = context.new_page()
+                sign_in_by_link(page, self.server, tenant, email)
+                page.close()
+                self.states[key] = context.storage_state()
+                self.contexts[key] = context
+            else:
+                self.contexts[key] = self.new_context(self.states.get(key))
+        return self.contexts[key]
+
+    def new_page(self, tenant: DemoTenant, email: str | None = DEMO_EMAIL) -> tuple[object, PageWatch]:
+        page = self.context(tenant, email).new_page()
+        return page, PageWatch(page)
+
+    def path_of(self, tenant: DemoTenant, portal_page: PortalPage) -> str:
+        """The page's address in this tenant, following a link when it holds an id."""
+        if portal_page.path is not None:
+            return portal_page.path
+        key = (tenant.slug, portal_page.name)
+        if key not in self.paths:
+            self.paths[key] = self.link_on(tenant, portal_page.found_on, portal_page.link)
+        return self.paths[key]
+
+    def address(self, tenant: DemoTenant, where: str) -> str:
+        """A path as it is, or the address of the page of that name."""
+        return where if where.startswith("/") else self.path_of(tenant, page_named(where))
+
+    def link_on(self, tenant: DemoTenant, where: str, pattern: str) -> str:
+        """The first link matching ``pattern`` on the page ``where`` (path or page name)."""
+        page = self.context(tenant).new_page()
+        try:
+            page.goto(self.server.url(tenant.slug, self.address(tenant, where)))
+            return first_link(page, pattern)
+        finally:
+            page.close()
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+        self.contexts.clear()

@@ -1,0 +1,218 @@
+"""The portal pages the browser suite walks and the screenshots script shoots.
+
+Add a page here when you add one to the portal:
+``test_every_get_route_is_walked`` fails for any GET route that is in none
+of :data:`PAGES`, :data:`DOWNLOADS` and :data:`OTHER_ROUTES`. A page is
+reached by a fixed path, or, when its address holds an id, by following the
+first matching link on another page, as a person would (so the walk never
+needs to know a database id).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tests.browser.demo_server import DemoServer
+
+DEMO_EMAIL = "pat@example.com"
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    """A demo business and the account its demo contact looks at."""
+
+    slug: str
+    name: str
+    account: str  # the account Pat picks when the address has several
+
+
+DEMO_TENANTS = (
+    DemoTenant("sunny-pools", "Sunny Pools", "Pat Morgan"),
+    DemoTenant("pipeworks", "Pipeworks Plumbing", "Pat Morgan"),
+)
+
+
+@dataclass(frozen=True)
+class PortalPage:
+    """One page of the portal.
+
+    :param name: test id and screenshot file name (``docs/screenshots/<name>-desktop.png``).
+    :param endpoint: the Quart endpoint that serves it (ties the list to the URL map).
+    :param path: its address, when it has no id in it.
+    :param found_on: else a page that links to it, by path or by name ...
+    :param link: ... and a regular expression the link's ``href`` matches.
+    :param signed_in: False for pages of signed-out visitors.
+    :param heading: a regular expression the page's ``h1`` matches.
+    :param only_in: the slug of the one demo business whose data has this page.
+    """
+
+    name: str
+    endpoint: str
+    heading: str
+    path: str | None = None
+    found_on: str | None = None
+    link: str | None = None
+    signed_in: bool = True
+    only_in: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.found_on is None or self.link is None):
+            raise ValueError(f"page {self.name!r}: give either a path, or found_on and link")
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file a page offers: the walk clicks the link and checks the file's first bytes."""
+
+    name: str
+    endpoint: str
+    found_on: str  # a page that links to it, by path or by name
+    link: str
+    magic: bytes  # how the file starts
+    suffix: str  # how the suggested file name ends
+    only_in: str | None = None
+
+
+# Ids look like ``job_Uj-3k2k7W1IDLQxjEgGVUA``: a prefix and URL-safe base64.
+ID = r"[a-z]+_[\w-]+"
+
+PAGES: tuple[PortalPage, ...] = (
+    PortalPage("sign-in", "auth.sign_in", r"^Sign in to ", path="/sign-in", signed_in=False),
+    PortalPage("forgot-password", "auth.forgot_password", r"^Forgot your password", path="/forgot-password", signed_in=False),
+    PortalPage("home", "portal.home", r"^Welcome to ", path="/"),
+    PortalPage("accounts", "auth.choose_account", r"^Choose an account$", path="/accounts"),
+    PortalPage("jobs", "work.list", r"^Work history$", path="/jobs"),
+    PortalPage("jobs-past", "work.list", r"^Work history$", path="/jobs?show=past"),
+    PortalPage("job", "work.job", r"#", found_on="/jobs?show=past", link=rf"^/jobs/{ID}$"),
+    PortalPage("service-history", "service.history", r"^Service history$", path="/service-history"),
+    PortalPage("visit", "service.visit", r".", found_on="/service-history", link=rf"^/service-history/{ID}$"),
+    PortalPage("documents", "documents.list", r"^Documents$", path="/documents"),
+    PortalPage("quotes", "quotes.list", r"^Quotes$", path="/quotes"),
+    PortalPage("quote", "quotes.detail", r"^Quote .*Awaiting your decision", found_on="/quotes?status=open", link=rf"^/quotes/{ID}$"),
+    PortalPage("quote-approve", "quotes.approve", r"^Approve quote$", found_on="quote", link=rf"^/quotes/{ID}/approve$"),
+    PortalPage("quote-reject", "quotes.reject", r"^Reject quote$", found_on="quote", link=rf"^/quotes/{ID}/reject$"),
+    PortalPage("quote-changes", "quotes.changes", r"^Request changes$", found_on="quote", link=rf"^/quotes/{ID}/changes$"),
+    PortalPage("quote-question", "quotes.question", r"^Ask a question$", found_on="quote", link=rf"^/quotes/{ID}/question$"),
+    # Pat's approved quote in Pipeworks is for a job: the job's Quotes tab.
+    PortalPage("quote-approved", "quotes.detail", r"^Quote .*Approved", found_on="/quotes?status=approved",
+               link=rf"^/quotes/{ID}$", only_in="pipeworks"),
+    PortalPage("quoted-job", "work.job", r"#", found_on="quote-approved", link=rf"^/jobs/{ID}$", only_in="pipeworks"),
+    PortalPage("job-quotes", "quotes.for_job", r"^Quotes for job ", found_on="quoted-job", link=rf"^/jobs/{ID}/quotes$",
+               only_in="pipeworks"),
+    PortalPage("invoices", "invoices.list", r"^Invoices$", path="/invoices"),
+    PortalPage("invoices-overdue", "invoices.list", r"^Invoices$", path="/invoices?status=overdue&sort=-due"),
+    PortalPage("invoice", "invoices.detail", r"^Invoice ", found_on="/invoices", link=rf"^/invoices/{ID}$"),
+    PortalPage("statement", "invoices.statement", r"^Billing statement$", path="/statement"),
+    PortalPage("payments", "payments.list", r"^Payments$", path="/payments"),
+    PortalPage("contact", "portal.contact", r"^Contact us$", path="/contact"),
+    PortalPage("security", "auth.security", r"^Security$", path="/security"),
+    PortalPage("dev-outbox", "dev_outbox.index", r"^Dev outbox$", path="/_dev/outbox", signed_in=False),
+)
+
+DOWNLOADS: tuple[Download, ...] = (
+    Download("invoice-pdf", "invoices.pdf", "/invoices", rf"^/invoices/{ID}\.pdf$", b"%PDF-", ".pdf"),
+    Download("statement-pdf", "invoices.statement_pdf", "/statement", r"^/statement\.pdf", b"%PDF-", ".pdf"),
+    Download("quote-pdf", "quotes.pdf", "quote", rf"^/quotes/{ID}\.pdf$", b"%PDF-", ".pdf"),
+    Download("document", "documents.download", "/documents?kind=files", rf"^/files/{ID}\?download=1$", b"%PDF-", ".pdf"),
+    # Both exports start with a UTF-8 byte order mark, for spreadsheets.
+    Download("invoices-csv", "exports.invoices_csv", "/invoices", r"^/export/invoices\.csv", b"\xef\xbb\xbf", ".csv"),
+    Download("payments-csv", "exports.payments_csv", "/payments", r"^/export/payments\.csv", b"\xef\xbb\xbf", ".csv"),
+)
+
+
+def walk(records):
+    """``(tenant, record)`` for every demo business whose data has the record."""
+    return [(t, r) for r in records for t in DEMO_TENANTS if r.only_in in (None, t.slug)]
+
+
+# GET routes that are not walked as pages above, and where they are covered.
+OTHER_ROUTES: dict[str, str] = {
+    "static": "static files, loaded by every page (a missing one logs a console error)",
+    "plugin_static.serve": "plugins' static files, likewise",
+    "health.live": "probe for load balancers (JSON)",
+    "health.ready": "probe for load balancers (JSON)",
+    "portal.brand_css": "stylesheet, loaded by every page",
+    "portal.logo": "image, loaded by every page of a tenant with a logo",
+    "documents.thumbnail": "images on the documents, job and service-history pages",
+    "auth.open_link": "test_sign_in_by_link follows the emailed link",
+    "dev_outbox.show": "test_sign_in_by_link reads the email there",
+    "dev_outbox.html": "an email's HTML, framed on the email's page",
+    "auth.reset_password": "test_reset_password_page follows the emailed link",
+    "auth.create_login": "needs a staff invite; renders auth/set_password.html, as reset_password does",
+}
+# Blueprints walked by suites of their own, by the start of their names.
+OTHER_BLUEPRINTS: dict[str, str] = {
+    "console": "the staff console, core's and plugins' (issue 5)",
+}
+
+
+def page_named(name: str) -> PortalPage:
+    return next(page for page in PAGES if page.name == name)
+
+
+def first_link(page, pattern: str) -> str:
+    """The ``href`` of the first link on ``page`` that matches ``pattern``."""
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    for href in hrefs:
+        if re.search(pattern, href):
+            return href
+    raise AssertionError(f"no link matching {pattern!r} on {page.url}; links there: {hrefs}")
+
+
+def expect_heading(page, name: str | re.Pattern) -> None:
+    """Wait for a level-1 heading; fail with where the browser is instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_role("heading", name=name, level=1).wait_for(timeout=10_000)
+    except PlaywrightTimeout:
+        body = " ".join(page.locator("body").inner_text().split())[:600]
+        raise AssertionError(f"expected the heading {name!r}, but the browser is at {page.url}: {body}") from None
+
+
+def follow_emailed_link(page, server: DemoServer, tenant: DemoTenant, to: str, subject: str, link: str, on_step=None) -> None:
+    """Open the newest email to ``to`` with ``subject`` in the dev outbox and follow its link.
+
+    :param link: a fragment of the link's address, e.g. ``/sign-in/link/``.
+    """
+    step = on_step or (lambda label: None)
+    page.goto(server.url(tenant.slug, "/_dev/outbox"))
+    row = page.get_by_role("row").filter(has_text=to).filter(has_text=subject)
+    for _ in range(40):  # the in-process queue sends within moments
+        if row.count():
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    row.first.get_by_role("link").click()
+    expect_heading(page, subject)
+    step("the email in the dev outbox")
+    # Followed from the keyboard: a mouse click at the link's place can land
+    # in the email's frame above it while that frame is still painting.
+    page.locator(f"a[href*='{link}']").first.press("Enter")
+
+
+def sign_in_by_link(page, server: DemoServer, tenant: DemoTenant, email: str = DEMO_EMAIL, on_step=None) -> None:
+    """Sign in as a person does: ask for a link, read it in the dev outbox, Continue.
+
+    ``on_step(label)`` is called on each page of the way (to check it).
+    Leaves ``page`` on the portal's home page of the account.
+    """
+    step = on_step or (lambda label: None)
+    page.goto(server.url(tenant.slug, "/"))
+    assert page.url.startswith(server.url(tenant.slug, "/sign-in")), f"the portal did not ask to sign in: {page.url}"
+    step("sign-in page")
+    form = page.get_by_role("region", name="Email me a sign-in link")
+    form.get_by_label("Email address").fill(email)
+    form.get_by_role("button", name="Email me a link").click()
+    expect_heading(page, "Check your email")
+    step("link sent")
+    follow_emailed_link(page, server, tenant, email, f"Your sign-in link for {tenant.name}", "/sign-in/link/", step)
+    expect_heading(page, f"Continue to {tenant.name}")
+    step("continue page")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    if page.get_by_role("heading", name="Choose an account").count():
+        step("account picker")
+        page.get_by_role("button", name=tenant.account, exact=True).click()
+    expect_heading(page, f"Welcome to {tenant.name}")
