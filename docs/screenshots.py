@@ -7,8 +7,9 @@ Starts ``porchside demo`` on a free port with a fresh data folder, signs in
 as Pat Morgan (``pat@example.com``) by the emailed link in each demo business,
 and saves every page of ``tests/browser/portal_pages.py`` at desktop width
 (1280 px) and phone width (360 px): ``<page>-desktop.png`` and
-``<page>-phone.png`` from Sunny Pools, ``pipeworks-<page>-...`` for the few
-pages shown from Pipeworks Plumbing too. Needs what the browser suite needs:
+``<page>-phone.png`` from Sunny Pools (or the business whose data has the
+page), ``pipeworks-<page>-...`` for the few pages shown from Pipeworks
+Plumbing too. Needs what the browser suite needs:
 Debian's Chromium and ``npm install``. The images are cut at a readable
 height and reduced to 256 colours to keep the repository small.
 """
@@ -28,7 +29,7 @@ from PIL import Image  # noqa: E402
 from tests.browser.chromium import DESKTOP, PHONE, launch, missing_tools  # noqa: E402
 from tests.browser.demo_server import DemoServer  # noqa: E402
 from tests.browser.portal_browser import PortalBrowser  # noqa: E402
-from tests.browser.portal_pages import DEMO_EMAIL, DEMO_TENANTS, PAGES, DemoTenant, PortalPage  # noqa: E402
+from tests.browser.portal_pages import DEMO_EMAIL, PAGES, DemoTenant, PortalPage, walk  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 # The second business is shown on a few pages only: its brand and its data.
@@ -86,19 +87,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    first, *others = DEMO_TENANTS
     with tempfile.TemporaryDirectory(prefix="porchside-screenshots-") as data_dir:
         with DemoServer(Path(data_dir)) as server, sync_playwright() as playwright:
             browser = launch(playwright)
             portal = PortalBrowser(browser, server, states={})
             try:
                 for record in wanted:
-                    for target in shoot(portal, first, record, prefix=""):
-                        print(target.relative_to(ROOT))
+                    # The first business that has the page, then the others if asked.
+                    first, *others = [t for t, r in walk([record])]
+                    shots = [(first, "")]
                     if record.name in ALSO_FROM_SECOND_TENANT:
-                        for tenant in others:
-                            for target in shoot(portal, tenant, record, prefix=f"{tenant.slug}-"):
-                                print(target.relative_to(ROOT))
+                        shots += [(tenant, f"{tenant.slug}-") for tenant in others]
+                    for tenant, prefix in shots:
+                        for target in shoot(portal, tenant, record, prefix):
+                            print(target.relative_to(ROOT))
             finally:
                 portal.close()
                 browser.close()

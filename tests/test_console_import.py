@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -96,6 +97,18 @@ async def test_a_clean_file_is_previewed_then_imported_in_full(client, tenant, i
     assert again.status_code == 410
     with in_tenant(tenant):
         assert await CustomerAccount.all().count() == 3
+
+
+async def test_two_clicks_at_once_import_once(client, tenant, in_tenant):
+    await sign_in_staff(client)
+    text = "Account name,Account number,First name,Email\nLee Household,L-1,Lee,lee@example.com\n"
+    path, _ = await preview_of(client, text)
+    # Existing accounts only gain a contact: no unique number would stop a second import.
+    with in_tenant(tenant):
+        await CustomerAccount.create(number="L-1", name="Lee Household")
+    first, second = await asyncio.gather(client.submit(path, {"mode": "valid_only"}), client.submit(path, {"mode": "valid_only"}))
+    assert sorted([first.status_code, second.status_code]) == [200, 410]
+    assert await accounts_of(tenant, in_tenant) == {"Lee Household": [("Lee", [("lee@example.com", True)])]}
 
 
 async def test_importing_the_same_file_again_adds_nothing(client, tenant, in_tenant):

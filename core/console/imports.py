@@ -21,6 +21,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.audit import record
+from core.cache import tenant_key
 from core.console.access import staff_sessions, staff_required
 from core.console.customer_csv import MAX_BYTES, CsvFileError, ParsedFile, apply_import, plan_import, read_csv
 from core.console.shell import render_console
@@ -34,6 +35,8 @@ SESSION_KEY = "customer_imports"
 # Uploads a session keeps at once; older ones are deleted.
 KEEP = 3
 MODES = ("valid_only", "all_or_nothing")
+# How long an import holds its upload against a second click.
+CLAIM_SECONDS = 600
 
 
 def _uploads() -> dict[str, dict]:
@@ -154,12 +157,21 @@ async def run(token: str):
         return await _preview(token, 409, f"Nothing was imported: {count} {'row has' if count == 1 else 'rows have'} a problem. Fix the file and upload it again, or import only the valid rows.")
     if not parsed.valid_rows:
         return await _preview(token, 400, "Nothing was imported: no row is valid.")
+    # One import per upload, even from two clicks at once (an atomic counter in the shared cache).
+    cache = current_services().cache
+    claim = tenant_key("customer-import", token)
+    if await cache.incr(claim, ttl=CLAIM_SECONDS) > 1:
+        return await _gone()
     try:
         async with in_transaction():
             result = await apply_import(parsed)
     except IntegrityError:
         # Someone created the same account number meanwhile: nothing was kept.
+        await cache.delete(claim)
         return await _preview(token, 409, "Nothing was imported: an account number was taken while importing. Try again.")
+    except BaseException:
+        await cache.delete(claim)
+        raise
     await _forget(token)
     await record(
         "customers.imported", actor_type="staff", actor=g.staff.email, file=entry["name"],

@@ -31,7 +31,7 @@ from core.web.rendering import tenant_today
 from plugins.quotes.documents import load_document
 from plugins.quotes.emails import quote_recipients
 from plugins.quotes.models import DRAFT, OPEN_STATUSES, STATUS_LABELS, STATUSES, EXPIRED, Quote, QuoteLine, QuoteMessage, QuoteRevision
-from plugins.quotes.revisions import LineInput, RevisionRefused, add_lines, create_quote, draft_revision, recompute_totals, require_draft
+from plugins.quotes.revisions import LineInput, RevisionRefused, add_lines, create_quote, recompute_totals, require_draft
 from plugins.quotes.settings import quote_settings
 
 blueprint = Blueprint("console_quotes", __name__, url_prefix="/console/quotes")

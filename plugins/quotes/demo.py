@@ -123,6 +123,7 @@ class _Seeder:
         await self.taxed(revision)
         if spec.status == DRAFT:
             return
+        await Quote.filter(id=quote.id).update(created_at=self.moment(spec.sent_days_ago + 1, 9))
         quote = await self.send(quote, revision, spec.sent_days_ago)
         if spec.revised_lines:
             draft = await start_revision(quote)
@@ -137,6 +138,8 @@ class _Seeder:
         if spec.status == SENT:
             return
         await mark_viewed(quote)
+        viewed_at = self.moment(max(spec.sent_days_ago - 1, 0), 19)
+        await QuoteRevision.filter(quote_id=quote.id, number=quote.revision).update(viewed_at=viewed_at)
         if spec.status == VIEWED:
             return
         email = spec.decided_by or await self.first_address(account)

@@ -54,19 +54,19 @@ class PortalBrowser:
             return portal_page.path
         key = (tenant.slug, portal_page.name)
         if key not in self.paths:
-            self.paths[key] = self.link_on(tenant, portal_page.found_on, portal_page.link)
+            self.paths[key] = self.link_on(tenant, portal_page.found_on, portal_page.link, portal_page.link_text)
         return self.paths[key]
 
     def address(self, tenant: DemoTenant, where: str) -> str:
         """A path as it is, or the address of the page of that name."""
         return where if where.startswith("/") else self.path_of(tenant, page_named(where))
 
-    def link_on(self, tenant: DemoTenant, where: str, pattern: str) -> str:
-        """The first link matching ``pattern`` on the page ``where`` (path or page name)."""
+    def link_on(self, tenant: DemoTenant, where: str, pattern: str, text: str | None = None) -> str:
+        """The first link matching ``pattern`` (and ``text``) on the page ``where`` (path or page name)."""
         page = self.context(tenant).new_page()
         try:
             page.goto(self.server.url(tenant.slug, self.address(tenant, where)))
-            return first_link(page, pattern)
+            return first_link(page, pattern, text)
         finally:
             page.close()
 

@@ -41,7 +41,8 @@ class PortalPage:
     :param endpoint: the Quart endpoint that serves it (ties the list to the URL map).
     :param path: its address, when it has no id in it.
     :param found_on: else a page that links to it, by path or by name ...
-    :param link: ... and a regular expression the link's ``href`` matches.
+    :param link: ... and a regular expression the link's ``href`` matches
+    :param link_text: ... and, if given, the link's text.
     :param signed_in: False for pages of signed-out visitors.
     :param heading: a regular expression the page's ``h1`` matches.
     :param only_in: the slug of the one demo business whose data has this page.
@@ -53,6 +54,7 @@ class PortalPage:
     path: str | None = None
     found_on: str | None = None
     link: str | None = None
+    link_text: str | None = None
     signed_in: bool = True
     only_in: str | None = None
 
@@ -104,6 +106,8 @@ PAGES: tuple[PortalPage, ...] = (
     PortalPage("invoices-overdue", "invoices.list", r"^Invoices$", path="/invoices?status=overdue&sort=-due"),
     PortalPage("invoice", "invoices.detail", r"^Invoice ", found_on="/invoices", link=rf"^/invoices/{ID}$"),
     PortalPage("statement", "invoices.statement", r"^Billing statement$", path="/statement"),
+    PortalPage("statement-12-months", "invoices.statement", r"^Billing statement$", found_on="/statement",
+               link=r"^/statement\?from=", link_text="Last 12 months"),
     PortalPage("payments", "payments.list", r"^Payments$", path="/payments"),
     PortalPage("contact", "portal.contact", r"^Contact us$", path="/contact"),
     PortalPage("security", "auth.security", r"^Security$", path="/security"),
@@ -151,13 +155,14 @@ def page_named(name: str) -> PortalPage:
     return next(page for page in PAGES if page.name == name)
 
 
-def first_link(page, pattern: str) -> str:
-    """The ``href`` of the first link on ``page`` that matches ``pattern``."""
-    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
-    for href in hrefs:
-        if re.search(pattern, href):
+def first_link(page, pattern: str, text: str | None = None) -> str:
+    """The ``href`` of the first link on ``page`` that matches ``pattern`` (and reads ``text``)."""
+    links = page.eval_on_selector_all("a[href]", "links => links.map(a => [a.getAttribute('href'), a.innerText])")
+    for href, label in links:
+        if re.search(pattern, href) and (text is None or " ".join(label.split()) == text):
             return href
-    raise AssertionError(f"no link matching {pattern!r} on {page.url}; links there: {hrefs}")
+    wanted = repr(pattern) + (f" reading {text!r}" if text else "")
+    raise AssertionError(f"no link matching {wanted} on {page.url}; links there: {[h for h, _ in links]}")
 
 
 def expect_heading(page, name: str | re.Pattern) -> None:

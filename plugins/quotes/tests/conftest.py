@@ -7,9 +7,7 @@ import pytest
 from core.console.testing import sign_in_staff
 from core.models.staff import StaffUser
 from core.testing import TenantClient
-
-PAT = "pat@example.com"
-SAM = "sam@example.com"
+from plugins.quotes.tests.quote_data import PAT, SAM
 
 
 @pytest.fixture

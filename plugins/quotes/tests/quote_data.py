@@ -19,6 +19,8 @@ from plugins.quotes.revisions import LineInput, add_lines, create_quote, send_re
 from tenants.context import use_tenant
 from tenants.models import Tenant
 
+PAT = "pat@example.com"
+SAM = "sam@example.com"  # a second address on Pat's account, without "send invoices"
 DEFAULT_LINES = (("Pump replacement", 1000, 120000), ("Labour (hours)", 2500, 9000))
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-import pytest
+from datetime import timedelta
 
 from core.console.access import PERMISSIONS, role_has
 from core.console.testing import sign_in_staff
@@ -13,11 +12,10 @@ from core.models.jobs import Job, JobCharge
 from core.models.mail import OutboundEmail
 from core.models.platform import AuditEvent
 from core.models.staff import ROLES
+from core.web.rendering import tenant_today
 from plugins.quotes.decisions import Decision, decide
 from plugins.quotes.models import Quote, QuoteLine, QuoteRevision
-from plugins.quotes.tests.conftest import PAT, SAM
-from plugins.quotes.tests.quote_data import make_quote, reload, revision
-from core.web.rendering import tenant_today
+from plugins.quotes.tests.quote_data import PAT, SAM, make_quote, reload, revision
 from tenants.context import use_tenant
 
 LINK = re.compile(r"http://acme\.localhost/sign-in/link/[A-Za-z0-9_-]+")
@@ -117,10 +115,8 @@ async def test_new_quote_form_refusals(tenant, other_tenant, pat, staff_client, 
     with use_tenant(tenant):
         neighbour = await make_customer(tenant, "Neighbour", emails=["lee@example.com"])
         theirs = await Job.create(account=neighbour, number="J-9", title="Their job")
-    yesterday = tenant_today(tenant).toordinal() - 1
-    from datetime import date
-
-    form = {"account": pat.public_id, "title": "", "valid_until": date.fromordinal(yesterday).isoformat(), "job": theirs.public_id}
+    yesterday = tenant_today(tenant) - timedelta(days=1)
+    form = {"account": pat.public_id, "title": "", "valid_until": yesterday.isoformat(), "job": theirs.public_id}
     response = await staff_client.submit("/console/quotes/new", form)
     html = await response.get_data(as_text=True)
     assert response.status_code == 400

@@ -11,18 +11,15 @@ from core.models.platform import AuditEvent, Notification
 from core.plugin_state import save_plugin_settings
 from core.testing import SECRET
 from plugins.quotes.models import QuoteMessage, QuoteRevision
-from plugins.quotes.tests.conftest import PAT, SAM
-from plugins.quotes.tests.quote_data import expire, make_quote, reload, revision
+from plugins.quotes.tests.quote_data import PAT, SAM, expire, make_quote, reload, revision
 from tenants.context import use_tenant
 
 
-async def set_quote_settings(app, tenant, **values) -> None:
+async def set_quote_settings(app, tenant, **switches: bool) -> None:
+    """Save the plugin's settings as the console's form does: an unticked box is off."""
     host = app.extensions["porchside"].plugins
-    form = {"validity_days": "30", "require_signature": "on", "offer_changes": "on"}
-    form.update({k: v for k, v in values.items() if v is not None})
-    for name, value in values.items():
-        if value is False:
-            form.pop(name)
+    form = {"validity_days": "30"}
+    form.update({name: "on" for name in ("require_signature", "offer_changes") if switches.get(name, True)})
     with use_tenant(tenant):
         await save_plugin_settings("quotes", form, host, SECRET)
 

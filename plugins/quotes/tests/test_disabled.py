@@ -6,8 +6,7 @@ from core.models.platform import Notification
 from core.plugin_state import call_for_tenant, set_enabled
 from core.records import Event
 from plugins.quotes.models import Quote
-from plugins.quotes.tests.conftest import PAT
-from plugins.quotes.tests.quote_data import make_quote
+from plugins.quotes.tests.quote_data import PAT, make_quote
 from tenants.context import use_tenant
 
 

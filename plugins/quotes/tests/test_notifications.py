@@ -12,11 +12,10 @@ import pytest
 
 from core.console.testing import sign_in_staff
 from core.models.platform import Notification
-from plugins.quotes.tests.quote_data import make_quote, make_staff
+from plugins.quotes.tests.quote_data import PAT, make_quote, make_staff
 from tenants.context import use_tenant
 from tenants.service import create_tenant
 
-PAT = "pat@example.com"
 LINK = re.compile(r"http://acme\.localhost/sign-in/link/[A-Za-z0-9_-]+")
 
 

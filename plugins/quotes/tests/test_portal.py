@@ -5,11 +5,9 @@ from __future__ import annotations
 import subprocess
 
 from core.models.jobs import Job
-from plugins.quotes.decisions import Decision, decide
-from plugins.quotes.models import Quote, QuoteRevision
-from plugins.quotes.tests.conftest import PAT
-from plugins.quotes.tests.quote_data import expire, make_quote, reload
 from core.web.rendering import tenant_today
+from plugins.quotes.decisions import Decision, decide
+from plugins.quotes.tests.quote_data import PAT, expire, make_quote, reload, revision
 from tenants.context import use_tenant
 
 
@@ -88,12 +86,7 @@ async def test_quote_page_shows_the_quote_and_marks_it_viewed(tenant, pat, pat_c
         assert f'data-action="{action}"' in html
     viewed = await reload(tenant, quote)
     assert viewed.status == "viewed"
-    assert (await QuoteRevisionOf(tenant, quote, 1)).viewed_at is not None
-
-
-async def QuoteRevisionOf(tenant, quote, number):
-    with use_tenant(tenant):
-        return await QuoteRevision.get(quote_id=quote.id, number=number)
+    assert (await revision(tenant, quote, 1)).viewed_at is not None
 
 
 async def test_quote_pdf_and_print_view(tenant, pat, pat_client):
@@ -146,7 +139,7 @@ async def test_revised_quote_shows_what_changed_since_the_revision_before(tenant
         row = html.split(f'<tr class="change-{kind}">', 1)[1].split("</tr>", 1)[0]
         assert description in row
     assert '<tr class="change-same">' not in html  # unchanged lines are not listed
-    assert (await QuoteRevisionOf(tenant, quote, 1)).status == "superseded"
+    assert (await revision(tenant, quote, 1)).status == "superseded"
 
 
 async def test_job_page_has_a_quotes_tab_and_a_review_button(tenant, pat, pat_client):
