@@ -49,6 +49,7 @@ COMMANDS = {
     ("tenant", "list"): "List every business",
     ("tenant", "disable"): "Take a business offline",
     ("tenant", "enable"): "Bring a disabled business back online",
+    ("invite",): "Email portal invites",
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.models.customers import ContactEmail
 from core.models.staff import StaffUser
 from core.notifications import notify_staff
 from core.plugin_state import call_for_tenant
@@ -29,8 +30,9 @@ from tenants.models import Tenant
 DECIDED = "quote.decided"
 QUESTION = "quote.question"
 EVENTS = (DECIDED, QUESTION)
-# kind of notification staff receive (core.notifications.KNOWN_KINDS)
-NOTIFICATION_KINDS = {DECIDED: "quote.decided", QUESTION: "quote.question"}
+# The kinds of core.notifications.KNOWN_KINDS, which staff choose to get by
+# email: approvals and rejections; questions and requests for changes.
+NOTIFICATION_KINDS = {APPROVED: "quote.decided", REJECTED: "quote.decided", CHANGES_REQUESTED: "quote.question", "question": "quote.question"}
 VERBS = {
     APPROVED: "approved",
     REJECTED: "rejected",
@@ -44,6 +46,12 @@ async def announce(name: str, quote: Quote, actor: str, **data: Any) -> list[Any
     services = current_services()
     event = Event(name=name, subject=quote.public_id, actor=actor, data=data)
     return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
+
+
+async def contact_name(quote: Quote, email: str) -> str:
+    """The name of the account's contact with this address ("" if none)."""
+    row = await ContactEmail.filter(email=email, contact__account_id=quote.account_id).select_related("contact").first()
+    return row.contact.full_name if row else ""
 
 
 def console_path(quote: Quote) -> str:
@@ -80,12 +88,12 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
     kind = event.data.get("decision", "question") if event.name == DECIDED else "question"
     email = event.data.get("email", "")
     message = event.data.get("message", "")
-    who = (revision.signature_name if kind == APPROVED else "") or email or "A customer"
+    who = (revision.signature_name if kind == APPROVED else "") or await contact_name(quote, email) or email or "A customer"
     creator = await StaffUser.get_or_none(id=quote.created_by_id, active=True) if quote.created_by_id else None
     services = current_services()
     await notify_staff(
         services,
-        kind=NOTIFICATION_KINDS[event.name],
+        kind=NOTIFICATION_KINDS[kind],
         title=f"{who} {VERBS[kind]} quote {quote.number}",
         body=_body(quote, revision, kind, email, message, tenant),
         link=console_path(quote),

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from tests.browser.demo_server import DemoServer
 
 DEMO_EMAIL = "pat@example.com"
+# Sam Morgan shares Pat's Sunny Pools account, without "send invoices" (I4).
+NO_INVOICES_EMAIL = "sam.morgan@example.com"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from tests.browser.portal_pages import (
     DEMO_EMAIL,
     DEMO_TENANTS,
     DOWNLOADS,
+    NO_INVOICES_EMAIL,
     PAGES,
     DemoTenant,
     Download,
@@ -27,6 +28,7 @@ from tests.browser.portal_pages import (
     expect_heading,
     first_link,
     follow_emailed_link,
+    page_named,
     sign_in_by_link,
     walk,
 )
@@ -91,6 +93,28 @@ def test_download(portal_browser, tenant: DemoTenant, download: Download):
         assert data.startswith(download.magic) and len(data) > len(download.magic), f"{href} gave {data[:40]!r}"
         assert file.suggested_filename.endswith(download.suffix), f"{href} is named {file.suggested_filename!r}"
         assert not watch.take()
+    finally:
+        page.close()
+
+
+def test_contact_without_invoices_sees_no_billing(portal_browser):
+    """I4: an address without "send invoices" gets no invoice tab, and invoice pages are 404."""
+    tenant = DEMO_TENANTS[0]
+    invoice = portal_browser.path_of(tenant, page_named("invoice"))  # one of Pat's, on the same account
+    page, watch = portal_browser.new_page(tenant, NO_INVOICES_EMAIL)
+    try:
+        page.goto(portal_browser.server.url(tenant.slug, "/"))
+        expect_heading(page, f"Welcome to {tenant.name}")
+        tabs = page.get_by_role("navigation", name="Portal").get_by_role("link").all_inner_texts()
+        assert "Work history" in tabs and "Invoices" not in tabs and "Statement" not in tabs, tabs
+        assert not page.locator(f"a[href^='/invoices']").count()
+        problems = page_problems(page, watch, "home without invoices")
+        for path in ("/invoices", invoice, "/statement"):
+            response = page.goto(portal_browser.server.url(tenant.slug, path))
+            assert response is not None and response.status == 404, f"{path}: {response and response.status}"
+            watch.take()  # the browser logs the 404 itself as a console error
+            problems += page_problems(page, watch, f"404 page for {path}")
+        assert not problems, "\n".join(problems)
     finally:
         page.close()
 

@@ -96,7 +96,7 @@ async def test_reject_with_or_without_a_reason(tenant, pat, pat_client, creator)
     assert (await reload(tenant, first)).status == (await reload(tenant, second)).status == "rejected"
     assert (await revision(tenant, second, 1)).decision_message == "Too expensive for us this year."
     notes = await notifications(tenant)
-    assert [n.title for n in notes] == [f"{PAT} rejected quote {first.number}", f"{PAT} rejected quote {second.number}"]
+    assert [n.title for n in notes] == [f"Pat rejected quote {first.number}", f"Pat rejected quote {second.number}"]
     assert "Reason:\nToo expensive for us this year." in notes[1].body
     assert [e.subject for e in await emails_to(tenant, PAT)] == [f"You rejected quote {first.number}", f"You rejected quote {second.number}"]
 
@@ -114,7 +114,7 @@ async def test_request_changes_needs_a_message_and_can_be_turned_off(app, tenant
         [message] = await QuoteMessage.filter(quote_id=quote.id)
     assert (message.kind, message.author, message.body, message.revision) == ("changes", PAT, "Can you do it in May?", 1)
     [note] = await notifications(tenant)
-    assert note.kind == "quote.decided" and note.title == f"{PAT} asked for changes to quote {quote.number}"
+    assert note.kind == "quote.question" and note.title == f"Pat asked for changes to quote {quote.number}"
     assert "Can you do it in May?" in note.body
     page = await (await pat_client.get(f"/quotes/{quote.public_id}")).get_data(as_text=True)
     assert "You asked for changes on" in page and "Can you do it in May?" in page
@@ -142,7 +142,7 @@ async def test_a_question_reaches_staff_and_leaves_the_status_alone(tenant, pat,
     assert (await reload(tenant, quote)).status == "viewed"
     [note] = await notifications(tenant)
     assert note.kind == "quote.question" and note.staff_id == creator.id
-    assert note.title == f"{PAT} asked a question about quote {quote.number}" and "Does this include the permit?" in note.body
+    assert note.title == f"Pat asked a question about quote {quote.number}" and "Does this include the permit?" in note.body
     [confirmation] = await emails_to(tenant, PAT)
     assert confirmation.subject == f"Your question about quote {quote.number}"
 

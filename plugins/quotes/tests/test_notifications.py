@@ -92,7 +92,7 @@ async def test_a_request_for_changes_reaches_the_creator_with_the_customers_word
     await smtp_server.wait_for(2)
     mail = by_recipient(smtp_server)
     [staff_mail] = mail["maria@acme.test"]
-    assert staff_mail["Subject"] == f"{PAT} asked for changes to quote {quote.number}"
+    assert staff_mail["Subject"] == f"Pat asked for changes to quote {quote.number}"
     assert "Changes asked for:\nCould the pump be a quieter model?" in text_of(staff_mail)
     [confirmation] = mail[PAT]
     assert "Could the pump be a quieter model?" in text_of(confirmation)
