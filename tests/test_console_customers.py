@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from core.console.testing import sign_in_staff
-from core.models.customers import ContactEmail, CustomerAccount, PortalLogin
+from core.models.customers import ContactEmail, PortalLogin
 from core.models.mail import OutboundEmail
 from core.models.platform import AuditEvent
 

@@ -15,7 +15,7 @@ import pytest
 
 from core.console.invite_batches import Recipient, create_batch, send_batch_task
 from core.console.testing import sign_in_staff
-from core.models.customers import Contact, CustomerAccount, PortalLogin
+from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 from core.models.invites import InviteBatch, InviteRecipient
 from core.models.mail import OutboundEmail
 from core.models.platform import AuditEvent, Notification
@@ -58,8 +58,6 @@ async def many_customers(tenant, in_tenant, count: int, bad: str | None = None) 
         stored = {a.number: a for a in await CustomerAccount.filter(number__startswith="B-")}
         contacts = [Contact(account=stored[f"B-{n:04d}"], first_name=f"Person{n}", is_primary=True) for n in range(count)]
         await Contact.bulk_create(contacts)
-        from core.models.customers import ContactEmail
-
         people = await Contact.filter(first_name__startswith="Person").order_by("id")
         await ContactEmail.bulk_create(
             [

@@ -14,6 +14,7 @@ from core.models.staff import StaffUser
 from core.notifications import notify_staff
 from core.plugin_state import set_enabled
 from core.records import PluginInfo
+from tenants.service import create_tenant
 
 
 class Pager:
@@ -61,15 +62,11 @@ async def plugin_app(make_app, pager, quiet):
 
 @pytest.fixture
 async def acme(plugin_app):
-    from tenants.service import create_tenant
-
     return await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test")
 
 
 @pytest.fixture
 async def globex(plugin_app):
-    from tenants.service import create_tenant
-
     return await create_tenant("globex", "Globex Plumbing")
 
 

@@ -38,7 +38,7 @@ from core.auth.links import send_invite
 from core.hookspecs import hookimpl
 from core.mail import MailError
 from core.models.customers import Contact, ContactEmail, CustomerAccount
-from core.models.invites import InviteBatch, InviteRecipient
+from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
 from core.models.staff import StaffUser
 from core.records import Task
 from tenants.context import current_tenant
@@ -170,7 +170,7 @@ async def batch_counts(batch: InviteBatch) -> dict[str, int]:
     rows = await (
         InviteRecipient.filter(batch_id=batch.id).group_by("status").annotate(n=Count("id")).values("status", "n")
     )
-    counts = {status: 0 for status in ("pending", "sending", "sent", "skipped", "failed")}
+    counts = {status: 0 for status in RECIPIENT_STATUSES}
     for row in rows:
         counts[row["status"]] = row["n"]
     return counts
