@@ -4,9 +4,9 @@ Builds a throw-away demo (``porchside migrate`` and ``porchside seed-demo``),
 then serves the app with each server in turn, one worker, on 127.0.0.1,
 signs a demo customer in with their password, and drives their home page
 (``GET /`` with ``Host: sunny-pools.localhost`` and the session cookie)
-through ``wrk`` for a fixed time. Rounds are interleaved (A B C, A B C, ...) and the median of
-the rounds is reported, so noise from other work on the machine spreads
-over every server instead of hitting one.
+through ``wrk`` for a fixed time. Rounds are interleaved (A B C, A B C, ...)
+and the median of the rounds is reported, so noise from other work on the
+machine spreads over every server instead of hitting one.
 
 Only loopback is ever contacted and every load run stops after
 ``--duration`` seconds. See bench/README.md for how to run it.
