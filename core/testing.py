@@ -517,11 +517,9 @@ class _SmtpHandler:
 
 
 def _free_port() -> int:
-    import socket
+    from core.devstripe import free_port
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture
@@ -538,6 +536,25 @@ def smtp_server():
     finally:
         if server.gate is not None:
             server.gate.set()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """A :class:`core.devstripe.LocalStripe` (Stripe stand-in) for the session, on loopback.
+
+    One per test process (xdist worker). Pass it to an app with
+    ``make_app(stripe_api_base=localstripe.api_base, stripe_js_url=localstripe.js_url)``.
+    Its state lives as long as the session: use fresh Stripe objects per test.
+    """
+    from core.devstripe import LocalStripe, available
+
+    if not available():
+        _unavailable("localstripe is not installed: pip install -e '.[dev]'")
+    server = LocalStripe().start()
+    try:
+        yield server
+    finally:
         server.stop()
 
 

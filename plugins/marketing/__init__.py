@@ -1,13 +1,34 @@
-"""Marketing plugin: Job messages, open requests and links to the business's marketing site.
+"""Marketing plugin: job messages, open requests and links to the business's marketing site.
 
 Registered through the ``porchside`` entry-point group like any third-party
 plugin; it reaches core only through the hooks in :mod:`core.hookspecs`.
+Its two halves keep their own models, routes and templates:
+
+* :mod:`plugins.marketing.messages`: one thread per job between the customer
+  and the business, live through server-sent events (M1, M2);
+* :mod:`plugins.marketing.requests`: "Request service" and the open requests
+  tab of work history (M3), and the marketing and booking links in the
+  portal's top bar (M4).
+
+Each half's ``contributions`` module holds the records this module hands to
+the host. ``docs/marketing.md`` says what customers and staff see.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core import hookimpl
-from core.records import PluginInfo
+from core.records import PluginInfo, StaticDir
+from plugins.marketing.messages import contributions as messages
+from plugins.marketing.requests import contributions as requests
+
+HERE = Path(__file__).parent
+PARTS = (messages, requests)
+
+
+def _all(name: str) -> list:
+    return [item for part in PARTS for item in getattr(part, name, ())]
 
 
 @hookimpl
@@ -19,3 +40,77 @@ def porchside_plugin_info():
         description="Job messages, open requests and links to the business's marketing site.",
         default_enabled=True,
     )
+
+
+@hookimpl
+def porchside_model_apps():
+    return _all("MODEL_APPS")
+
+
+@hookimpl
+def porchside_nav_tabs():
+    return _all("NAV_TABS")
+
+
+@hookimpl
+def porchside_job_tabs():
+    return _all("JOB_TABS")
+
+
+@hookimpl
+def porchside_actions():
+    return _all("ACTIONS")
+
+
+@hookimpl
+def porchside_header_links():
+    return _all("HEADER_LINKS")
+
+
+@hookimpl
+def porchside_home_cards():
+    return _all("HOME_CARDS")
+
+
+@hookimpl
+def porchside_console_links():
+    return _all("CONSOLE_LINKS")
+
+
+@hookimpl
+def porchside_blueprints():
+    return _all("BLUEPRINTS")
+
+
+@hookimpl
+def porchside_tasks():
+    return _all("TASKS")
+
+
+@hookimpl
+def porchside_settings_fields():
+    return _all("SETTINGS_FIELDS")
+
+
+@hookimpl
+def porchside_template_dirs():
+    return [HERE / "templates"]
+
+
+@hookimpl
+def porchside_static_dirs():
+    return [StaticDir(name="marketing", path=HERE / "static")]
+
+
+@hookimpl
+async def porchside_event(tenant, event):
+    # Each part answers the events it knows and returns None for the others.
+    handled = [await part.handle_event(tenant, event) for part in PARTS if hasattr(part, "handle_event")]
+    return next((result for result in handled if result is not None), None)
+
+
+@hookimpl
+async def porchside_demo_seed(tenant, services, today):
+    for part in PARTS:
+        if hasattr(part, "seed_demo"):
+            await part.seed_demo(tenant, services, today)

@@ -1,13 +1,37 @@
-"""Payments plugin: Stripe card payments, saved cards and AutoPay.
+"""Payments plugin: Stripe card payments, paying many invoices, cards on file and AutoPay.
 
 Registered through the ``porchside`` entry-point group like any third-party
 plugin; it reaches core only through the hooks in :mod:`core.hookspecs`.
+Its parts, each a module that hands its records to the hooks below:
+
+* :mod:`~plugins.payments.connect`: the tenant's Stripe keys, "test
+  connection", the per-tenant Stripe client (P1), and the webhook endpoint
+  (:mod:`~plugins.payments.webhooks`, P6);
+* :mod:`~plugins.payments.portal`: "Pay with card", paying several invoices,
+  payment methods and the AutoPay switch in the portal (P2-P5);
+* :mod:`~plugins.payments.autopay`: the scheduled off-session charges (P5);
+* :mod:`~plugins.payments.console`: refunds and disputes for staff (P7);
+* :mod:`~plugins.payments.notify`: receipts, failure emails and staff
+  notifications, through the event hook (P7, P8).
+
+``docs/payments.md`` says what customers and staff see, and where
+localstripe differs from Stripe.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core import hookimpl
-from core.records import PluginInfo
+from core.records import ModelApp, PluginInfo, StaticDir
+from plugins.payments import autopay, connect, console, contributions, notify, portal, settings, webhooks
+
+HERE = Path(__file__).parent
+PARTS = (connect, webhooks, contributions, portal, autopay, console, notify, settings)
+
+
+def _all(name: str) -> list:
+    return [item for part in PARTS for item in getattr(part, name, ())]
 
 
 @hookimpl
@@ -19,3 +43,63 @@ def porchside_plugin_info():
         description="Stripe card payments, saved cards and AutoPay.",
         default_enabled=True,
     )
+
+
+@hookimpl
+def porchside_model_apps():
+    return [ModelApp(label="payments", modules=("plugins.payments.models",), migrations="plugins.payments.migrations")]
+
+
+@hookimpl
+def porchside_nav_tabs():
+    return _all("NAV_TABS")
+
+
+@hookimpl
+def porchside_actions():
+    return _all("ACTIONS")
+
+
+@hookimpl
+def porchside_home_cards():
+    return _all("HOME_CARDS")
+
+
+@hookimpl
+def porchside_console_links():
+    return _all("CONSOLE_LINKS")
+
+
+@hookimpl
+def porchside_blueprints():
+    return _all("BLUEPRINTS")
+
+
+@hookimpl
+def porchside_tasks():
+    return _all("TASKS")
+
+
+@hookimpl
+def porchside_settings_fields():
+    return _all("SETTINGS_FIELDS")
+
+
+@hookimpl
+def porchside_template_dirs():
+    return [HERE / "templates"]
+
+
+@hookimpl
+def porchside_static_dirs():
+    return [StaticDir(name="payments", path=HERE / "static")]
+
+
+@hookimpl
+async def porchside_event(tenant, event):
+    return await notify.handle_event(tenant, event)
+
+
+@hookimpl
+async def porchside_demo_seed(tenant, services, today):
+    return await connect.seed_demo(tenant, services, today)
