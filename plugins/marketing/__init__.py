@@ -19,16 +19,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.plugin_parts import gather_records
 from core.records import PluginInfo, StaticDir
 from plugins.marketing.messages import contributions as messages
 from plugins.marketing.requests import contributions as requests
 
 HERE = Path(__file__).parent
 PARTS = (messages, requests)
-
-
-def _all(name: str) -> list:
-    return [item for part in PARTS for item in getattr(part, name, ())]
+gather_records(globals(), PARTS)
 
 
 @hookimpl
@@ -40,56 +38,6 @@ def porchside_plugin_info():
         description="Job messages, open requests and links to the business's marketing site.",
         default_enabled=True,
     )
-
-
-@hookimpl
-def porchside_model_apps():
-    return _all("MODEL_APPS")
-
-
-@hookimpl
-def porchside_nav_tabs():
-    return _all("NAV_TABS")
-
-
-@hookimpl
-def porchside_job_tabs():
-    return _all("JOB_TABS")
-
-
-@hookimpl
-def porchside_actions():
-    return _all("ACTIONS")
-
-
-@hookimpl
-def porchside_header_links():
-    return _all("HEADER_LINKS")
-
-
-@hookimpl
-def porchside_home_cards():
-    return _all("HOME_CARDS")
-
-
-@hookimpl
-def porchside_console_links():
-    return _all("CONSOLE_LINKS")
-
-
-@hookimpl
-def porchside_blueprints():
-    return _all("BLUEPRINTS")
-
-
-@hookimpl
-def porchside_tasks():
-    return _all("TASKS")
-
-
-@hookimpl
-def porchside_settings_fields():
-    return _all("SETTINGS_FIELDS")
 
 
 @hookimpl

@@ -23,15 +23,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.plugin_parts import gather_records
 from core.records import ModelApp, PluginInfo, StaticDir
 from plugins.payments import autopay, connect, console, contributions, notify, portal, settings, webhooks
 
 HERE = Path(__file__).parent
 PARTS = (connect, webhooks, contributions, portal, autopay, console, notify, settings)
-
-
-def _all(name: str) -> list:
-    return [item for part in PARTS for item in getattr(part, name, ())]
+gather_records(globals(), PARTS)
 
 
 @hookimpl
@@ -48,41 +46,6 @@ def porchside_plugin_info():
 @hookimpl
 def porchside_model_apps():
     return [ModelApp(label="payments", modules=("plugins.payments.models",), migrations="plugins.payments.migrations")]
-
-
-@hookimpl
-def porchside_nav_tabs():
-    return _all("NAV_TABS")
-
-
-@hookimpl
-def porchside_actions():
-    return _all("ACTIONS")
-
-
-@hookimpl
-def porchside_home_cards():
-    return _all("HOME_CARDS")
-
-
-@hookimpl
-def porchside_console_links():
-    return _all("CONSOLE_LINKS")
-
-
-@hookimpl
-def porchside_blueprints():
-    return _all("BLUEPRINTS")
-
-
-@hookimpl
-def porchside_tasks():
-    return _all("TASKS")
-
-
-@hookimpl
-def porchside_settings_fields():
-    return _all("SETTINGS_FIELDS")
 
 
 @hookimpl
