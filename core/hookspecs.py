@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         SettingField,
         StaticDir,
         Task,
+        WorkTab,
     )
     from tenants.models import Tenant
 
@@ -73,6 +74,7 @@ DECLARATION_HOOKS = (
     "porchside_cli_commands",
     "porchside_tasks",
     "porchside_console_links",
+    "porchside_work_tabs",
 )
 # Called through PluginHost.call while the app runs; may be async.
 RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify", "porchside_demo_seed")
@@ -227,6 +229,24 @@ def porchside_console_links() -> "list[ConsoleLink]":
         plugins; an unknown permission stops start-up.
 
     .. versionadded:: 0.1 (issue 6)
+    """
+
+
+@hookspec
+def porchside_work_tabs() -> "list[WorkTab]":
+    """Tabs of the portal's Work history page, after core's Upcoming, Past and All.
+
+    Declaration hook. A tab shows to a signed-in customer when its plugin is
+    enabled for the tenant, the portal includes the "work_history" section
+    and its ``is_shown(portal)`` agrees; its ``count(portal)``, if any, is
+    shown as a badge. The tab's page can draw the same tab bar with
+    :func:`core.portal.contributions.work_tab_links` and the
+    ``portal/_work_tabs.html`` macro.
+
+    :return: :class:`~core.records.WorkTab` records. Ids are unique across
+        plugins; a duplicate stops start-up.
+
+    .. versionadded:: 0.1 (issue 8)
     """
 
 

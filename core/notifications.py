@@ -63,6 +63,8 @@ KNOWN_KINDS: dict[str, NotificationKind] = {
         NotificationKind("quote.question", "A customer asked about a quote or requested changes"),
         NotificationKind("payment.received", "A payment was received"),
         NotificationKind("payment.failed", "A payment failed or needs the customer's action"),
+        NotificationKind("payment.refunded", "A card payment was refunded"),
+        NotificationKind("payment.disputed", "A customer disputed a card payment"),
         NotificationKind("message.received", "A customer sent a message"),
         NotificationKind("request.created", "A customer asked for new work"),
         NotificationKind("invites.finished", "Portal invites I sent have finished", email_by_default=False),

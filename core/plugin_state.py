@@ -99,6 +99,27 @@ async def call_for_tenant(tenant: Tenant, hook_name: str, host: PluginHost, cach
         return await host.call(hook_name, enabled, tenant=tenant, **kwargs)
 
 
+async def announce(name: str, subject: str = "", actor: str = "system", *, services: Any = None, **data: Any) -> list[Any]:
+    """Tell the plugins enabled in the current tenant that ``name`` happened (``porchside_event``).
+
+    The one way core and plugins broadcast an :class:`~core.records.Event`::
+
+        await announce("quote.decided", quote.public_id, f"customer:{email}", decision="approved")
+
+    :param services: the app's services; defaults to the current app's, so
+        background tasks (which run outside a request) pass theirs.
+    :return: what the enabled plugins' implementations returned. A failing
+        implementation is logged with its plugin's name, never raised.
+    """
+    from core.records import Event
+    from core.services import current_services
+    from tenants.context import current_tenant
+
+    services = services or current_services()
+    event = Event(name=name, subject=subject, actor=actor, data=data)
+    return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
+
+
 async def plugin_settings(name: str, host: PluginHost) -> dict[str, Any]:
     """The plugin's settings for the current tenant, defaults filled in.
 

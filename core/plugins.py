@@ -40,6 +40,7 @@ from core.records import (
     SettingField,
     StaticDir,
     Task,
+    WorkTab,
 )
 
 log = logging.getLogger("porchside.plugins")
@@ -100,6 +101,7 @@ class Declarations:
     header_links: list[Declared] = field(default_factory=list)
     home_cards: list[Declared] = field(default_factory=list)
     console_links: list[Declared] = field(default_factory=list)
+    work_tabs: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
     static_dirs: dict[str, Declared] = field(default_factory=dict)
@@ -302,6 +304,7 @@ class PluginHost:
                 )
         self._collect_ids("porchside_console_links", ConsoleLink, d.console_links, "console link")
         self._check_console_permissions()
+        self._collect_ids("porchside_work_tabs", WorkTab, d.work_tabs, "work tab")
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(

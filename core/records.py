@@ -61,6 +61,27 @@ class JobTab:
 
 
 @dataclass(frozen=True)
+class WorkTab:
+    """A tab of the portal's Work history page, after core's Upcoming, Past and All.
+
+    :param id: unique among all work tabs.
+    :param label: what the customer reads, e.g. ``"Open requests"``.
+    :param endpoint: the Quart endpoint the tab opens, built with ``url_for(endpoint)``.
+    :param order: smaller comes first; core's tabs always come before plugins'.
+    :param is_shown: ``is_shown(portal)`` -> bool (may be async).
+    :param count: ``count(portal)`` -> int or None (may be async), shown as a
+        badge beside the label; None shows no badge.
+    """
+
+    id: str
+    label: str
+    endpoint: str
+    order: int = 100
+    is_shown: Shown | None = None
+    count: Callable[..., "int | None | Awaitable[int | None]"] | None = None
+
+
+@dataclass(frozen=True)
 class Action:
     """A button on a job, an invoice, a quote or the invoice list.
 

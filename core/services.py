@@ -1,4 +1,4 @@
-"""What one running app holds: settings, plugin host, cache, storage, mail, queue.
+"""What one running app holds: settings, plugin host, cache, pub/sub, storage, mail, queue.
 
 Built by the app factory and reachable from a request as
 :func:`current_services`; background workers build the same object without
@@ -15,6 +15,7 @@ from quart import current_app
 from core.cache import Cache, build_cache
 from core.config import Settings
 from core.plugins import PluginHost
+from core.pubsub import PubSub, build_pubsub
 from core.storage import LocalStorage, Storage
 from core.queue import TaskQueue, build_queue
 from tenants.resolver import TenantResolver
@@ -27,6 +28,8 @@ class Services:
     cache: Cache
     resolver: TenantResolver
     storage: Storage
+    # Live updates between app instances (core.pubsub); Redis when configured.
+    pubsub: PubSub = field(default=None, repr=False)  # type: ignore[assignment]
     # Set by build(): the queue needs the finished Services for its tasks.
     queue: TaskQueue = field(init=False, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -40,12 +43,15 @@ class Services:
             cache=cache,
             resolver=TenantResolver(settings.base_domain, cache),
             storage=LocalStorage(settings.uploads_dir),
+            pubsub=build_pubsub(settings.redis_url, settings.redis_prefix),
         )
         services.queue = build_queue(services)
         return services
 
     async def close(self) -> None:
         await self.queue.close()
+        if self.pubsub is not None:
+            await self.pubsub.close()
         await self.cache.close()
 
 

@@ -42,10 +42,9 @@ from core.models.customers import ContactEmail, CustomerAccount
 from core.models.jobs import JobCharge
 from core.money import amount_input
 from core.pdf import PDF_TYPE, pdf_response, render_pdf
-from core.plugin_state import call_for_tenant
+from core import plugin_state
 from core.portal import invoices as portal_invoices
 from core.portal.pagination import Sorter, choice_arg, paginate
-from core.records import Event
 from core.services import current_services
 from core.web.errors import render_error
 from core.web.rendering import tenant_today
@@ -95,10 +94,8 @@ async def invoice_or_404(invoice_id: str) -> Invoice:
 
 
 async def announce(name: str, subject: str, **data: Any) -> None:
-    """Tell the plugins enabled in this tenant (``porchside_event``); a failing one is logged, not raised."""
-    services = current_services()
-    event = Event(name=name, subject=subject, actor=f"staff:{actor()}", data=data)
-    await call_for_tenant(g.tenant, "porchside_event", services.plugins, services.cache, event=event)
+    """Tell the plugins enabled in this tenant that the signed-in staff member did ``name``."""
+    await plugin_state.announce(name, subject, f"staff:{actor()}", **data)
 
 
 async def recompute_totals(invoice: Invoice) -> None:

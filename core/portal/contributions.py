@@ -1,4 +1,5 @@
-"""What plugins add to a page of one object: job tabs and action buttons, as links.
+"""What plugins add to a page of one object: job tabs and action buttons, as links;
+and the tab bar of the Work history page, core's tabs and plugins' work tabs.
 
 Records come from the plugin host (only enabled plugins, ``is_shown``
 awaited); their URLs are built here, and a plugin whose URL fails to build
@@ -44,6 +45,60 @@ async def job_tab_links(job: Any, portal: Portal) -> list[TabLink]:
         ok, url = await run_isolated(item.plugin, f"job tab {tab.id!r} ({tab.endpoint})", url_for, tab.endpoint, job_id=job.public_id)
         if ok:
             links.append(TabLink(tab.id, tab.label, url))
+    return links
+
+
+@dataclass(frozen=True)
+class WorkTabLink:
+    """A tab of the Work history page, ready for ``portal/_work_tabs.html``.
+
+    :param count: the badge (None: no badge).
+    :param current: the page being shown (``aria-current="page"``).
+    """
+
+    id: str
+    label: str
+    url: str
+    count: int | None
+    current: bool
+
+
+async def work_tab_links(portal: Portal, current: str = "", counts: dict[str, int] | None = None) -> list[WorkTabLink]:
+    """The Work history tab bar: core's Upcoming, Past and All, then plugins' work tabs.
+
+    A plugin's page that is one of these tabs draws the same bar with
+    ``{% from "portal/_work_tabs.html" import work_tabs %}{{ work_tabs(tabs) }}``
+    and ``tabs=await work_tab_links(g.portal, current="<its tab id>")``.
+    Plugin tabs show while the plugin is enabled, the portal includes the
+    "work_history" section and ``is_shown(portal)`` agrees; a tab whose URL
+    or count fails is logged with its plugin's name and left out.
+
+    :param current: the id of the tab being shown (``upcoming``, ``past``,
+        ``all`` or a work tab's id).
+    :param counts: core's job counts per tab, when the caller has them already.
+    """
+    from core.portal.work import SHOW_LABELS, job_counts  # work.py imports this module
+
+    if counts is None:
+        counts = await job_counts(portal.account.id)
+    links = [
+        WorkTabLink(key, label, url_for("work.list", show=key) if key != "upcoming" else url_for("work.list"), counts.get(key, 0), key == current)
+        for key, label in SHOW_LABELS.items()
+    ]
+    if not portal.tenant.section_enabled("work_history"):
+        return links
+    host = current_services().plugins
+    for item in await host.shown(host.declared.work_tabs, portal.enabled_plugins, portal):
+        tab = item.record
+        ok, url = await run_isolated(item.plugin, f"work tab {tab.id!r} ({tab.endpoint})", url_for, tab.endpoint)
+        if not ok:
+            continue
+        count = None
+        if tab.count is not None:
+            ok, count = await run_isolated(item.plugin, f"count of work tab {tab.id!r}", tab.count, portal)
+            if not ok:
+                continue
+        links.append(WorkTabLink(tab.id, tab.label, url, count, tab.id == current))
     return links
 
 

@@ -20,7 +20,7 @@ from core.auth.current import login_required
 from core.models.billing import Invoice, Payment
 from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
 from core.portal.access import billing_visible, invoice_link
-from core.portal.contributions import action_buttons, job_tab_links
+from core.portal.contributions import action_buttons, job_tab_links, work_tab_links
 from core.portal.pagination import Sorter, choice_arg, paginate
 from core.portal.views import render_portal
 from core.thumbnails import has_thumbnail
@@ -64,7 +64,7 @@ async def account_job_or_404(job_id: str) -> Job:
     return job
 
 
-async def _counts(account_id: int) -> dict[str, int]:
+async def job_counts(account_id: int) -> dict[str, int]:
     """Jobs per tab (upcoming, past, all): one grouped query."""
     rows = await Job.filter(account_id=account_id).annotate(n=Count("id")).group_by("status").values("status", "n")
     per_status = {row["status"]: row["n"] for row in rows}
@@ -85,14 +85,16 @@ async def jobs():
     if search:
         query = query.filter(Q(title__icontains=search) | Q(number__icontains=search))
     page = await paginate(query.order_by(*sort.order_by))
+    counts = await job_counts(portal.account.id)
     return await render_portal(
         "portal/work_list.html",
+        tabs=await work_tab_links(portal, current=show, counts=counts),
         page=page,
         sort=sort,
         show=show,
         status=status,
         search=search,
-        counts=await _counts(portal.account.id),
+        counts=counts,
         shows=SHOW_LABELS,
         statuses=[(s, STATUS_LABELS[s]) for s in SHOWS[show]],
         status_labels=STATUS_LABELS,

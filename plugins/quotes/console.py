@@ -133,7 +133,10 @@ async def _new_page(account: CustomerAccount | None, values: dict[str, Any], err
 @blueprint.get("/new")
 @staff_required("back_office")
 async def new():
-    """Pick the customer (``?account=``), or start from a job (``?job=``), then describe the work."""
+    """Pick the customer (``?account=``), or start from a job (``?job=``), then describe the work.
+
+    ``?title=`` and ``?notes=`` fill in the form (another plugin's "turn this into a quote" link).
+    """
     job = await Job.get_or_none(public_id=request.args["job"]).select_related("account") if request.args.get("job") else None
     account = job.account if job else None
     if account is None and request.args.get("account"):
@@ -143,7 +146,8 @@ async def new():
     settings = await quote_settings(current_services().plugins)
     values = {
         "job": job.public_id if job else "",
-        "title": job.title if job else "",
+        "title": job.title if job else request.args.get("title", "").strip()[:TITLE_MAX],
+        "notes": request.args.get("notes", "").strip()[:NOTES_MAX],
         "valid_until": (tenant_today(g.tenant) + timedelta(days=settings.validity_days)).isoformat(),
         "copy_charges": "on",
     }

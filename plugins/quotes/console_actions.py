@@ -17,6 +17,7 @@ from quart import abort, g, redirect, request, url_for
 from core.audit import record
 from core.console.access import staff_required
 from core.pdf import pdf_response
+from core.plugin_state import announce
 from core.services import current_services
 from core.web.rendering import tenant_today
 from plugins.quotes.console import actor, blueprint, detail_page, quote_or_404, refused_page, to_quote
@@ -24,7 +25,6 @@ from plugins.quotes.conversion import ConversionRefused, to_invoice, to_job
 from plugins.quotes.documents import pdf_name
 from plugins.quotes.emails import email_quote, quote_pdf, quote_recipients
 from plugins.quotes.models import DRAFT, Quote, QuoteRevision
-from plugins.quotes.notify import announce
 from plugins.quotes.revisions import RevisionRefused, current_revision, require_draft, send_revision, start_revision
 
 QUOTE_SENT = "quote.sent"
@@ -57,7 +57,7 @@ async def send(quote_id: str):
         revision=revision.number, total_minor=revision.total_minor, emailed=queued, to=chosen,
     )
     await announce(
-        QUOTE_SENT, quote, f"staff:{actor()}",
+        QUOTE_SENT, quote.public_id, f"staff:{actor()}",
         revision=revision.number, number=quote.number, account=quote.account.public_id,
         total_minor=revision.total_minor, currency=revision.currency,
     )

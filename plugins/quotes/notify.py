@@ -13,18 +13,14 @@ runs only where the plugin is enabled) then
 
 from __future__ import annotations
 
-from typing import Any
-
-from core.models.customers import ContactEmail
+from core.contacts import contact_name
 from core.models.staff import StaffUser
 from core.notifications import notify_staff
-from core.plugin_state import call_for_tenant
 from core.records import Event
 from core.services import current_services
 from core.web.rendering import format_local_datetime, format_money
 from plugins.quotes.emails import email_confirmation
 from plugins.quotes.models import APPROVED, CHANGES_REQUESTED, REJECTED, Quote, QuoteRevision
-from tenants.context import current_tenant
 from tenants.models import Tenant
 
 DECIDED = "quote.decided"
@@ -39,19 +35,6 @@ VERBS = {
     CHANGES_REQUESTED: "asked for changes to",
     "question": "asked a question about",
 }
-
-
-async def announce(name: str, quote: Quote, actor: str, **data: Any) -> list[Any]:
-    """Tell the plugins enabled in this tenant (this one included) that ``name`` happened to ``quote``."""
-    services = current_services()
-    event = Event(name=name, subject=quote.public_id, actor=actor, data=data)
-    return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
-
-
-async def contact_name(quote: Quote, email: str) -> str:
-    """The name of the account's contact with this address ("" if none)."""
-    row = await ContactEmail.filter(email=email, contact__account_id=quote.account_id).select_related("contact").first()
-    return row.contact.full_name if row else ""
 
 
 def console_path(quote: Quote) -> str:
@@ -88,7 +71,7 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
     kind = event.data.get("decision", "question") if event.name == DECIDED else "question"
     email = event.data.get("email", "")
     message = event.data.get("message", "")
-    who = (revision.signature_name if kind == APPROVED else "") or await contact_name(quote, email) or email or "A customer"
+    who = (revision.signature_name if kind == APPROVED else "") or await contact_name(quote.account_id, email) or email or "A customer"
     creator = await StaffUser.get_or_none(id=quote.created_by_id, active=True) if quote.created_by_id else None
     services = current_services()
     await notify_staff(

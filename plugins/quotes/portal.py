@@ -20,6 +20,7 @@ from core.audit import client_ip, record
 from core.auth.current import login_required
 from core.models.jobs import Job
 from core.pdf import pdf_response
+from core.plugin_state import announce
 from core.portal.access import link_to
 from core.portal.contributions import action_buttons
 from core.portal.pagination import Sorter, choice_arg, paginate
@@ -50,7 +51,7 @@ from plugins.quotes.models import (
     Quote,
     QuoteMessage,
 )
-from plugins.quotes.notify import DECIDED, QUESTION, announce
+from plugins.quotes.notify import DECIDED, QUESTION
 from plugins.quotes.revisions import current_revision
 from plugins.quotes.settings import quote_settings
 
@@ -289,7 +290,7 @@ async def _decision_form(quote_id: str, form_name: str):
     if kind == "question":
         await ask(quote, portal.email, message)
         await record("quote.question", actor_type="customer", actor=portal.email, target=quote.public_id, revision=quote.revision)
-        await announce(QUESTION, quote, f"customer:{portal.email}", revision=quote.revision, email=portal.email, message=message)
+        await announce(QUESTION, quote.public_id, f"customer:{portal.email}", revision=quote.revision, email=portal.email, message=message)
         return redirect(url_for("quotes.detail", quote_id=quote.public_id, done="question"))
 
     decision = Decision(
@@ -311,7 +312,7 @@ async def _decision_form(quote_id: str, form_name: str):
         revision=revision.number, signature=revision.signature_name, total_minor=revision.total_minor,
     )
     await announce(
-        DECIDED, quote, f"customer:{portal.email}",
+        DECIDED, quote.public_id, f"customer:{portal.email}",
         decision=kind, revision=revision.number, email=portal.email, message=message,
         number=quote.number, total_minor=revision.total_minor, currency=revision.currency,
     )

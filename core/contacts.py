@@ -1,0 +1,33 @@
+"""Who to write to at a customer account, and what to call them.
+
+An account's people are :class:`~core.models.customers.Contact` rows, each
+with one or more :class:`~core.models.customers.ContactEmail` addresses;
+an address with ``send_invoices`` on gets invoices, receipts and
+statements. Core and plugins ask here instead of querying contacts
+themselves, so "each address once, first name to greet" means the same
+everywhere.
+"""
+
+from __future__ import annotations
+
+from core.models.customers import ContactEmail
+
+
+async def account_addresses(account_id: int, *, billing_only: bool = False) -> list[tuple[str, str]]:
+    """``(email, first name)`` of each address of the account, each address once.
+
+    :param billing_only: only the addresses with "Send invoices" on.
+    """
+    query = ContactEmail.filter(contact__account_id=account_id)
+    if billing_only:
+        query = query.filter(send_invoices=True)
+    seen: dict[str, str] = {}
+    for row in await query.select_related("contact").order_by("email", "id"):
+        seen.setdefault(row.email, row.contact.first_name)
+    return list(seen.items())
+
+
+async def contact_name(account_id: int, email: str) -> str:
+    """The full name of the account's contact with this address ("" if none)."""
+    row = await ContactEmail.filter(email=email, contact__account_id=account_id).select_related("contact").first()
+    return row.contact.full_name if row else ""

@@ -1,0 +1,205 @@
+"""Service requests in the staff console (M3): the list, a request, answer, job, quote, decline.
+
+The blueprint is named ``console_marketing_requests`` (so it stays open while
+a tenant's portal is switched off) and lives under ``/console/requests``;
+every page needs the ``back_office`` permission. Each staff action is
+audited, moves the request with a conditional UPDATE (a double click
+changes nothing twice) and emails the customer who asked.
+
+"Turn into a quote" marks the request quoted and opens the quotes plugin's
+"new quote" page with the customer, title and notes filled in. It is offered
+only while the quotes plugin is enabled for the tenant, and reaches it by
+URL only: the plugins do not import each other.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from quart import Blueprint, abort, g, redirect, request, url_for
+
+from core.audit import record
+from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.form_fields import FormReader
+from core.console.shell import notice, render_console
+from core.models.jobs import Job
+from core.portal.access import link_to
+from core.portal.documents import attachment_response
+from core.portal.pagination import choice_arg, paginate
+from plugins.marketing.requests.models import (
+    ANSWERED,
+    DECLINED,
+    FILTER_LABELS,
+    FILTERS,
+    OPEN_FILTER,
+    QUOTED,
+    SCHEDULED,
+    STATUS_LABELS,
+    STATUSES,
+    RequestAnswer,
+    RequestPhoto,
+    ServiceRequest,
+)
+from plugins.marketing.requests.service import (
+    RequestRefused,
+    answer,
+    decline,
+    email_customer,
+    filter_by_status,
+    job_description,
+    mark_quoted,
+    to_job,
+)
+
+blueprint = Blueprint("console_marketing_requests", __name__, url_prefix="/console/requests")
+blueprint.portal_section = None  # type: ignore[attr-defined]
+blueprint.before_request(load_staff)
+blueprint.after_request(write_staff_cookie)
+
+ANSWER_MAX = 4000
+QUOTE_NOTES_MAX = 4000
+NOTICES = {
+    "answered": "Your answer was sent to the customer.",
+    "job": "A job was made from this request; the customer was told. Schedule it on the job's page.",
+    "declined": "The request was declined; the customer was told.",
+    "quoted": "The request is marked as quoted.",
+}
+
+
+def actor() -> str:
+    return g.staff.email
+
+
+async def request_or_404(request_id: str) -> ServiceRequest:
+    found = await ServiceRequest.get_or_none(public_id=request_id).select_related("account")
+    if found is None:
+        abort(404)
+    return found
+
+
+def to_request(found: ServiceRequest, done: str):
+    return redirect(url_for("console_marketing_requests.detail", request_id=found.public_id, done=done))
+
+
+def quotes_offered() -> bool:
+    return "quotes" in g.get("enabled_plugins", frozenset()) and link_to("console_quotes.new") is not None
+
+
+def quote_url(found: ServiceRequest) -> str:
+    """The quotes plugin's "new quote" page, filled in from the request."""
+    notes = job_description(found)[:QUOTE_NOTES_MAX]
+    query = urlencode({"account": found.account.public_id, "title": found.what, "notes": notes})
+    return f"{link_to('console_quotes.new')}?{query}"
+
+
+# -- the list -----------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@staff_required("back_office")
+async def index():
+    status = choice_arg("status", FILTERS) if "status" in request.args else OPEN_FILTER
+    page = await paginate(filter_by_status(ServiceRequest.all(), status).select_related("account").order_by("-created_at", "-id"))
+    return await render_console(
+        "marketing/requests/console/list.html",
+        page=page,
+        status=status,
+        statuses=[(OPEN_FILTER, FILTER_LABELS[OPEN_FILTER]), ("", "Every request"), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+        status_labels=STATUS_LABELS,
+    )
+
+
+# -- one request ------------------------------------------------------------------------
+
+
+async def detail_page(found: ServiceRequest, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    job = await Job.get_or_none(id=found.job_id) if found.job_id else None
+    body = await render_console(
+        "marketing/requests/console/detail.html",
+        req=found,
+        account=found.account,
+        job=job,
+        photos=await RequestPhoto.filter(request_id=found.id),
+        answers=await RequestAnswer.filter(request_id=found.id).order_by("created_at", "id"),
+        status_labels=STATUS_LABELS,
+        quotes_offered=quotes_offered() and found.is_open,
+        values=values or {},
+        errors=errors or {},
+        notice=notice(NOTICES),
+    )
+    return body, status
+
+
+@blueprint.get("/<request_id>")
+@staff_required("back_office")
+async def detail(request_id: str):
+    return await detail_page(await request_or_404(request_id))
+
+
+@blueprint.get("/<request_id>/photos/<photo_id>")
+@staff_required("back_office")
+async def photo(request_id: str, photo_id: str):
+    found = await request_or_404(request_id)
+    row = await RequestPhoto.get_or_none(public_id=photo_id, request_id=found.id)
+    if row is None:
+        abort(404)
+    return await attachment_response(row)  # type: ignore[arg-type]
+
+
+@blueprint.post("/<request_id>/answer")
+@staff_required("back_office")
+async def answer_request(request_id: str):
+    found = await request_or_404(request_id)
+    reader = FormReader(await request.form, g.tenant)
+    body = reader.text("body", "Your answer", max_length=ANSWER_MAX, required=True, multiline=True)
+    if reader.errors:
+        return await detail_page(found, reader.values, reader.errors, 400)
+    row = await answer(found, g.staff, body)
+    await record("request.answered", actor_type="staff", actor=actor(), target=found.public_id, answer=row.public_id)
+    await email_customer(found, ANSWERED, body, created_by=actor())
+    return to_request(found, "answered")
+
+
+@blueprint.post("/<request_id>/job")
+@staff_required("back_office")
+async def make_job(request_id: str):
+    found = await request_or_404(request_id)
+    if found.status == SCHEDULED and found.job_id:  # a double click: the first one made it
+        return to_request(found, "job")
+    try:
+        job = await to_job(found)
+    except RequestRefused as exc:
+        return await detail_page(found, errors={"status": str(exc)}, status=409)
+    await record("request.scheduled", actor_type="staff", actor=actor(), target=found.public_id, job=job.public_id, number=job.number)
+    await email_customer(found, SCHEDULED, created_by=actor())
+    return to_request(found, "job")
+
+
+@blueprint.post("/<request_id>/quote")
+@staff_required("back_office")
+async def make_quote(request_id: str):
+    found = await request_or_404(request_id)
+    if not quotes_offered():
+        abort(404)
+    if await mark_quoted(found):
+        await record("request.quoted", actor_type="staff", actor=actor(), target=found.public_id)
+        await email_customer(found, QUOTED, created_by=actor())
+    elif found.status != QUOTED and (await request_or_404(request_id)).status != QUOTED:
+        return await detail_page(found, errors={"status": "Only an open request can be turned into a quote."}, status=409)
+    return redirect(quote_url(found))
+
+
+@blueprint.post("/<request_id>/decline")
+@staff_required("back_office")
+async def decline_request(request_id: str):
+    found = await request_or_404(request_id)
+    reader = FormReader(await request.form, g.tenant)
+    reason = reader.text("reason", "The reason", max_length=ANSWER_MAX, multiline=True)
+    if reader.errors:
+        return await detail_page(found, reader.values, reader.errors, 400)
+    if await decline(found, g.staff, reason):
+        await record("request.declined", actor_type="staff", actor=actor(), target=found.public_id, reason=reason)
+        await email_customer(found, DECLINED, reason, created_by=actor())
+    elif (await request_or_404(request_id)).status != DECLINED:
+        return await detail_page(found, errors={"status": "Only an open request can be declined."}, status=409)
+    return to_request(found, "declined")

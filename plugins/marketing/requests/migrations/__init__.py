@@ -1,0 +1,1 @@
+"""Migrations of the marketing plugin's service requests (Tortoise app ``marketing_requests``)."""

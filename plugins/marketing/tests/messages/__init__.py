@@ -1,0 +1,1 @@
+"""Tests of job messages and live threads (M1, M2)."""

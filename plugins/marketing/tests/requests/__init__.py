@@ -1,0 +1,1 @@
+"""Tests of service requests and the marketing links (M3, M4)."""
