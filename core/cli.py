@@ -289,14 +289,20 @@ async def _seed(state: CliState, settings: Settings) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEMO_PORT, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--reset", is_flag=True, help="Delete the demo's data first and start afresh.")
+@click.option("--no-stripe", is_flag=True, help="Do not start localstripe (card payments stay off).")
 @click.pass_obj
-def demo(state: CliState, host: str, port: int, reset: bool) -> None:
+def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) -> None:
     """Set up the demo businesses and serve them at http://<slug>.localhost:PORT.
 
     The demo keeps everything in the "demo" folder of the data folder
     (PORCHSIDE_DATA_DIR, default ./var): a SQLite database, uploaded files,
     an in-process cache and queue, and a dev outbox instead of real email.
     It never touches PORCHSIDE_DATABASE_URL or PORCHSIDE_REDIS_URL.
+
+    When localstripe is installed (a development dependency) and
+    PORCHSIDE_STRIPE_API_BASE is not set, a local Stripe stand-in runs on
+    127.0.0.1 beside the demo (its state in the demo folder) and the demo
+    businesses take test card payments through it.
     """
     base = state.settings(
         base_domain="localhost",
@@ -311,8 +317,46 @@ def demo(state: CliState, host: str, port: int, reset: bool) -> None:
         shutil.rmtree(folder)
         click.echo(f"Removed the previous demo data in {folder}")
     settings = replace(base, data_dir=folder, database_url=f"sqlite://{folder / 'porchside.sqlite3'}")
-    click.echo(run(_prepare_demo(state, settings)))
-    _serve(state, settings, host, port, workers=1, access_log=False)
+    local_stripe = None if no_stripe else _demo_stripe(folder)
+    try:
+        if local_stripe is not None:
+            settings = replace(settings, stripe_api_base=local_stripe.api_base, stripe_js_url=local_stripe.js_url)
+        banner = run(_prepare_demo(state, settings))
+        if local_stripe is not None:
+            banner += (
+                f"\nCard payments: localstripe (a local Stripe stand-in) at {local_stripe.api_base}; "
+                "test card 4242 4242 4242 4242, any future date and CVC."
+            )
+        click.echo(banner)
+        _serve(state, settings, host, port, workers=1, access_log=False)
+    finally:
+        if local_stripe is not None:
+            local_stripe.stop()
+
+
+DEMO_STRIPE_PORT = 8420
+
+
+def _demo_stripe(folder):
+    """A started localstripe for the demo, or None (not installed, or the user chose a Stripe API base)."""
+    import os
+
+    from core.devstripe import LocalStripe, available, free_port
+
+    if "PORCHSIDE_STRIPE_API_BASE" in os.environ or not available():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", DEMO_STRIPE_PORT))
+            port = DEMO_STRIPE_PORT
+        except OSError:
+            port = free_port()
+    try:
+        return LocalStripe(port, state_file=str(folder / "localstripe.pickle")).start()
+    except RuntimeError as exc:
+        click.echo(f"porchside: card payments are off in this demo: {exc}", err=True)
+        return None
 
 
 async def _prepare_demo(state: CliState, settings: Settings) -> str:

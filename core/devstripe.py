@@ -17,6 +17,7 @@ unset the SDK talks to Stripe itself.
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import subprocess
 import sys
@@ -37,12 +38,33 @@ def available() -> bool:
     return True
 
 
-def serve(port: int) -> None:
-    """Run localstripe on 127.0.0.1:``port`` until killed, state in memory only."""
+def serve(port: int, state_file: str | None = None) -> None:
+    """Run localstripe on 127.0.0.1:``port`` until killed.
+
+    State is in memory only, unless ``state_file`` names a file of its own
+    (the demo keeps one in its data folder, so saved cards outlive a
+    restart); never localstripe's shared ``/tmp/localstripe.pickle``.
+    """
+    import pickle
+
     from aiohttp import web
     from localstripe import resources, server
 
-    resources.Store.dump_to_disk = lambda self: None  # no shared /tmp pickle
+    if state_file is None:
+        resources.Store.dump_to_disk = lambda self: None  # no shared /tmp pickle
+    else:
+        def dump(self) -> None:
+            temporary = f"{state_file}.tmp"
+            with open(temporary, "wb") as f:
+                pickle.dump(dict(self), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, state_file)
+
+        resources.Store.dump_to_disk = dump
+        try:
+            with open(state_file, "rb") as f:
+                dict.update(resources.store, pickle.load(f))
+        except FileNotFoundError:
+            pass
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
@@ -68,8 +90,9 @@ class LocalStripe:
     ``PORCHSIDE_STRIPE_JS_URL``.
     """
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, state_file: str | None = None) -> None:
         self.port = port or free_port()
+        self.state_file = state_file
         self.process: subprocess.Popen | None = None
 
     @property
@@ -81,8 +104,11 @@ class LocalStripe:
         return f"{self.api_base}/js.stripe.com/v3/"
 
     def start(self, timeout: float = 20.0) -> "LocalStripe":
+        command = [sys.executable, "-m", "core.devstripe", "--port", str(self.port)]
+        if self.state_file:
+            command += ["--state", str(self.state_file)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "core.devstripe", "--port", str(self.port)],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -121,7 +147,9 @@ class LocalStripe:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m core.devstripe", description="Run localstripe on 127.0.0.1, state in memory.")
     parser.add_argument("--port", type=int, default=8420, help="port on 127.0.0.1 (default 8420; 0 picks a free one)")
-    serve(parser.parse_args(argv).port)
+    parser.add_argument("--state", default=None, help="keep the state in this file across restarts (default: memory only)")
+    arguments = parser.parse_args(argv)
+    serve(arguments.port, arguments.state)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,8 @@ async def announce(name: str, subject: str = "", actor: str = "system", *, servi
     :param services: the app's services; defaults to the current app's, so
         background tasks (which run outside a request) pass theirs.
     :return: what the enabled plugins' implementations returned. A failing
-        implementation is logged with its plugin's name, never raised.
+        implementation is logged with its plugin's name, never raised; so is
+        a failure to find the enabled plugins (the event is then lost).
     """
     from core.records import Event
     from core.services import current_services
@@ -117,7 +118,11 @@ async def announce(name: str, subject: str = "", actor: str = "system", *, servi
 
     services = services or current_services()
     event = Event(name=name, subject=subject, actor=actor, data=data)
-    return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
+    try:
+        return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
+    except Exception:  # what happened has happened: telling plugins about it must not undo it
+        log.exception("event %s of %s could not be announced", name, subject)
+        return []
 
 
 async def plugin_settings(name: str, host: PluginHost) -> dict[str, Any]:

@@ -7,10 +7,13 @@ a web app, so tasks see exactly what requests see.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from quart import current_app
+from quart import current_app, has_app_context
 
 from core.cache import Cache, build_cache
 from core.config import Settings
@@ -55,5 +58,29 @@ class Services:
         await self.cache.close()
 
 
+_task_services: ContextVar[Services | None] = ContextVar("porchside_task_services", default=None)
+
+
+@contextmanager
+def use_services(services: Services) -> Iterator[Services]:
+    """Make ``services`` what :func:`current_services` returns outside a request.
+
+    The task queue runs every task inside it, so code a task calls (event
+    handlers of plugins included) reaches the services the same way a
+    request handler does.
+    """
+    token = _task_services.set(services)
+    try:
+        yield services
+    finally:
+        _task_services.reset(token)
+
+
 def current_services() -> Services:
-    return current_app.extensions["porchside"]
+    """The services of the current request's app, or of the running background task."""
+    if has_app_context():
+        return current_app.extensions["porchside"]
+    services = _task_services.get()
+    if services is None:
+        raise RuntimeError("no app and no background task is running: pass the services explicitly")
+    return services

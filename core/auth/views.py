@@ -8,14 +8,13 @@ to send.
 
 from __future__ import annotations
 
-from quart import Blueprint, g, redirect, render_template, request, url_for
+from quart import Blueprint, g, redirect, request, url_for
 
 from core.audit import client_ip, record
 from core.auth import links, tokens
 from core.auth.accounts import accounts_for_email
 from core.auth.current import (
     customer_sessions,
-    login_required,
     person_required,
     safe_next,
     select_account,

@@ -35,10 +35,11 @@ from core.console.form_fields import FormReader
 from core.console.jobs import actor, edit_priced_line, job_or_404
 from core.console.numbering import create_numbered
 from core.console.shell import notice, render_console
+from core.contacts import account_addresses
 from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.models.billing import INVOICE_FILTERS, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
-from core.models.customers import ContactEmail, CustomerAccount
+from core.models.customers import CustomerAccount
 from core.models.jobs import JobCharge
 from core.money import amount_input
 from core.pdf import PDF_TYPE, pdf_response, render_pdf
@@ -198,7 +199,7 @@ async def detail_page(invoice: Invoice, values: dict[str, str] | None = None, er
         status_labels=STATUS_LABELS,
         methods=[(m, METHOD_LABELS[m]) for m in STAFF_METHODS],
         method_labels=METHOD_LABELS,
-        recipients=await invoice_recipients(invoice.account),
+        recipients=await account_addresses(invoice.account_id, billing_only=True),
         values={**defaults, "payment_key": secrets.token_urlsafe(16), **(values or {})},
         errors=errors or {},
         notice=notice(NOTICES),
@@ -359,15 +360,6 @@ async def issue(invoice_id: str):
     return to_invoice(invoice, "issued")
 
 
-async def invoice_recipients(account: CustomerAccount) -> list[tuple[str, str]]:
-    """``(email, first name)`` of each address of ``account`` with "Send invoices" on."""
-    rows = await ContactEmail.filter(contact__account_id=account.id, send_invoices=True).select_related("contact").order_by("email", "id")
-    seen: dict[str, str] = {}
-    for row in rows:
-        seen.setdefault(row.email, row.contact.first_name)
-    return list(seen.items())
-
-
 async def _pdf_attachment(invoice: Invoice) -> MailAttachment | None:
     """The invoice's PDF, stored for the email; None (logged) if it cannot be made."""
     services = current_services()
@@ -386,7 +378,7 @@ async def _pdf_attachment(invoice: Invoice) -> MailAttachment | None:
 async def email_invoice(invoice: Invoice) -> int:
     """Email the issued invoice to its recipients; returns how many emails were queued."""
     services = current_services()
-    recipients = await invoice_recipients(invoice.account)
+    recipients = await account_addresses(invoice.account_id, billing_only=True)
     if not recipients:
         return 0
     pdf = await _pdf_attachment(invoice)

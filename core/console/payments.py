@@ -1,11 +1,12 @@
 """Payments staff record by hand: cash, cheque, bank transfer, other (S6, I6).
 
-Recording a payment adds a :class:`~core.models.billing.Payment` and raises
-the invoice's ``paid_minor`` in one transaction; the invoice becomes
-``paid`` when its balance reaches zero. More than the balance is refused
-with a clear message. The invoice is updated only if nobody changed it
-since it was read (a conditional UPDATE on its ``paid_minor``), so two
-people recording at once cannot lose a payment.
+Recording a payment goes through :func:`core.ledger.apply_payment`, the
+one way money is booked (card payments of a payments plugin use it too): a
+:class:`~core.models.billing.Payment` and the invoice's new ``paid_minor``
+in one transaction; the invoice becomes ``paid`` when its balance reaches
+zero. More than the balance is refused with a clear message. The invoice is
+updated only if nobody changed it since it was read, so two people
+recording at once cannot lose a payment.
 
 Each form carries a random key kept as the payment's ``external_id``
 (``staff:<key>``, unique per tenant), so submitting the same form twice (a
@@ -22,24 +23,20 @@ from zoneinfo import ZoneInfo
 
 from quart import Blueprint, g, request
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.audit import record
 from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.invoices import STAFF_METHODS, announce, detail_page, invoice_or_404, to_invoice
 from core.console.jobs import actor
-from core.models.billing import Invoice, Payment
-from core.web.rendering import format_money, tenant_today
+from core.ledger import PaymentRefused, apply_payment
+from core.models.billing import Payment
+from core.web.rendering import tenant_today
 
 blueprint = Blueprint("payments", __name__)
 
 KEY_PREFIX = "staff:"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-
-
-class PaymentRefused(Exception):
-    """The payment cannot be recorded; the message says why (field ``amount``)."""
 
 
 def _received_at(day: date) -> datetime:
@@ -48,30 +45,6 @@ def _received_at(day: date) -> datetime:
     if day == tenant_today(tenant):
         return datetime.now(timezone.utc)
     return datetime.combine(day, time(12), tzinfo=ZoneInfo(tenant.timezone)).astimezone(timezone.utc)
-
-
-async def _apply(invoice: Invoice, amount: int, **fields) -> tuple[Payment, bool]:
-    """Record the payment and raise the invoice's paid amount, all or nothing.
-
-    :return: the payment and whether it settled the invoice.
-    :raises PaymentRefused: not open, more than the balance, or changed meanwhile.
-    """
-    async with in_transaction():
-        current = await Invoice.get(id=invoice.id)
-        if current.status != "open":
-            raise PaymentRefused("Only an open invoice can take a payment.")
-        if amount > current.balance_minor:
-            balance = format_money(current.balance_minor, current.currency, g.tenant)
-            raise PaymentRefused(f"That is more than the balance of {balance}. Record at most the balance.")
-        paid = current.paid_minor + amount
-        settled = paid >= current.total_minor
-        updated = await Invoice.filter(id=current.id, status="open", paid_minor=current.paid_minor).update(
-            paid_minor=paid, status="paid" if settled else "open"
-        )
-        if not updated:
-            raise PaymentRefused("The invoice changed meanwhile. Reload the page and check its balance.")
-        payment = await Payment.create(account_id=current.account_id, invoice_id=current.id, amount_minor=amount, currency=current.currency, **fields)
-    return payment, settled
 
 
 @blueprint.post("/invoices/<invoice_id>/payments")
@@ -96,7 +69,7 @@ async def record_payment(invoice_id: str):
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
     try:
-        payment, settled = await _apply(
+        payment, settled = await apply_payment(
             invoice, amount, method=method, status="succeeded", received_at=_received_at(day),
             reference=reference, external_id=external_id, source="staff",
         )

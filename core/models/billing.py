@@ -12,7 +12,8 @@ from core.models.base import TenantModel
 INVOICE_STATUSES = ("draft", "open", "paid", "void")
 INVOICE_FILTERS = ("open", "overdue", "paid", "void")
 PAYMENT_METHODS = ("card", "cash", "cheque", "bank", "other")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "partially_refunded")
+# "disputed": the customer's bank opened a chargeback on a card payment (the money is held).
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "partially_refunded", "disputed")
 
 
 class Invoice(TenantModel):

@@ -43,7 +43,7 @@ blueprint.portal_section = "invoices"  # type: ignore[attr-defined]
 CUSTOMER_STATUSES = ("open", "paid", "void")
 STATUS_LABELS = {"open": "Open", "overdue": "Overdue", "paid": "Paid", "void": "Void"}
 # Payments that show on an invoice and count on a statement: money that arrived.
-RECEIVED_STATUSES = ("succeeded", "partially_refunded", "refunded")
+RECEIVED_STATUSES = ("succeeded", "partially_refunded", "refunded", "disputed")
 SUMMARY_LENGTH = 160
 METHOD_LABELS = {"card": "Card", "cash": "Cash", "cheque": "Cheque", "bank": "Bank transfer", "other": "Other"}
 

@@ -28,7 +28,7 @@ blueprint = Blueprint("payments", __name__)
 blueprint.portal_section = "payments"  # type: ignore[attr-defined]
 
 SHOWN_STATUSES = (*RECEIVED_STATUSES, "pending")
-STATUS_LABELS = {"succeeded": "Received", "partially_refunded": "Partly refunded", "refunded": "Refunded", "pending": "Processing"}
+STATUS_LABELS = {"succeeded": "Received", "partially_refunded": "Partly refunded", "refunded": "Refunded", "pending": "Processing", "disputed": "Disputed"}
 PERIODS = {"30d": "Last 30 days", "12m": "Last 12 months", "this_year": "This year", "last_year": "Last year"}
 
 SORTS = Sorter(

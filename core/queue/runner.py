@@ -66,6 +66,8 @@ async def run_attempt(queue: "TaskQueue", payload: dict, key: str, attempt: int,
 
 
 async def _execute(queue: "TaskQueue", payload: dict, key: str, attempt: int, max_attempts: int) -> None:
+    from core.services import use_services  # core.services builds the queue: imported late
+
     declared = queue.registry.get(payload["task"])
     tenant = None
     if payload.get("tenant_id") is not None:
@@ -73,7 +75,7 @@ async def _execute(queue: "TaskQueue", payload: dict, key: str, attempt: int, ma
         if tenant is None:
             log.warning("task %s (job %s) skipped: its tenant no longer exists", declared.record.name, key)
             return
-    with use_tenant(tenant):
+    with use_tenant(tenant), use_services(queue.services):
         if tenant is not None and not await task_enabled(queue.services, declared.plugin):
             log.info("task %s (job %s) skipped: plugin %s is off for %s", declared.record.name, key, declared.plugin, tenant.slug)
             return

@@ -89,6 +89,10 @@ PAGES: tuple[PortalPage, ...] = (
     PortalPage("jobs", "work.list", r"^Work history$", path="/jobs"),
     PortalPage("jobs-past", "work.list", r"^Work history$", path="/jobs?show=past"),
     PortalPage("job", "work.job", r"#", found_on="/jobs?show=past", link=rf"^/jobs/{ID}$"),
+    # The marketing plugin's Open requests tab of Work history (issue 8).
+    PortalPage("requests", "marketing_requests.list", r"^Work history$", path="/jobs/requests/"),
+    PortalPage("request-new", "marketing_requests.new", r"^Request service$", path="/jobs/requests/new"),
+    PortalPage("request", "marketing_requests.detail", r".", found_on="requests", link=rf"^/jobs/requests/{ID}$", only_in="sunny-pools"),
     PortalPage("service-history", "service.history", r"^Service history$", path="/service-history"),
     PortalPage("visit", "service.visit", r".", found_on="/service-history", link=rf"^/service-history/{ID}$"),
     PortalPage("documents", "documents.list", r"^Documents$", path="/documents"),
@@ -104,6 +108,10 @@ PAGES: tuple[PortalPage, ...] = (
     PortalPage("quoted-job", "work.job", r"#", found_on="quote-approved", link=rf"^/jobs/{ID}$", only_in="pipeworks"),
     PortalPage("job-quotes", "quotes.for_job", r"^Quotes for job ", found_on="quoted-job", link=rf"^/jobs/{ID}/quotes$",
                only_in="pipeworks"),
+    PortalPage("messages", "marketing_messages.index", r"^Messages$", path="/messages"),
+    # The demo's conversation is Pat's, about a Sunny Pools job.
+    PortalPage("job-messages", "marketing_messages.job_thread", r"^Messages about job ", found_on="messages",
+               link=rf"^/jobs/{ID}/messages$", only_in="sunny-pools"),
     PortalPage("invoices", "invoices.list", r"^Invoices$", path="/invoices"),
     PortalPage("invoices-overdue", "invoices.list", r"^Invoices$", path="/invoices?status=overdue&sort=-due"),
     PortalPage("invoice", "invoices.detail", r"^Invoice ", found_on="/invoices", link=rf"^/invoices/{ID}$"),
@@ -111,6 +119,14 @@ PAGES: tuple[PortalPage, ...] = (
     PortalPage("statement-12-months", "invoices.statement", r"^Billing statement$", found_on="/statement",
                link=r"^/statement\?from=", link_text="Last 12 months"),
     PortalPage("payments", "payments.list", r"^Payments$", path="/payments"),
+    # Card payments (the payments plugin, issue 7): the demo runs on localstripe, so both businesses take cards.
+    # Pat's overdue invoice at Sunny Pools (test_payments_browser pays the open ones, so the walk stays valid).
+    PortalPage("invoice-overdue", "invoices.detail", r"^Invoice ", found_on="/invoices?status=overdue", link=rf"^/invoices/{ID}$",
+               only_in="sunny-pools"),
+    PortalPage("pay-invoice", "card_payments.pay", r"^Pay invoice ", found_on="invoice-overdue", link=rf"^/payments/pay\?invoice={ID}$",
+               only_in="sunny-pools"),
+    PortalPage("pay-invoices", "card_payments.pay_many", r"^Pay invoices$", path="/payments/pay-many"),
+    PortalPage("payment-methods", "card_payments.methods", r"^Payment methods$", path="/payment-methods"),
     PortalPage("contact", "portal.contact", r"^Contact us$", path="/contact"),
     PortalPage("security", "auth.security", r"^Security$", path="/security"),
     PortalPage("dev-outbox", "dev_outbox.index", r"^Dev outbox$", path="/_dev/outbox", signed_in=False),
@@ -141,11 +157,17 @@ OTHER_ROUTES: dict[str, str] = {
     "portal.brand_css": "stylesheet, loaded by every page",
     "portal.logo": "image, loaded by every page of a tenant with a logo",
     "documents.thumbnail": "images on the documents, job and service-history pages",
+    "marketing_requests.photo": "images on the request page (walked as 'request'); test_a_request_with_photos_is_stored_listed_and_shown",
     "auth.open_link": "test_sign_in_by_link follows the emailed link",
     "dev_outbox.show": "test_sign_in_by_link reads the email there",
     "dev_outbox.html": "an email's HTML, framed on the email's page",
     "auth.reset_password": "test_reset_password_page follows the emailed link",
+    "marketing_messages.thread": "a conversation staff started without a job (the demo has none); test_portal.py of the marketing plugin",
+    "marketing_messages.job_stream": "event stream (text/event-stream) of an open thread; test_marketing_live.py and test_live.py",
+    "marketing_messages.stream": "event stream of a conversation without a job; test_live.py of the marketing plugin",
+    "marketing_messages.file": "pictures of messages, shown on the thread; test_portal.py of the marketing plugin",
     "auth.create_login": "needs a staff invite; renders auth/set_password.html, as reset_password does",
+    "card_payments.attempt": "test_payments_browser pays an invoice in Chromium and checks the result page",
 }
 # Blueprints walked by suites of their own, by the start of their names.
 OTHER_BLUEPRINTS: dict[str, str] = {

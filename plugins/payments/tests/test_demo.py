@@ -1,0 +1,80 @@
+"""The demo: businesses connected to localstripe only, and Pat's saved Visa at Sunny Pools."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import httpx
+
+from core.demo import seed_demo
+from plugins.payments.models import SavedCard, StripeCustomer
+from plugins.payments.settings import payment_settings
+from tenants.context import use_tenant
+from tests.test_cli import _free_port, _porchside_command
+
+
+async def test_demo_businesses_are_connected_to_localstripe_with_a_saved_card(app, stripe_test_client):
+    services = app.extensions["porchside"]
+    seeded = {item.tenant.slug: item.tenant for item in await seed_demo(services.storage, services=services)}
+    for tenant in seeded.values():
+        with use_tenant(tenant):
+            settings = await payment_settings(services)
+            assert settings.connected and settings.secret_key.startswith("sk_test_")
+    with use_tenant(seeded["sunny-pools"]):
+        [card] = await SavedCard.filter(account__contacts__emails__email="pat@example.com").distinct()
+        assert (card.brand, card.last4, card.is_default) == ("visa", "4242", True)
+        customer = await StripeCustomer.get(account_id=card.account_id)
+        assert customer.default_payment_method == card.stripe_id
+    method = await stripe_test_client.v1.payment_methods.retrieve_async(card.stripe_id)
+    assert method.customer == customer.stripe_id
+
+
+async def test_no_test_keys_are_written_against_real_stripe(make_app):
+    async with make_app() as app:  # the default API base: Stripe itself
+        services = app.extensions["porchside"]
+        for item in await seed_demo(services.storage, services=services):
+            with use_tenant(item.tenant):
+                assert not (await payment_settings(services)).connected
+                assert await SavedCard.all().count() == 0
+
+
+def test_porchside_demo_runs_localstripe_and_stops_it(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")}
+    env["PORCHSIDE_DATA_DIR"] = str(tmp_path)
+    command = _porchside_command()
+    out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen([*command, "demo", "--port", str(port)], env=env, stdout=stdout, stderr=stderr, cwd=tmp_path)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                assert process.poll() is None, f"porchside demo exited: {err.read_text()}"
+                try:
+                    client.get("/healthz")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, f"porchside demo did not start: {err.read_text()}"
+                    time.sleep(0.25)
+        printed = out.read_text()
+        assert "Card payments: localstripe" in printed
+        api_base = printed.split("localstripe (a local Stripe stand-in) at ", 1)[1].split(";", 1)[0]
+        assert httpx.get(f"{api_base}/v1/balance", auth=("sk_test_x", "")).status_code == 200
+        assert (tmp_path / "demo" / "localstripe.pickle").exists()  # saved cards outlive a restart
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err.read_text()
+    try:
+        httpx.get(f"{api_base}/v1/balance", auth=("sk_test_x", ""), timeout=2)
+        raise AssertionError("localstripe still runs after the demo stopped")
+    except httpx.TransportError:
+        pass
