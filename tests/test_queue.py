@@ -26,7 +26,7 @@ from core.queue.cron import dispatch_cron
 from core.queue.registry import CRON_DISPATCH
 from core.queue.worker import run_worker
 from core.records import PluginInfo, Task
-from core.services import Services
+from core.services import Services, current_services
 from core.testing import SECRET, eventually
 from tenants.context import NoTenantError, current_tenant_or_none, use_tenant
 from tenants.service import create_tenant, set_active
@@ -66,6 +66,7 @@ class QueuePlugin:
             Task("qtest.broken", self.broken, retries=2),
             Task("qtest.refuse", self.refuse, retries=5),
             Task("qtest.scheduled", self.scheduled, cron=self.cron),
+            Task("qtest.whoami", self.whoami),
         ]
 
     def _run(self, job, services, seen=None, **kwargs) -> None:
@@ -94,6 +95,10 @@ class QueuePlugin:
 
     async def scheduled(self, job, services):
         self._run(job, services)
+
+    async def whoami(self, job, services):
+        # Code a task calls (a plugin's event handler, say) finds the services itself.
+        self._run(job, services, seen=current_services())
 
     def of(self, task: str) -> list[Run]:
         return [r for r in self.runs if r.task == task]
@@ -145,6 +150,15 @@ async def test_task_runs_in_its_tenant_scope_with_its_arguments(qapp, shops, plu
     assert scoped.services is qapp.extensions["porchside"]
     assert by_note["no tenant"].tenant is None
     assert by_note["no tenant"].seen == "no tenant"
+
+
+async def test_code_a_task_calls_reaches_the_services_without_an_app(qapp, shops, plugin):
+    await queue_of(qapp).enqueue("qtest.whoami", tenant=shops[0])
+    [run] = await eventually(lambda: plugin.of("qtest.whoami"))
+    assert run.seen is qapp.extensions["porchside"]
+    # Outside a request and outside a task there is nothing to find.
+    with pytest.raises(RuntimeError, match="pass the services explicitly"):
+        current_services()
 
 
 async def test_same_key_twice_runs_once(qapp, shops, plugin):
