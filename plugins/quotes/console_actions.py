@@ -92,17 +92,28 @@ async def discard(quote_id: str):
     return to_quote(quote, "discarded")
 
 
-@blueprint.post("/<quote_id>/convert/job")
-@staff_required("back_office")
-async def convert_to_job(quote_id: str):
+async def _convert(quote_id: str, make):
+    """Turn the quote's approved revision into what ``make(quote, revision)`` creates.
+
+    :return: ``(quote, revision, created)``, or ``(quote, None, page)`` with
+        the page that says why it was refused.
+    """
     quote = await quote_or_404(quote_id)
     revision = await current_revision(quote)
     try:
         if revision is None:
             raise ConversionRefused("Only an approved quote can be turned into a job or an invoice.")
-        job = await to_job(quote, revision)
+        return quote, revision, await make(quote, revision)
     except ConversionRefused as exc:
-        return await refused_page(quote, exc, "convert")
+        return quote, None, await refused_page(quote, exc, "convert")
+
+
+@blueprint.post("/<quote_id>/convert/job")
+@staff_required("back_office")
+async def convert_to_job(quote_id: str):
+    quote, revision, job = await _convert(quote_id, to_job)
+    if revision is None:
+        return job
     await record("quote.converted_to_job", actor_type="staff", actor=actor(), target=quote.public_id, job=job.public_id, revision=revision.number)
     return to_quote(quote, "job_created")
 
@@ -110,14 +121,9 @@ async def convert_to_job(quote_id: str):
 @blueprint.post("/<quote_id>/convert/invoice")
 @staff_required("back_office")
 async def convert_to_invoice(quote_id: str):
-    quote = await quote_or_404(quote_id)
-    revision = await current_revision(quote)
-    try:
-        if revision is None:
-            raise ConversionRefused("Only an approved quote can be turned into a job or an invoice.")
-        invoice = await to_invoice(quote, revision)
-    except ConversionRefused as exc:
-        return await refused_page(quote, exc, "convert")
+    quote, revision, invoice = await _convert(quote_id, to_invoice)
+    if revision is None:
+        return invoice
     await record("quote.converted_to_invoice", actor_type="staff", actor=actor(), target=quote.public_id, invoice=invoice.public_id, revision=revision.number)
     return redirect(url_for("console.invoices.detail", invoice_id=invoice.public_id))
 
