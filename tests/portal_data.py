@@ -29,7 +29,7 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -72,6 +72,11 @@ def _at(tenant: Tenant, days: float, hour: int = 9) -> datetime:
     """``days`` from now (negative: in the past), at ``hour`` o'clock where the business is."""
     moment = datetime.now(ZoneInfo(tenant.timezone)) + timedelta(days=days)
     return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _on(tenant: Tenant, day: date, hour: int) -> datetime:
+    """``hour`` o'clock on the business's calendar ``day``, in its time zone."""
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(tenant.timezone))
 
 
 def _amount(quantity_milli: int, unit_minor: int) -> int:
@@ -289,13 +294,15 @@ class PortalData:
         *,
         method: str = "card",
         days_ago: float = 1,
+        on: date | None = None,
         status: str = "succeeded",
         card_brand: str = "visa",
         card_last4: str = "4242",
         refunded_minor: int = 0,
         reference: str = "",
     ) -> Payment:
-        """A payment on ``invoice`` (its balance by default); a succeeded one updates
+        """A payment on ``invoice`` (its balance by default), received ``days_ago``
+        or at 3 pm on the business's calendar day ``on``; a succeeded one updates
         the invoice's paid amount and marks it paid when nothing is left."""
         amount = invoice.balance_minor if amount_minor is None else amount_minor
         with use_tenant(self.tenant):
@@ -307,7 +314,7 @@ class PortalData:
                 currency=invoice.currency,
                 method=method,
                 status=status,
-                received_at=_at(self.tenant, -days_ago, hour=15),
+                received_at=_on(self.tenant, on, 15) if on else _at(self.tenant, -days_ago, hour=15),
                 reference=reference,
                 card_brand=card_brand if method == "card" else "",
                 card_last4=card_last4 if method == "card" else "",

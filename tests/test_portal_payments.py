@@ -87,16 +87,15 @@ async def test_sort_by_invoice_number(pat_client, pat, portal_data):
 
 
 async def test_this_year_and_last_year(pat_client, pat, portal_data, tenant):
-    from datetime import datetime, timezone
+    from datetime import date
 
     from core.web.rendering import tenant_today
 
     invoice = await portal_data.invoice(pat)
-    today = tenant_today(tenant)
-    utc_today = datetime.now(timezone.utc).date()
-    await portal_data.payment(invoice, 100, days_ago=(utc_today - today.replace(month=1, day=1)).days)
-    await portal_data.payment(invoice, 200, days_ago=(utc_today - today.replace(year=today.year - 1, month=12, day=31)).days)
-    await portal_data.payment(invoice, 300, days_ago=(utc_today - today.replace(year=today.year - 2, month=12, day=31)).days)
+    year = tenant_today(tenant).year  # the business's year, not UTC's
+    await portal_data.payment(invoice, 100, on=date(year, 1, 1))
+    await portal_data.payment(invoice, 200, on=date(year - 1, 12, 31))
+    await portal_data.payment(invoice, 300, on=date(year - 2, 12, 31))
     assert amounts(await page_of(pat_client, "/payments?period=this_year")) == ["$1.00"]
     assert amounts(await page_of(pat_client, "/payments?period=last_year")) == ["$2.00"]
 
