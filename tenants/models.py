@@ -69,6 +69,7 @@ class Tenant(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
 
     domains: fields.ReverseRelation["Domain"]
+    domain_claims: fields.ReverseRelation["DomainClaim"]
 
     class Meta:
         app = "core"
@@ -98,7 +99,10 @@ class Domain(Model):
     ``acme.<BASE_DOMAIN>``), so changing the platform's base domain moves
     every tenant with it; ``kind="custom"`` rows hold a full host name.
     A row with ``redirect=True`` is an old address that sends visitors to the
-    tenant's primary address until ``expires_at``.
+    tenant's primary address until ``expires_at``. A custom row exists only
+    once its owner proved control of the name (``verified_at``): unproved
+    names are :class:`DomainClaim` rows, so the unique (kind, host) pair is
+    the one-verified-owner-per-domain rule.
     """
 
     id = fields.IntField(primary_key=True)
@@ -111,6 +115,8 @@ class Domain(Model):
     redirect = fields.BooleanField(default=False)
     expires_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Custom domains: when the DNS record was found or an operator vouched for it.
+    verified_at = fields.DatetimeField(null=True)
 
     class Meta:
         app = "core"
@@ -120,3 +126,28 @@ class Domain(Model):
     def expired(self, now: datetime | None = None) -> bool:
         now = now or datetime.now(timezone.utc)
         return self.expires_at is not None and self.expires_at <= now
+
+
+class DomainClaim(Model):
+    """A custom domain a business asked for but has not proved it controls yet.
+
+    Proof is a TXT record ``porchside-verify=<token>`` at ``_porchside.<host>``.
+    Several businesses may claim one host at once, each with its own token:
+    the first to prove it gets a Domain row and every other claim of that
+    host is deleted. Claims older than seven days expire.
+    """
+
+    id = fields.IntField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "core.Tenant", related_name="domain_claims", on_delete=fields.CASCADE
+    )
+    host = fields.CharField(max_length=253, db_index=True)
+    token = fields.CharField(max_length=64)
+    make_primary = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    checked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        app = "core"
+        table = "tenant_domain_claim"
+        unique_together = (("tenant", "host"),)
