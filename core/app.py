@@ -22,7 +22,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
-from core.web import errors, security
+from core.web import errors, input_guard, security
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
 from tenants.context import set_tenant
@@ -31,7 +31,7 @@ from tenants.models import Tenant
 log = logging.getLogger("porchside.app")
 HERE = Path(__file__).parent
 
-ALWAYS_ALLOWED = {"static", "plugin_static", "health"}
+ALWAYS_ALLOWED = {"static", "plugin_static", "health", "domain_check"}
 
 
 class _PorchsideQuart(Quart):
@@ -94,7 +94,9 @@ def create_app(
     app.extensions["porchside"] = services
     _install_templates(app, host)
     install_template_globals(app)
-    # Host first: a request for an unknown host is a 404, whatever it posts.
+    # Characters no route may receive are refused before anything reads them.
+    app.before_request(input_guard.check_request)
+    # Then the host: a request for an unknown host is a 404, whatever it posts.
     app.before_request(_resolve_tenant)
     security.install(app)
     errors.install(app)
@@ -134,6 +136,7 @@ def _install_templates(app: Quart, host: PluginHost) -> None:
 
 def _register_blueprints(app: Quart, host: PluginHost) -> None:
     from core.web.health import blueprint as health_bp
+    from core.web.domain_check import blueprint as domain_check_bp
     from core.web.plugin_static import make_blueprint as plugin_static_bp
     from core.auth.views import blueprint as auth_bp
     from core.portal.views import blueprint as portal_bp
@@ -147,6 +150,7 @@ def _register_blueprints(app: Quart, host: PluginHost) -> None:
     from core.console.blueprint import blueprint as console_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(domain_check_bp)
     app.register_blueprint(dev_outbox_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(work_bp)

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
+from core.characters import storable
 from core.queue.errors import QueueError
 from core.queue.registry import TaskRegistry
 
@@ -132,6 +133,10 @@ class TaskQueue(ABC):
             arguments = json.loads(json.dumps(kwargs))
         except (TypeError, ValueError) as exc:
             raise QueueError(f"task {name!r}: arguments must be JSON values (str, numbers, lists, dicts): {exc}") from None
+        if not storable(arguments):
+            # Requests are refused at the door (core.web.input_guard); this keeps
+            # any other path from queueing a job that would fail on every retry.
+            raise QueueError(f"task {name!r}: arguments hold a NUL byte or a lone surrogate, which the database cannot store")
         payload = {"task": name, "tenant_id": tenant.id if tenant is not None else None, "kwargs": arguments}
         stored_key = job_key(name, tenant, key)
         queued = await self._push(stored_key, payload, float(delay), task.retries + 1, unique=key is not None)

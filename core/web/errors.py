@@ -28,8 +28,13 @@ def wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-async def render_error(status: int, code: str, message: str) -> Response:
-    if wants_json():
+async def render_error(status: int, code: str, message: str, *, as_json: bool | None = None) -> Response:
+    """An error page, or ``{"error": {"code", "message"}}`` when the client wants JSON.
+
+    :param as_json: force the JSON body (True) or the page (False); by
+        default :func:`wants_json` decides.
+    """
+    if wants_json() if as_json is None else as_json:
         response = jsonify({"error": {"code": code, "message": message}})
     else:
         response = Response(
