@@ -258,3 +258,91 @@ async def test_sign_in_is_audited(mail_app, acme, make_customer, client_for, smt
         event = await AuditEvent.get(action="customer.sign_in")
     assert {"customer.magic_link_issued", "customer.sign_in"} <= actions
     assert event.actor == "pat@example.com" and event.ip
+
+
+# -- item 4 of issue 14: a newer link replaces older ones; an invite never overwrites a login
+
+
+async def _invite_link(services, tenant, in_tenant, smtp_server, count: int) -> str:
+    with in_tenant(tenant):
+        assert await links.send_invite(services, "pat@example.com", invited_by="owner@acme.test")
+    [url] = links_in(await next_message(smtp_server, count))
+    return path_of(url)
+
+
+async def test_a_new_invite_revokes_the_older_invite(mail_app, acme, make_customer, client_for, smtp_server, in_tenant):
+    await make_customer(acme, "Pat's House", emails=["pat@example.com"])
+    services = mail_app.extensions["porchside"]
+    older = await _invite_link(services, acme, in_tenant, smtp_server, 1)
+    newer = await _invite_link(services, acme, in_tenant, smtp_server, 2)
+    client = client_for(acme, mail_app)
+    for response in (await client.get(older), await client.submit(older, {"password": "blue pelican 42", "confirm": "blue pelican 42"})):
+        assert response.status_code == 410
+        body = await response.get_data(as_text=True)
+        assert "This link no longer works" in body and "newer link" in body
+        assert 'href="/sign-in"' in body and 'href="/forgot-password"' in body  # ways to a new link
+    assert client.cookie("ps_session") is None
+    with in_tenant(acme):
+        assert (await PortalLogin.get(email="pat@example.com")).password_hash is None
+    # The newest invite still creates the login.
+    assert (await client.submit(newer, {"password": "blue pelican 42", "confirm": "blue pelican 42"})).status_code == 302
+
+
+async def test_a_new_reset_revokes_older_reset_and_invite_links(mail_app, acme, make_customer, client_for, smtp_server, in_tenant):
+    from core.auth.passwords import hash_password
+
+    await make_customer(acme, "Pat's House", emails=["pat@example.com"])
+    await make_customer(acme, "Sam's House", emails=["sam@example.com"])
+    services = mail_app.extensions["porchside"]
+    with in_tenant(acme):
+        await PortalLogin.create(email="pat@example.com", password_hash=await hash_password("old password here"))
+        await links.send_invite(services, "sam@example.com")  # someone else's link stays valid
+    [sams] = links_in(await next_message(smtp_server, 1))
+    client = client_for(acme, mail_app)
+    await client.submit("/forgot-password", {"email": "pat@example.com"})
+    [first] = links_in(await next_message(smtp_server, 2))
+    await client.submit("/forgot-password", {"email": "pat@example.com"})
+    [second] = links_in(await next_message(smtp_server, 3))
+    refused = await client.submit(path_of(first), {"password": "new harbour lights", "confirm": "new harbour lights"})
+    assert refused.status_code == 410
+    body = await refused.get_data(as_text=True)
+    assert "This link no longer works" in body and 'href="/forgot-password"' in body
+    assert (await client_for(acme, mail_app).get(path_of(first))).status_code == 410
+    assert (await client_for(acme, mail_app).get(path_of(sams))).status_code == 200
+    # The newest reset link works, and a wrong old password proves nothing changed before it.
+    bad = await client_for(acme, mail_app).submit("/sign-in/password", {"email": "pat@example.com", "password": "new harbour lights"})
+    assert bad.status_code == 400
+    assert (await client.submit(path_of(second), {"password": "new harbour lights", "confirm": "new harbour lights"})).status_code == 302
+    with in_tenant(acme):
+        rows = await LoginToken.filter(email="pat@example.com").order_by("id")
+        assert [(r.revoked_at is not None, r.used_at is not None) for r in rows] == [(True, False), (False, True)]
+
+
+async def test_invite_link_for_an_address_with_a_login_offers_sign_in_and_changes_nothing(
+    mail_app, acme, make_customer, client_for, smtp_server, in_tenant
+):
+    from core.auth.passwords import hash_password
+
+    await make_customer(acme, "Pat's House", emails=["pat@example.com"])
+    with in_tenant(acme):
+        await PortalLogin.create(email="pat@example.com", password_hash=await hash_password("old password here"))
+        stored = (await PortalLogin.get(email="pat@example.com")).password_hash
+    signed_in = client_for(acme, mail_app)
+    assert (await signed_in.submit("/sign-in/password", {"email": "pat@example.com", "password": "old password here"})).status_code == 302
+    services = mail_app.extensions["porchside"]
+    invite = await _invite_link(services, acme, in_tenant, smtp_server, 1)
+    visitor = client_for(acme, mail_app)
+    page = await visitor.get(invite)
+    body = await page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "You already have a login" in body and 'type="password"' not in body
+    assert 'href="/sign-in"' in body and 'href="/forgot-password"' in body
+    posted = await visitor.submit(invite, {"password": "blue pelican 42", "confirm": "blue pelican 42"})
+    assert posted.status_code == 409
+    assert "You already have a login" in await posted.get_data(as_text=True)
+    assert visitor.cookie("ps_session") is None
+    with in_tenant(acme):
+        assert (await PortalLogin.get(email="pat@example.com")).password_hash == stored
+    assert (await signed_in.get("/")).status_code == 200  # the existing session was not ended
+    other = client_for(acme, mail_app)
+    assert (await other.submit("/sign-in/password", {"email": "pat@example.com", "password": "old password here"})).status_code == 302

@@ -5,6 +5,10 @@ scope, so a token is useless on another tenant's host. Opening a link only
 *inspects* the token (an email scanner fetching the URL consumes nothing);
 the "Continue" POST consumes it with one conditional UPDATE, so two clicks
 or two tabs sign in once.
+
+A link that sets a password (invite, reset) replaces the older unused ones
+of the same address: issuing it revokes them (:data:`SUPERSEDES`), so only
+the newest email in the inbox can change the password.
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ TokenState = Literal["valid", "used", "expired", "revoked", "unknown"]
 # Lifetimes that are not tenant settings.
 INVITE_DAYS = 14
 RESET_MINUTES = 60
+
+# Issuing a token of the key's purpose revokes the address's older unused
+# tokens of these purposes: an old invite or reset email left in an inbox
+# must not set a password after a newer one was sent.
+SUPERSEDES: dict[str, tuple[str, ...]] = {
+    "invite": ("invite", "reset"),
+    "reset": ("invite", "reset"),
+}
 
 
 def hash_token(token: str) -> str:
@@ -61,7 +73,10 @@ async def issue(
     ip: str = "",
     created_by: str = "",
 ) -> IssuedToken:
-    """Create a token in the current tenant; the raw value is returned once."""
+    """Create a token in the current tenant; the raw value is returned once.
+
+    A password link revokes the address's older unused ones (:data:`SUPERSEDES`).
+    """
     token = secrets.token_urlsafe(32)
     row = await LoginToken.create(
         purpose=purpose,
@@ -73,6 +88,11 @@ async def issue(
         created_ip=ip,
         created_by=created_by,
     )
+    if purpose in SUPERSEDES:
+        # Older means a smaller id: of two links issued at once, the later one wins.
+        await LoginToken.filter(
+            email=row.email, purpose__in=SUPERSEDES[purpose], id__lt=row.id, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=row.created_at)
     return IssuedToken(token, row)
 
 

@@ -216,10 +216,17 @@ async def forgot_password():
 @blueprint.route("/create-login/<token>", methods=["GET", "POST"], defaults={"purpose": "invite"}, endpoint="create_login")
 @blueprint.route("/reset-password/<token>", methods=["GET", "POST"], defaults={"purpose": "reset"}, endpoint="reset_password")
 async def set_password(token: str, purpose: str):
-    """Invite ("Create login") and reset both end with a new password and a session."""
+    """Invite ("Create login") and reset both end with a new password and a session.
+
+    An invite for an address that already has a password changes nothing
+    (no new password, no session ended): it says so and offers sign-in or a
+    reset. Only the reset link, which the person asked for, replaces a password.
+    """
     state, row = await tokens.inspect(token, (purpose,))
     if state != "valid" or row is None:
-        return await _page("auth/link_problem.html", status=410 if state != "unknown" else 404, state=state, token=None, purpose=purpose)
+        return await _link_problem(state, purpose)
+    if purpose == "invite" and await _has_password(row.email):
+        return await _page("auth/already_have_login.html", status=200 if request.method == "GET" else 409, email=row.email)
     if request.method == "GET":
         return await _page("auth/set_password.html", purpose=purpose, email=row.email, errors={})
     form = await request.form
@@ -231,7 +238,7 @@ async def set_password(token: str, purpose: str):
         return await _page("auth/set_password.html", status=400, purpose=purpose, email=row.email, errors={"password": problem})
     state, row = await tokens.consume(token, (purpose,))
     if state != "valid" or row is None:
-        return await _page("auth/link_problem.html", status=410, state=state, token=None, purpose=purpose)
+        return await _link_problem(state, purpose)
     from datetime import datetime, timezone
 
     login, _ = await PortalLogin.get_or_create(email=row.email)
@@ -243,6 +250,18 @@ async def set_password(token: str, purpose: str):
     await customer_sessions().destroy_all(row.email)
     await start_session(row.email, remember=False, method=purpose)
     return redirect(url_for("portal.home"))
+
+
+async def _link_problem(state: str, purpose: str):
+    """The refusal page of an invite or reset link, with ways to get a new link."""
+    return await _page(
+        "auth/link_problem.html", status=410 if state != "unknown" else 404,
+        state=state, token=None, purpose=purpose, allow_password=_allows("password"),
+    )
+
+
+async def _has_password(email: str) -> bool:
+    return await PortalLogin.filter(email=email, password_hash__isnull=False).exists()
 
 
 @blueprint.get("/security")
