@@ -43,6 +43,8 @@ def default_portal_settings() -> dict:
         "magic_link_minutes": 15,
         "deep_link_days": 7,
         "sections": {name: True for name in PORTAL_SECTIONS},
+        # Staff (not only owners and admins) may view the portal as a customer.
+        "staff_may_view_as": False,
     }
 
 

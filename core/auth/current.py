@@ -2,7 +2,8 @@
 
 ``load_customer`` runs before every tenant request: it reads the session
 cookie, loads the session from the cache and fills ``g.portal`` with the
-selected account. Views that need a customer use :func:`login_required`.
+selected account. A staff member's read-only view is also checked against
+the staff session behind it (:mod:`core.auth.viewing`) and ends with it. Views that need a customer use :func:`login_required`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from quart import Response, g, redirect, request, url_for
 from core.audit import client_ip, record
 from core.auth.accounts import accounts_for_email, can_see_invoices
 from core.auth.sessions import REMEMBER_SECONDS, Session, SessionStore
+from core.auth.viewing import view_problem
 from core.models.customers import CustomerAccount, PortalLogin
 from core.portal.context import Portal
+from core.route_access import CUSTOMER, mark
 from core.services import current_services
 from core.web.security import is_secure_host, rotate_csrf
 
@@ -49,6 +52,8 @@ async def load_customer() -> None:
     g.portal = portal
     session_id = request.cookies.get(COOKIE)
     session = await customer_sessions().load(session_id)
+    if session is not None and session.data.get("read_only"):
+        session = await _view_still_backed(session, session_id, tenant)
     if session is None:
         if session_id:
             g.clear_session_cookie = True
@@ -62,6 +67,19 @@ async def load_customer() -> None:
             portal.account = account
             portal.can_see_invoices = await can_see_invoices(session.subject, account)
     portal.read_only = bool(session.data.get("read_only"))
+    return None
+
+
+async def _view_still_backed(session: Session, session_id: str, tenant) -> Session | None:
+    """A staff view whose staff session, account or role has gone ends here (see core.auth.viewing)."""
+    problem = await view_problem(session, tenant, current_services().cache)
+    if problem is None:
+        return session
+    await customer_sessions().destroy(session_id)
+    await record(
+        "staff.view_as_ended", actor_type="staff", actor=session.data.get("staff", ""),
+        target=session.account or "", email=session.subject, reason=problem,
+    )
     return None
 
 
@@ -157,7 +175,7 @@ def login_required(view: Callable) -> Callable:
             return redirect(url_for("auth.choose_account", next=request.full_path.rstrip("?")))
         return await view(*args, **kwargs)
 
-    return wrapper
+    return mark(wrapper, CUSTOMER)
 
 
 def person_required(view: Callable) -> Callable:
@@ -170,4 +188,4 @@ def person_required(view: Callable) -> Callable:
             return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
         return await view(*args, **kwargs)
 
-    return wrapper
+    return mark(wrapper, CUSTOMER)

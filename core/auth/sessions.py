@@ -5,8 +5,12 @@ the tenant's namespace, so a session cannot be used on another tenant's host
 even if a cookie were copied there. Each person's sessions are indexed so
 the Security page can list them and "sign out everywhere" can end them.
 
-Time-outs: idle (the cache TTL, renewed as the person uses the portal) and
-absolute (12 hours, or 30 days with "remember me"), both checked on load.
+Time-outs: idle (2 hours without a request) and absolute (12 hours, or 30
+days with "remember me"), both checked on every load from ``last_seen_at``
+and ``absolute_expires_at``; the cache TTL only clears what nobody loads
+again. A session also remembers the host it was made on and is refused on
+any other host of the tenant: the cookie is host-only, and a value copied to
+another address (say the new one after a slug change) is worth nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
+from quart import has_request_context, request
+
 from core.cache import Cache, tenant_key
+from tenants.hosts import clean_host
 
 IDLE_SECONDS = 2 * 3600
 ABSOLUTE_SECONDS = 12 * 3600
@@ -26,8 +33,19 @@ REMEMBER_SECONDS = 30 * 24 * 3600
 TOUCH_EVERY = 60
 
 
-def _hash(session_id: str) -> str:
+def hash_session_id(session_id: str) -> str:
+    """The key of a cookie's session in the cache (the cookie's value itself is never stored)."""
     return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+_hash = hash_session_id
+
+
+def request_host() -> str:
+    """The cleaned host of the current request, or "" outside a request."""
+    if not has_request_context():
+        return ""
+    return clean_host(request.headers.get("Host")) or ""
 
 
 @dataclass
@@ -45,6 +63,11 @@ class Session:
     account: str | None = None  # selected customer account public id
     handle: str = field(default_factory=lambda: secrets.token_urlsafe(8))
     data: dict = field(default_factory=dict)
+    host: str = ""  # where it was made; "" (made outside a request) is valid on any host of the tenant
+
+    def expired(self, moment: float) -> bool:
+        """Past its absolute time-out, or idle for :data:`IDLE_SECONDS`."""
+        return self.absolute_expires_at <= moment or moment - self.last_seen_at >= IDLE_SECONDS
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -57,9 +80,11 @@ class Session:
 class SessionStore:
     """Sessions of one kind (customer or staff) in the current tenant."""
 
-    def __init__(self, cache: Cache, kind: str) -> None:
+    def __init__(self, cache: Cache, kind: str, host: str | None = None) -> None:
         self.cache = cache
         self.kind = kind
+        # The host sessions are made on and accepted on: the request's by default.
+        self.host = request_host() if host is None else host
 
     def _key(self, hashed: str) -> str:
         return tenant_key("sess", self.kind, hashed)
@@ -80,27 +105,43 @@ class SessionStore:
             remember=remember,
             ip=ip,
             user_agent=user_agent[:200],
+            host=self.host,
         )
         hashed = _hash(session_id)
         await self.cache.set(self._key(hashed), session.to_json(), ttl=IDLE_SECONDS)
         await self.cache.sadd(self._index(subject), hashed, ttl=REMEMBER_SECONDS)
         return session_id, session
 
-    async def load(self, session_id: str | None) -> Session | None:
+    async def load(self, session_id: str | None, *, touch: bool = True) -> Session | None:
+        """The live session of a cookie's value, or None.
+
+        ``touch`` renews the idle time-out (a request of the person's);
+        a long-lived response re-checking its session passes False, so an
+        open page does not keep an idle session alive.
+        """
         if not session_id or len(session_id) > 100:
             return None
         hashed = _hash(session_id)
+        session = await self.load_hashed(hashed)
+        if session is None:
+            return None
+        if session.host and self.host and session.host != self.host:
+            return None  # made on another address of the tenant: not this one's (left alone there)
+        moment = time.time()
+        if touch and moment - session.last_seen_at >= TOUCH_EVERY:
+            session.last_seen_at = moment
+            await self._write(hashed, session)
+        return session
+
+    async def load_hashed(self, hashed: str) -> Session | None:
+        """The live session under a hash (:func:`hash_session_id`), untouched; expired ones are dropped."""
         raw = await self.cache.get(self._key(hashed))
         if raw is None:
             return None
         session = Session.from_json(raw)
-        moment = time.time()
-        if session.kind != self.kind or session.absolute_expires_at <= moment:
+        if session.kind != self.kind or session.expired(time.time()):
             await self._drop(hashed, session.subject)
             return None
-        if moment - session.last_seen_at >= TOUCH_EVERY:
-            session.last_seen_at = moment
-            await self._write(hashed, session)
         return session
 
     async def save(self, session_id: str, session: Session) -> None:
@@ -130,7 +171,7 @@ class SessionStore:
                 await self.cache.srem(self._index(subject), hashed)
                 continue
             session = Session.from_json(raw)
-            if session.absolute_expires_at <= time.time():
+            if session.expired(time.time()):
                 await self._drop(hashed, subject)
                 continue
             out.append((hashed, session))

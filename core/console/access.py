@@ -4,7 +4,9 @@ Roles are ranked (owner > admin > staff) and :data:`PERMISSIONS` is the one
 table saying which least role each console permission needs; views declare
 the permission they need with :func:`staff_required` and templates ask
 ``can("settings")``. Add a permission here rather than compare roles in a
-view, so the role table in ``docs/console.md`` stays the whole truth.
+view, so the role table in ``docs/console.md`` stays the whole truth. A
+business may extend a few permissions to a lower role from its settings
+(:data:`TENANT_GRANTS`, e.g. letting staff view the portal as a customer).
 
 Staff sessions are server-side like customers' (:mod:`core.auth.sessions`,
 kind ``"staff"``, subject the staff member's public id) behind their own
@@ -25,10 +27,13 @@ from quart import Response, g, redirect, request, url_for
 from core.audit import client_ip, record
 from core.auth.current import safe_next
 from core.auth.sessions import SessionStore
+from core.console.permissions import MONEY
 from core.models.staff import StaffUser
+from core.route_access import STAFF_PREFIX, mark
 from core.services import current_services
 from core.web.errors import render_error
 from core.web.security import is_secure_host, rotate_csrf
+from tenants.models import Tenant
 
 COOKIE = "ps_staff"
 COOKIE_PATH = "/console"
@@ -42,6 +47,7 @@ PERMISSIONS: dict[str, str] = {
     "console": "staff",  # sign in, the dashboard, notifications
     "customers": "staff",  # customers and contacts (S5, S6)
     "back_office": "staff",  # jobs, charges, notes, attachments, quotes, invoices (S6)
+    MONEY: "admin",  # refunds, voids, plugin settings that move money (Stripe keys, AutoPay)
     "invites": "admin",  # send portal invites to customers (S5)
     "settings": "admin",  # sign-in methods, sections, branding, invite email (S2-S4, S8)
     "plugins": "admin",  # turn plugins on and off, edit their settings (S9)
@@ -50,6 +56,13 @@ PERMISSIONS: dict[str, str] = {
     "owners": "owner",  # make someone an owner, change or deactivate an owner
     "portal_switch": "owner",  # switch the whole portal on or off (S2)
     "portal_address": "owner",  # web address and custom domains (S2)
+    "view_as": "admin",  # view the portal as a customer (A8); staff too where the business allows it
+}
+
+# Permissions a business may extend to a lower role from its portal settings:
+# permission -> (the ``Tenant.portal_settings`` switch, the least role it then reaches).
+TENANT_GRANTS: dict[str, tuple[str, str]] = {
+    "view_as": ("staff_may_view_as", "staff"),
 }
 
 
@@ -58,10 +71,23 @@ def role_has(role: str, permission: str) -> bool:
     return ROLE_RANK.get(role, 0) >= ROLE_RANK[PERMISSIONS[permission]]
 
 
+def granted_by(role: str, permission: str, tenant: Tenant | None) -> str | None:
+    """The portal setting through which ``tenant`` gives ``role`` a permission it lacks, if on."""
+    grant = TENANT_GRANTS.get(permission)
+    if grant is None or tenant is None or ROLE_RANK.get(role, 0) < ROLE_RANK[grant[1]]:
+        return None
+    return grant[0] if tenant.portal_setting(grant[0]) else None
+
+
+def role_may(role: str, permission: str, tenant: Tenant | None) -> bool:
+    """Whether ``role`` has ``permission`` in ``tenant``: the table, or a grant the business switched on."""
+    return role_has(role, permission) or granted_by(role, permission, tenant) is not None
+
+
 def can(permission: str) -> bool:
     """Whether the signed-in staff member has ``permission`` (False when signed out)."""
     staff = g.get("staff")
-    return staff is not None and role_has(staff.role, permission)
+    return staff is not None and role_may(staff.role, permission, g.get("tenant"))
 
 
 def staff_sessions() -> SessionStore:
@@ -169,11 +195,12 @@ def staff_required(permission: str = "console") -> Callable[[Callable], Callable
             staff = g.get("staff")
             if staff is None:
                 return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?")))
-            if not role_has(staff.role, permission):
+            if not role_may(staff.role, permission, g.get("tenant")):
                 return await render_error(403, "forbidden", "Your role does not allow this. Ask an owner of the business.")
             return await view(*args, **kwargs)
 
         wrapper.console_permission = permission  # type: ignore[attr-defined]
+        mark(wrapper, STAFF_PREFIX + permission)  # checked again per request for plugins (core.web.plugin_routes)
         return wrapper
 
     return decorate

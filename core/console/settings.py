@@ -1,5 +1,6 @@
 """Settings > Customer portal (S2, S3): on/off, web address, custom domains,
-sign-in methods, link lifetimes and the "Included in portal" switches.
+sign-in methods, link lifetimes, the "Included in portal" switches and
+whether staff (not only owners and admins) may view the portal as a customer.
 
 Each card of the page is its own form with its own permission: switching the
 portal and changing its addresses are the owner's (they break or move every
@@ -22,8 +23,18 @@ from core.console.shell import notice, render_console
 from core.links import portal_url
 from core.plugins import CORE
 from core.services import current_services
+from tenants.domain_verification import record_name, record_value
 from tenants.models import PORTAL_SECTIONS, SIGN_IN_METHODS, Domain, Tenant
-from tenants.service import TenantError, add_custom_domain, change_slug, remove_custom_domain
+from tenants.service import (
+    CLAIM_DAYS,
+    TenantError,
+    change_slug,
+    claim_custom_domain,
+    claim_expires_at,
+    pending_claims,
+    remove_custom_domain,
+    verify_custom_domain,
+)
 
 blueprint = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -47,7 +58,8 @@ NOTICES = {
     "on": "The portal is on: customers can sign in.",
     "off": "The portal is off: customers see a “not available” page.",
     "address": "The portal has a new web address. The old one sends visitors here for 90 days.",
-    "domain_added": "Domain added. Point its DNS at the portal's address to make it work.",
+    "domain_claimed": "Domain added. Publish the TXT record shown below, then press “Verify”.",
+    "domain_verified": "Domain verified: the portal answers on it once its CNAME points here.",
     "domain_removed": "Domain removed.",
 }
 
@@ -89,6 +101,17 @@ async def _page(status: int = 200, errors: dict[str, str] | None = None, form: d
         base_domain=services.settings.base_domain,
         subdomain_host=f"{tenant.slug}.{services.settings.base_domain}",
         domains=domains,
+        claims=[
+            {
+                "host": claim.host,
+                "record_name": record_name(claim.host),
+                "record_value": record_value(claim.token),
+                "expires_at": claim_expires_at(claim),
+                "make_primary": claim.make_primary,
+            }
+            for claim in await pending_claims(tenant)
+        ],
+        claim_days=CLAIM_DAYS,
         sections=section_choices(),
         methods=[(value, METHOD_LABELS[value]) for value in SIGN_IN_METHODS],
         magic_range=MAGIC_MINUTES,
@@ -141,13 +164,18 @@ async def save_portal():
     sections = dict(tenant.portal_setting("sections"))
     for choice in section_choices():
         sections[choice.key] = form.get(f"section_{choice.key}") == "on"
-    settings.update(sign_in_methods=method, magic_link_minutes=minutes, deep_link_days=days, sections=sections)
+    staff_may_view_as = form.get("staff_may_view_as") == "on"
+    settings.update(
+        sign_in_methods=method, magic_link_minutes=minutes, deep_link_days=days, sections=sections,
+        staff_may_view_as=staff_may_view_as,
+    )
     tenant.portal_settings = settings
     await tenant.save(update_fields=["portal_settings"])
     hidden = sorted(key for key, shown in sections.items() if not shown)
     await record(
         "settings.portal_saved", actor_type="staff", actor=g.staff.email,
         sign_in_methods=method, magic_link_minutes=minutes, deep_link_days=days, hidden_sections=hidden,
+        staff_may_view_as=staff_may_view_as,
     )
     return _done("saved")
 
@@ -185,15 +213,31 @@ async def change_address():
 @blueprint.post("/portal/domains")
 @staff_required("portal_address")
 async def add_domain():
+    """Claim a custom domain: it serves the portal only after "Verify" finds its TXT record."""
     tenant: Tenant = g.tenant
     form = await request.form
     host = form.get("host", "").strip()
     try:
-        domain = await add_custom_domain(tenant, host, current_services().resolver, primary=form.get("primary") == "on")
+        claim = await claim_custom_domain(tenant, host, current_services().resolver, primary=form.get("primary") == "on")
     except TenantError as exc:
         return await _page(400, {"host": str(exc)}, {"host": host})
-    await record("settings.domain_added", actor_type="staff", actor=g.staff.email, host=domain.host, primary=domain.is_primary)
-    return _done("domain_added")
+    await record("settings.domain_claimed", actor_type="staff", actor=g.staff.email, host=claim.host, primary=claim.make_primary)
+    return _done("domain_claimed")
+
+
+@blueprint.post("/portal/domains/verify")
+@staff_required("portal_address")
+async def verify_domain():
+    """Look up the claim's TXT record now; found, the domain serves the portal."""
+    tenant: Tenant = g.tenant
+    services = current_services()
+    host = (await request.form).get("host", "")
+    try:
+        domain = await verify_custom_domain(tenant, host, services.resolver, services.domain_verifier)
+    except TenantError as exc:
+        return await _page(400, {"verify": str(exc)}, {"verify_host": host})
+    await record("settings.domain_verified", actor_type="staff", actor=g.staff.email, host=domain.host, primary=domain.is_primary)
+    return _done("domain_verified")
 
 
 @blueprint.post("/portal/domains/remove")

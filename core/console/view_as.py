@@ -1,9 +1,13 @@
-"""View the portal as a customer (A8): read only, bannered, audited.
+"""View the portal as a customer (A8): read only, bannered, audited, bound to the staff session.
 
-A staff member with the ``customers`` permission picks one address of a
+A staff member with the ``view_as`` permission (owners and admins; staff too
+when the business switches ``staff_may_view_as`` on) picks one address of a
 contact; this browser gets a customer session for that address and account
-with ``data = {"read_only": True, "staff": <staff email>}``, lasting at most
-:data:`VIEW_SECONDS`. The portal then shows a banner ("You are viewing the
+with ``data = {"read_only": True, "staff": <staff email>, ...}``, lasting at
+most :data:`VIEW_SECONDS`. The data also binds the view to the staff session
+that opened it (:func:`core.auth.viewing.view_binding`): the view ends on the
+next request once that session ends, the staff member is deactivated, their
+role changes or the business takes the permission back. The portal then shows a banner ("You are viewing the
 portal as ... (read only) - End") and :func:`refuse_writes_while_viewing`
 answers 403 to every form the portal would otherwise accept, so nothing can
 be approved, paid or changed in the customer's name. Console pages are not
@@ -22,7 +26,8 @@ from quart import Blueprint, abort, g, redirect, request, url_for
 
 from core.audit import client_ip, record
 from core.auth.current import COOKIE, customer_sessions
-from core.console.access import staff_required
+from core.auth.viewing import view_binding
+from core.console.access import granted_by, staff_required
 from core.models.customers import ContactEmail
 from core.web.errors import render_error
 from core.web.security import SAFE_METHODS
@@ -35,7 +40,7 @@ ALLOWED_WHILE_VIEWING = frozenset({"auth.sign_out"})
 
 
 @blueprint.post("/")
-@staff_required("customers")
+@staff_required("view_as")
 async def start():
     email_id = (await request.form).get("email", "")
     address = await ContactEmail.get_or_none(public_id=email_id).select_related("contact__account") if email_id else None
@@ -52,7 +57,12 @@ async def start():
         address.email, remember=False, ip=client_ip(), user_agent=request.headers.get("User-Agent", "")
     )
     session.account = account.public_id
-    session.data = {"read_only": True, "staff": g.staff.email, "name": address.contact.full_name}
+    session.data = {
+        "read_only": True,
+        "staff": g.staff.email,
+        "name": address.contact.full_name,
+        **view_binding(g.staff, g.staff_session_id, granted_by(g.staff.role, "view_as", g.tenant)),
+    }
     session.absolute_expires_at = min(session.absolute_expires_at, time.time() + VIEW_SECONDS)
     await store.save(session_id, session)
     g.set_session_cookie = (session_id, None)
@@ -77,7 +87,8 @@ async def end():
     await customer_sessions().destroy(session_id)
     g.clear_session_cookie = True
     await record(
-        "staff.view_as_ended", actor_type="staff", actor=session.data.get("staff", ""), target=session.account or "", email=session.subject
+        "staff.view_as_ended", actor_type="staff", actor=session.data.get("staff", ""), target=session.account or "",
+        email=session.subject, reason="ended",
     )
     if session.account:
         return redirect(url_for("console.customers.detail", account_id=session.account))
