@@ -9,6 +9,7 @@ one readable line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -91,6 +92,27 @@ def _parse_names(name: str, value: str) -> tuple[str, ...]:
     return names
 
 
+def _parse_nameservers(name: str, value: str) -> tuple[tuple[str, int], ...]:
+    """``"10.0.0.2:53,[fd00::53]:5353,1.1.1.1"`` -> ((address, port), ...); port 53 by default."""
+    servers = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        if item.startswith("["):
+            address, _, rest = item[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ("53" if not rest else "x")
+        elif item.count(":") == 1:
+            address, _, port = item.partition(":")
+        else:
+            address, port = item, "53"  # a bare IPv4 or IPv6 address
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{name}: {item!r} is not an IP address (with an optional :port)") from None
+        servers.append((address, _parse_int(name, port, minimum=1, maximum=65535)))
+    return tuple(servers)
+
+
 def _parse_data_dir(value: str) -> Path:
     path = Path(value).expanduser().resolve()
     if path.exists() and not path.is_dir():
@@ -126,6 +148,8 @@ class Settings:
     queue_concurrency: int = 4
     queue_retry_delay: float = 10.0
     queue_retry_max_delay: float = 1800.0
+    # Nameservers (address, port) that custom-domain checks ask; empty: the system's.
+    dns_nameservers: tuple[tuple[str, int], ...] = ()
     # Overrides of core.auth.rate_limit.DEFAULT_LIMITS, e.g. {"link_per_email": "5/900"}.
     rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
@@ -188,6 +212,8 @@ class Settings:
             values["plugins"] = _parse_names("PLUGINS", value)
         if (value := get("DEBUG")) is not None:
             values["debug"] = _parse_bool("DEBUG", value)
+        if (value := get("DNS_NAMESERVERS")) is not None:
+            values["dns_nameservers"] = _parse_nameservers("DNS_NAMESERVERS", value)
         if (value := get("RATE_LIMITS")) is not None:
             values["rate_limits"] = _parse_rate_limits("RATE_LIMITS", value)
         if (value := get("DEV_OUTBOX")) is not None:

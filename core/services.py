@@ -21,6 +21,7 @@ from core.plugins import PluginHost
 from core.pubsub import PubSub, build_pubsub
 from core.storage import LocalStorage, Storage
 from core.queue import TaskQueue, build_queue
+from tenants.domain_verification import DomainVerifier
 from tenants.resolver import TenantResolver
 
 
@@ -33,6 +34,9 @@ class Services:
     storage: Storage
     # Live updates between app instances (core.pubsub); Redis when configured.
     pubsub: PubSub = field(default=None, repr=False)  # type: ignore[assignment]
+    # DNS lookups proving custom domains (tenants.domain_verification); tests
+    # may point its resolver at a DNS server of their own.
+    domain_verifier: DomainVerifier = field(default_factory=DomainVerifier, repr=False)
     # Set by build(): the queue needs the finished Services for its tasks.
     queue: TaskQueue = field(init=False, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -47,6 +51,7 @@ class Services:
             resolver=TenantResolver(settings.base_domain, cache),
             storage=LocalStorage(settings.uploads_dir),
             pubsub=build_pubsub(settings.redis_url, settings.redis_prefix),
+            domain_verifier=DomainVerifier(nameservers=settings.dns_nameservers),
         )
         services.queue = build_queue(services)
         return services

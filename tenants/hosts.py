@@ -7,6 +7,7 @@ request.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -35,3 +36,43 @@ def clean_host(raw: str | None) -> str | None:
         return None
     name = name[:-1] if name.endswith(".") else name
     return name if is_host_name(name) else None
+
+
+def custom_domain_refusal(raw: str, base_domain: str) -> tuple[str, str | None]:
+    """``(cleaned host, why it cannot be a custom domain or None)``.
+
+    A custom domain must be a public DNS name of the business's own: never an
+    IP address (it would claim a machine, not a name, and no TXT record can
+    prove it), ``localhost`` or a name under it, nor the platform's own base
+    domain or a name under it (those are tenant subdomains).
+    """
+    text = (raw or "").strip().lower()
+    shown = (raw or "").strip()
+    if not text:
+        return text, "Enter a domain name, e.g. portal.example.com."
+    is_ip = text.startswith("[")  # an IPv6 literal, with or without a port
+    for candidate in (text, text.rsplit(":", 1)[0]):  # with or without a port
+        try:
+            ipaddress.ip_address(candidate)
+            is_ip = True
+        except ValueError:
+            pass
+    if is_ip:
+        return text, "Use a domain name, not an IP address."
+    if "/" in text:
+        return text, "Enter just the domain name, e.g. portal.example.com, without https:// or a path."
+    if ":" in text:
+        return text, "Enter the domain name without a port."
+    host = clean_host(text)
+    if host is None:
+        return text, f"“{shown}” is not a valid domain name, e.g. portal.example.com."
+    if host == "localhost" or host.endswith(".localhost"):
+        return host, "“localhost” names only work on one computer: use a public domain name."
+    if "." not in host:
+        return host, f"“{shown}” is not a full domain name, e.g. portal.example.com."
+    if host.rsplit(".", 1)[1].isdigit():
+        # No top-level domain is numeric: 10.1 or 127.1 are IP address shorthands.
+        return host, "Use a domain name, not an IP address."
+    if host == base_domain or host.endswith("." + base_domain):
+        return host, f"Names under {base_domain} are the platform's own addresses: use a domain of your own."
+    return host, None

@@ -158,3 +158,41 @@ async def test_models_and_migrations_agree(tmp_path: Path) -> None:
         for writer in changes
     }
     assert pending == {}, f"models changed without a migration: {pending}"
+
+
+async def test_custom_domains_added_before_verification_become_claims(fresh_config) -> None:
+    """0003: a custom domain nobody proved stops serving and waits for its TXT record."""
+    from tenants.models import Domain, DomainClaim
+    from tenants.service import claim_expires_at
+
+    await run_migrations(fresh_config, target="core.0002_invites")
+    await open_database(fresh_config)
+    try:
+        # Raw SQL: the models already have 0003's columns.
+        conn = connections.get("default")
+        await conn.execute_script(
+            "INSERT INTO tenant (public_id, slug, name, portal_enabled, locale, currency, timezone, brand_colour,"
+            " contact_email, contact_phone, contact_address, contact_hours, website, portal_settings, created_at)"
+            " VALUES ('tnt_old', 'acme', 'Acme Pool Care', TRUE, 'en_US', 'USD', 'America/New_York', '#0b6e99',"
+            " '', '', '', '', '', '{}', CURRENT_TIMESTAMP)"
+        )
+        acme_id = (await conn.execute_query_dict("SELECT id FROM tenant WHERE slug = 'acme'"))[0]["id"]
+        await conn.execute_script(
+            "INSERT INTO tenant_domain (tenant_id, kind, host, is_primary, redirect, created_at) VALUES "
+            f"({acme_id}, 'subdomain', 'acme', FALSE, FALSE, CURRENT_TIMESTAMP),"
+            f" ({acme_id}, 'custom', '127.0.0.1', TRUE, FALSE, CURRENT_TIMESTAMP)"
+        )
+    finally:
+        await release_database(fresh_config)
+
+    await run_migrations(fresh_config)
+    await open_database(fresh_config)
+    try:
+        assert not await Domain.filter(kind="custom").exists()
+        claim = await DomainClaim.get(tenant_id=acme_id)
+        assert claim.host == "127.0.0.1" and claim.make_primary and len(claim.token) == 32
+        assert claim_expires_at(claim) > claim.created_at
+        subdomain = await Domain.get(kind="subdomain", host="acme")
+        assert subdomain.is_primary  # back on its own address until it verifies
+    finally:
+        await release_database(fresh_config)

@@ -11,8 +11,8 @@ from tenants.resolver import Resolution
 from tenants.service import (
     OLD_ADDRESS_REDIRECT_DAYS,
     TenantError,
-    add_custom_domain,
     change_slug,
+    claim_custom_domain,
     create_tenant,
     remove_custom_domain,
     set_active,
@@ -139,8 +139,8 @@ async def test_a_disabled_tenant_is_404(client, other_client, tenant, resolver) 
     assert (await client.get(PAGE)).status_code == 200
 
 
-async def test_a_custom_domain_leads_to_its_tenant(client_for, tenant, other_tenant, resolver) -> None:
-    await add_custom_domain(tenant, "Portal.AcmePools.com", resolver)
+async def test_a_custom_domain_leads_to_its_tenant(client_for, tenant, other_tenant, verified_domain) -> None:
+    await verified_domain(tenant, "Portal.AcmePools.com")
 
     for host in ("portal.acmepools.com", "portal.acmepools.com:8443", "PORTAL.acmepools.com."):
         response = await client_for(host).get(PAGE)
@@ -152,23 +152,28 @@ async def test_a_custom_domain_leads_to_its_tenant(client_for, tenant, other_ten
     assert (await client_for("acmepools.com").get(PAGE)).status_code == 404
 
 
-async def test_custom_domains_are_checked(tenant, other_tenant, resolver) -> None:
-    await add_custom_domain(tenant, "portal.acmepools.com", resolver)
+async def test_custom_domains_are_checked(tenant, other_tenant, resolver, verified_domain) -> None:
+    await verified_domain(tenant, "portal.acmepools.com")
     with pytest.raises(TenantError, match="already in use"):
-        await add_custom_domain(other_tenant, "PORTAL.acmepools.com", resolver)
-    with pytest.raises(TenantError, match="outside the platform"):
-        await add_custom_domain(other_tenant, "acme.localhost", resolver)
-    with pytest.raises(TenantError, match="outside the platform"):
-        await add_custom_domain(other_tenant, "shop.acme.localhost", resolver)
-    for bad in ("not a domain", "intranet", "localhost", "http://x.example", ""):
-        with pytest.raises(TenantError, match="not a valid domain"):
-            await add_custom_domain(other_tenant, bad, resolver)
+        await claim_custom_domain(other_tenant, "PORTAL.acmepools.com", resolver)
+    with pytest.raises(TenantError, match="localhost"):
+        await claim_custom_domain(other_tenant, "acme.localhost", resolver)
+    with pytest.raises(TenantError, match="localhost"):
+        await claim_custom_domain(other_tenant, "shop.acme.localhost", resolver)
+    for bad, problem in (
+        ("not a domain", "not a valid domain"),
+        ("intranet", "not a full domain"),
+        ("http://x.example", "without https://"),
+        ("", "Enter a domain name"),
+    ):
+        with pytest.raises(TenantError, match=problem):
+            await claim_custom_domain(other_tenant, bad, resolver)
     with pytest.raises(TenantError, match="not one of this business"):
         await remove_custom_domain(other_tenant, "portal.acmepools.com", resolver)
 
 
-async def test_a_primary_custom_domain_becomes_the_tenants_address(tenant, resolver) -> None:
-    await add_custom_domain(tenant, "portal.acmepools.com", resolver, primary=True)
+async def test_a_primary_custom_domain_becomes_the_tenants_address(tenant, resolver, verified_domain) -> None:
+    await verified_domain(tenant, "portal.acmepools.com", primary=True)
     assert await resolver.primary_host(tenant) == "portal.acmepools.com"
     await remove_custom_domain(tenant, "portal.acmepools.com", resolver)
     assert await resolver.primary_host(tenant) == "acme.localhost"
@@ -238,7 +243,7 @@ async def test_slug_changes_are_checked(tenant, other_tenant, resolver) -> None:
         await change_slug(tenant, "globex", resolver)
 
 
-async def test_lookups_are_cached_and_dropped_on_change(tenant, resolver) -> None:
+async def test_lookups_are_cached_and_dropped_on_change(tenant, resolver, verified_domain) -> None:
     cache = resolver.cache
     assert await resolver.resolve("acme.localhost") == Resolution("tenant", tenant.id)
     assert await cache.get("host:acme.localhost") is not None
@@ -253,7 +258,7 @@ async def test_lookups_are_cached_and_dropped_on_change(tenant, resolver) -> Non
     assert await resolver.resolve("acme.localhost") == Resolution("redirect", tenant.id)
     assert await resolver.resolve("acme-pools.localhost") == Resolution("tenant", tenant.id)
 
-    await add_custom_domain(tenant, "portal.acmepools.com", resolver)
+    await verified_domain(tenant, "portal.acmepools.com")
     assert await resolver.resolve("portal.acmepools.com") == Resolution("tenant", tenant.id)
     await remove_custom_domain(tenant, "portal.acmepools.com", resolver)
     assert await resolver.resolve("portal.acmepools.com") == Resolution("unknown")
