@@ -20,9 +20,11 @@ tenant that charges on issue, :func:`run_autopay`:
 5. charges each one as its own attempt: :func:`~plugins.payments.settle.open_attempt`
    with ``autopay_key = "<invoice public id>:<try number>"`` (unique per
    tenant: a second run, a retried job or a second worker finds the row and
-   charges nothing), then a claim on the row (a conditional UPDATE only one
-   caller wins), then a PaymentIntent confirmed off-session with the
-   default card and the attempt's key as Stripe idempotency key, then
+   charges nothing; an invoice another live attempt holds, e.g. the
+   customer paying it in the portal right now, is ``refused``), then a
+   claim on the row (a conditional UPDATE only one caller wins), then a
+   PaymentIntent confirmed off-session with the default card and the
+   attempt's derived Stripe idempotency key, then
    :func:`~plugins.payments.settle.sync_attempt`, which records the payment
    and announces ``payment.succeeded``, ``payment.failed`` or
    ``payment.requires_action``. :mod:`plugins.payments.notify` turns those
@@ -201,7 +203,7 @@ async def charge_invoice(invoice: Invoice, customer: StripeCustomer, number: int
         return "refused"
     method = customer.default_payment_method
     # The claim: only one caller moves the row from "no card, no intent" to "this card".
-    claimed = await PaymentAttempt.filter(id=attempt.id, stripe_id__isnull=True, payment_method="").update(payment_method=method)
+    claimed = await PaymentAttempt.filter(id=attempt.id, status=CREATED, stripe_id__isnull=True, payment_method="").update(payment_method=method)
     if not claimed:
         return "skipped"
     attempt.payment_method = method
@@ -210,6 +212,8 @@ async def charge_invoice(invoice: Invoice, customer: StripeCustomer, number: int
         intent = await create_intent(
             attempt, customer=customer.stripe_id, payment_method=method, off_session=True, confirm=True, services=services
         )
+    except AttemptRefused:
+        return "skipped"  # taken over as abandoned by a newer attempt: that one charges
     except Exception:
         # Nothing reached Stripe, or Stripe answers the same key with the same intent: the job may retry.
         await PaymentAttempt.filter(id=attempt.id, stripe_id__isnull=True).update(payment_method="")

@@ -13,7 +13,15 @@ must know without asking Stripe, and what makes every charge happen once:
   so this unique row is what stops a double click or a retried job from
   charging twice. AutoPay attempts also carry ``autopay_key``
   (``<invoice public id>:<try number>``), unique per tenant: a scheduled run
-  that finds the row already there charges nothing.
+  that finds the row already there charges nothing. ``stripe_key``, the
+  idempotency key sent to Stripe, is derived from the tenant, the invoices,
+  their amounts and how many charges they had before, so two attempts for the
+  same invoices and amount ask Stripe for the same PaymentIntent.
+* One invoice is in at most one *live* attempt: while an attempt is not
+  settled, each of its :class:`AttemptInvoice` lines holds ``live_invoice``
+  (the invoice), unique per tenant, and gives it back when the attempt
+  succeeds, fails or is abandoned. Two tabs, the pay-many form and AutoPay
+  therefore cannot charge one invoice twice: the database refuses the second.
 * :class:`WebhookEvent`: each Stripe event id applied once per tenant.
 * :class:`Dispute`: a chargeback on a card payment.
 
@@ -96,6 +104,8 @@ class PaymentAttempt(TenantModel):
     key = fields.CharField(max_length=80)
     autopay_key = fields.CharField(max_length=120, null=True)
     stripe_id = fields.CharField(max_length=255, null=True)  # the PaymentIntent
+    # Idempotency key at Stripe, derived from what is paid (see plugins.payments.settle.stripe_key).
+    stripe_key = fields.CharField(max_length=80, default="")
     amount_minor = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     status = fields.CharField(max_length=30, default=CREATED, db_index=True)
@@ -127,11 +137,17 @@ class AttemptInvoice(TenantModel):
     # "" while open; "paid", "failed", or "not_applied" (the invoice was
     # settled another way meanwhile: staff must refund or credit it).
     result = fields.CharField(max_length=20, default="")
+    # The invoice while the attempt is live, NULL once it is settled, failed or
+    # abandoned. Unique per tenant (NULLs never collide): the database itself
+    # keeps an invoice out of two live attempts.
+    live_invoice = fields.ForeignKeyField(
+        "core.Invoice", related_name="live_attempt_lines", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         app = "payments"
         table = "payments_attempt_invoice"
-        unique_together = (("attempt", "invoice"),)
+        unique_together = (("attempt", "invoice"), ("tenant", "live_invoice"))
         ordering = ["id"]
 
 

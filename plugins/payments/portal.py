@@ -15,6 +15,11 @@ How a payment goes (the same for a saved card and a new one):
    for the chosen invoices (the form key is its unique key: a double click
    or a resubmitted form finds the same attempt and charges nothing more),
    creates the PaymentIntent with the server's balances and confirms it.
+   An invoice another live attempt holds (a second tab or device, the
+   pay-many form, AutoPay) is not charged again: paying one invoice shows
+   that attempt's page, paying several shows the form with "already in
+   progress". When Stripe cannot be reached the attempt is cancelled at once
+   (nothing was charged), so "Try again" works.
 4. The result page ``/payments/attempts/<id>`` retrieves the PaymentIntent
    and settles it (:func:`plugins.payments.settle.sync_attempt`), so the
    customer sees the outcome at once; the webhook settles it the same way if
@@ -64,7 +69,14 @@ from plugins.payments.models import (
     PaymentAttempt,
 )
 from plugins.payments.settings import CHARGE_ON_ISSUE, payment_settings
-from plugins.payments.settle import AttemptRefused, create_intent, open_attempt, sync_attempt
+from plugins.payments.settle import (
+    UNREACHABLE_CODE,
+    AttemptRefused,
+    abandon_attempt,
+    create_intent,
+    open_attempt,
+    sync_attempt,
+)
 from plugins.payments.stripe_api import stripe_client, stripe_js_url
 
 log = logging.getLogger(__name__)
@@ -230,6 +242,10 @@ async def pay_submit():
     except AttemptRefused as refused:
         if refused.code in ("not_found", "key_reused"):
             abort(404)
+        held_by = refused.attempt
+        if refused.code == "in_progress" and held_by is not None and held_by.account_id == portal.account.id and not many:
+            # Another tab or device is paying this invoice: show that payment, never charge twice.
+            return redirect(url_for("card_payments.attempt", attempt_id=held_by.public_id))
         return await _pay_page(
             offered, many=many, chosen={i.public_id for i in invoices}, card=card.public_id,
             problem=refused.message, status=409,
@@ -242,8 +258,12 @@ async def pay_submit():
     )
     try:
         await charge(attempt, card, portal.account)
+    except AttemptRefused:
+        pass  # replaced by a newer attempt before it reached Stripe: its page says so
     except stripe.StripeError:
         log.exception("charging attempt %s failed at Stripe", attempt.public_id)
+        # Nothing reached Stripe: free the invoice so "Try again" works at once.
+        await abandon_attempt(attempt, UNREACHABLE_CODE, UNREACHABLE)
     return redirect(url_for("card_payments.attempt", attempt_id=attempt.public_id))
 
 
@@ -253,7 +273,7 @@ async def charge(attempt: PaymentAttempt, card, account) -> PaymentAttempt:
     Claiming the attempt (its ``payment_method`` set while still empty, one
     UPDATE) makes a second request for the same attempt charge nothing.
     """
-    claimed = await PaymentAttempt.filter(id=attempt.id, stripe_id=None, payment_method="").update(payment_method=card.stripe_id)
+    claimed = await PaymentAttempt.filter(id=attempt.id, status=CREATED, stripe_id=None, payment_method="").update(payment_method=card.stripe_id)
     if not claimed:
         return attempt
     customer = await cards.stripe_customer_for(account)
@@ -288,8 +308,8 @@ async def attempt(attempt_id: str):
             log.exception("reading attempt %s from Stripe failed", attempt.public_id)
     lines = list(await AttemptInvoice.filter(attempt_id=attempt.id).select_related("invoice").order_by("id"))
     still_payable = [line.invoice for line in lines if payable(line.invoice)]
-    failed = attempt.status in (FAILED, REQUIRES_PAYMENT_METHOD, CANCELED)
-    unreachable = attempt.status == CREATED
+    unreachable = attempt.status == CREATED or attempt.failure_code == UNREACHABLE_CODE
+    failed = attempt.status in (FAILED, REQUIRES_PAYMENT_METHOD, CANCELED) and not unreachable
     retry_url = None
     if (failed or unreachable) and still_payable:
         if len(still_payable) == 1 and len(lines) == 1:

@@ -7,10 +7,21 @@ this order:
    :class:`~plugins.payments.models.PaymentAttempt` with the server-side
    balances, in one transaction. Its ``key`` (and AutoPay's
    ``autopay_key``) is unique per tenant: a double click or a retried job
-   gets the attempt that exists instead of a second one.
+   gets the attempt that exists instead of a second one. In the same
+   transaction each invoice is *claimed* (``AttemptInvoice.live_invoice``,
+   unique per tenant): while one attempt is live no other may charge the
+   invoice, whatever the tab, device, pay-many form or AutoPay run. The
+   loser is refused with ``in_progress`` and the attempt that holds the
+   invoice. :func:`release_claims` gives the invoices back when the
+   attempt succeeds, fails or is abandoned; an attempt that never reached
+   Stripe is taken over after :data:`ABANDONED_AFTER`.
 2. :func:`create_intent` creates the PaymentIntent (amount and currency
-   from the attempt, never from the browser; idempotency key = the
-   attempt's key) once per attempt, and remembers its id.
+   from the attempt, never from the browser) once per attempt, and
+   remembers its id. Its idempotency key (:func:`stripe_key`) is derived
+   from the tenant, the invoices, their amounts and how many charges they
+   had before, so a second attempt for the same invoices and amount gets
+   the first one's PaymentIntent from Stripe (localstripe ignores the key;
+   the claim above is what protects there).
 3. :func:`sync_attempt` updates the attempt from a PaymentIntent read from
    Stripe. On success each invoice gets one core
    :class:`~core.models.billing.Payment` through :func:`core.ledger.apply_payment`
@@ -29,9 +40,10 @@ the invoice (``AttemptInvoice.result = "not_applied"``) for staff to refund.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 import stripe
@@ -47,6 +59,7 @@ from plugins.payments.models import (
     AUTOPAY,
     ATTEMPT_KINDS,
     CANCELED,
+    CREATED,
     FAILED,
     PROCESSING,
     REQUIRES_ACTION,
@@ -63,6 +76,15 @@ log = logging.getLogger("porchside.payments")
 
 KEY = re.compile(r"^[A-Za-z0-9_:.-]{8,80}$")
 MAX_INVOICES = 100
+# An attempt still "created" this long after it was opened, without a
+# PaymentIntent, was abandoned (its request or job died before Stripe): a
+# new attempt may take its invoices over.
+ABANDONED_AFTER = timedelta(minutes=10)
+ABANDONED = "abandoned"  # failure_code of an attempt taken over
+UNREACHABLE_CODE = "stripe_unreachable"  # failure_code of an attempt Stripe never received
+# Attempt statuses after which the invoices are free again.
+TERMINAL_STATUSES = (SUCCEEDED, FAILED, CANCELED)
+IN_PROGRESS_MESSAGE = "A payment for invoice {number} is already in progress. Check its result before paying again."
 
 # Results of an AttemptInvoice.
 PAID = "paid"
@@ -79,14 +101,17 @@ class AttemptRefused(Exception):
 
     Codes: ``bad_key``, ``no_invoices``, ``too_many``, ``not_found`` (another
     account's or tenant's invoice: show a 404), ``not_open``, ``nothing_due``,
-    ``mixed_currency``, ``in_progress`` (a charge for the invoice is being
-    processed), ``key_reused`` (the key belongs to another account's attempt).
+    ``mixed_currency``, ``in_progress`` (another live attempt holds the
+    invoice: ``attempt`` is that attempt), ``key_reused`` (the key belongs
+    to another account's attempt), ``abandoned`` (this attempt was taken
+    over by another before it reached Stripe).
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, attempt: PaymentAttempt | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.attempt = attempt
 
 
 # -- 1. open --------------------------------------------------------------------
@@ -133,29 +158,110 @@ async def open_attempt(
                     raise AttemptRefused("nothing_due", f"Invoice {invoice.number} has nothing left to pay.")
             if len({invoice.currency for invoice in ordered}) > 1:
                 raise AttemptRefused("mixed_currency", "Invoices in different currencies must be paid separately.")
-            busy = await AttemptInvoice.filter(
-                invoice_id__in=ids, attempt__status=PROCESSING, result=""
-            ).values_list("invoice__number", flat=True)
-            if busy:
-                raise AttemptRefused("in_progress", f"A payment of invoice {busy[0]} is being processed. Check again in a few minutes.")
+            await _refuse_if_held(ordered)
             attempt = await PaymentAttempt.create(
                 account_id=account.id,
                 kind=kind,
                 key=key,
                 autopay_key=autopay_key,
+                stripe_key=await stripe_key(ordered),
                 amount_minor=sum(invoice.balance_minor for invoice in ordered),
                 currency=ordered[0].currency,
                 started_by=started_by,
             )
             for invoice in ordered:
-                await AttemptInvoice.create(attempt=attempt, invoice_id=invoice.id, amount_minor=invoice.balance_minor)
+                # The claim: a second live line for this invoice breaks (tenant, live_invoice).
+                await AttemptInvoice.create(
+                    attempt=attempt, invoice_id=invoice.id, amount_minor=invoice.balance_minor, live_invoice_id=invoice.id
+                )
     except IntegrityError:
         # The same key (or AutoPay try) at the same moment: the other request made it.
         existing = await _existing(account, key, autopay_key)
-        if existing is None:
+        if existing is not None:
+            return existing
+        # Another attempt claimed one of the invoices between our check and our insert.
+        holder = await _holder(ids)
+        if holder is None:
             raise
-        return existing
+        raise AttemptRefused("in_progress", IN_PROGRESS_MESSAGE.format(number=holder[1]), holder[0]) from None
     return attempt
+
+
+async def _holder(invoice_ids: list[int]) -> tuple[PaymentAttempt, str] | None:
+    """The live attempt holding one of these invoices, and that invoice's number."""
+    line = await AttemptInvoice.filter(live_invoice_id__in=invoice_ids).select_related("attempt", "invoice").order_by("id").first()
+    return None if line is None else (line.attempt, line.invoice.number)
+
+
+async def _refuse_if_held(invoices: list[Invoice]) -> None:
+    """Refuse when a live attempt holds one of ``invoices``; take an abandoned one over.
+
+    Taking over is one conditional UPDATE (still "created", still without a
+    PaymentIntent, older than :data:`ABANDONED_AFTER`), and a PaymentIntent
+    is only ever created for an attempt still "created" (:func:`create_intent`),
+    so the old attempt can no longer charge once it lost.
+    """
+    for _ in range(3):
+        found = await _holder([invoice.id for invoice in invoices])
+        if found is None:
+            return
+        holder, number = found
+        taken = await abandon_attempt(
+            holder, ABANDONED, "Abandoned before it reached Stripe: nothing was charged.",
+            older_than=datetime.now(timezone.utc) - ABANDONED_AFTER,
+        )
+        if not taken:
+            raise AttemptRefused("in_progress", IN_PROGRESS_MESSAGE.format(number=number), holder)
+        log.info("attempt %s was abandoned before Stripe; its invoices were taken over", holder.public_id)
+    raise AttemptRefused("in_progress", "A payment for these invoices is already in progress.")
+
+
+async def abandon_attempt(attempt: PaymentAttempt, code: str, message: str, *, older_than: datetime | None = None) -> bool:
+    """Cancel an attempt that never reached Stripe and free its invoices; False if it did reach Stripe.
+
+    One conditional UPDATE (still "created", still no PaymentIntent) decides,
+    so an attempt being charged at this moment is never cancelled.
+    """
+    query = PaymentAttempt.filter(id=attempt.id, status=CREATED, stripe_id=None)
+    if older_than is not None:
+        query = query.filter(created_at__lt=older_than)
+    if not await query.update(status=CANCELED, failure_code=code, failure_message=message[:500]):
+        return False
+    await release_claims(attempt)
+    attempt.status, attempt.failure_code, attempt.failure_message = CANCELED, code, message[:500]
+    return True
+
+
+async def release_claims(attempt: PaymentAttempt) -> int:
+    """Give back the invoices of a settled, failed or abandoned attempt, so a new attempt may pay them."""
+    return await AttemptInvoice.filter(attempt_id=attempt.id, live_invoice_id__isnull=False).update(live_invoice_id=None)
+
+
+async def _reclaim(attempt: PaymentAttempt) -> None:
+    """A failed attempt Stripe reports live again (the bank asks again): hold its invoices if still free."""
+    for line in await AttemptInvoice.filter(attempt_id=attempt.id, live_invoice_id=None):
+        try:
+            async with in_transaction():
+                await AttemptInvoice.filter(id=line.id, live_invoice_id=None).update(live_invoice_id=line.invoice_id)
+        except IntegrityError:
+            log.warning("attempt %s is live again but invoice %s is held by another attempt", attempt.public_id, line.invoice_id)
+
+
+async def stripe_key(invoices: list[Invoice]) -> str:
+    """The idempotency key of a charge of ``invoices`` at their balances now.
+
+    The same for every attempt at the same invoices and amounts until one of
+    them reached Stripe and ended (its "generation"), so Stripe answers a
+    second attempt with the first one's PaymentIntent; a new try after a
+    declined card, or another amount, is a new PaymentIntent.
+    """
+    ids = [invoice.id for invoice in invoices]
+    generation = await AttemptInvoice.filter(
+        invoice_id__in=ids, attempt__stripe_id__isnull=False, attempt__status__in=TERMINAL_STATUSES
+    ).count()
+    parts = sorted(f"{invoice.public_id}={invoice.balance_minor}" for invoice in invoices)
+    material = "|".join([str(current_tenant().id), *parts, f"g{generation}"])
+    return "ps_" + hashlib.sha256(material.encode()).hexdigest()[:60]
 
 
 async def _existing(account: CustomerAccount, key: str, autopay_key: str | None) -> PaymentAttempt | None:
@@ -199,8 +305,11 @@ async def create_intent(
     :raises stripe.StripeError: Stripe could not be reached or refused the request.
     """
     client = await stripe_client(services)
-    claimed = await PaymentAttempt.filter(id=attempt.id, stripe_id=None).update(stripe_id=_placeholder(attempt))
+    # Only a "created" attempt may get a PaymentIntent: one taken over as abandoned never does.
+    claimed = await PaymentAttempt.filter(id=attempt.id, stripe_id=None, status=CREATED).update(stripe_id=_placeholder(attempt))
     if not claimed:
+        if await PaymentAttempt.filter(id=attempt.id, stripe_id=None).exclude(status=CREATED).exists():
+            raise AttemptRefused(ABANDONED, "This payment was replaced by a newer one; nothing was charged.")
         stripe_id = await _wait_for_intent_id(attempt)
         attempt.stripe_id = stripe_id
         return await client.v1.payment_intents.retrieve_async(stripe_id)
@@ -219,7 +328,7 @@ async def create_intent(
         params["confirm"] = True
         if off_session:
             params["off_session"] = True
-    options = {"idempotency_key": attempt.key}
+    options = {"idempotency_key": attempt.stripe_key or attempt.key}
     try:
         intent = await client.v1.payment_intents.create_async(params, options)
     except stripe.CardError as exc:
@@ -357,7 +466,11 @@ async def sync_attempt(attempt: PaymentAttempt, intent: Any, *, services=None) -
     elif current.status == FAILED and transitioned:
         await AttemptInvoice.filter(attempt_id=current.id, result="").update(result=LINE_FAILED)
     elif current.status in (REQUIRES_PAYMENT_METHOD, REQUIRES_ACTION, PROCESSING):
-        await AttemptInvoice.filter(attempt_id=current.id, result=LINE_FAILED).update(result="")
+        if await AttemptInvoice.filter(attempt_id=current.id, result=LINE_FAILED).update(result=""):
+            await _reclaim(current)
+    if current.status in TERMINAL_STATUSES:
+        # After booking, so the invoice is paid before anyone may try it again.
+        await release_claims(current)
 
     if transitioned:
         await _announce_transition(current, services)
