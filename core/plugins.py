@@ -355,11 +355,15 @@ class PluginHost:
             d.tasks[task.name] = Declared(plugin, task)
 
     def _check_console_permissions(self) -> None:
-        """A console link must name a permission of the console's one table."""
-        if not self.declared.console_links:
-            return
+        """Console links and settings forms must name permissions of the console's one table."""
         from core.console.access import PERMISSIONS  # the console imports this module
 
+        for name, info in self.declared.info.items():
+            if info.settings_permission not in PERMISSIONS:
+                raise PluginError(
+                    f"plugin {name!r}: settings need permission {info.settings_permission!r}, "
+                    f"which does not exist; use one of {', '.join(PERMISSIONS)}"
+                )
         for declared in self.declared.console_links:
             if declared.record.permission not in PERMISSIONS:
                 raise PluginError(

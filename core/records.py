@@ -249,10 +249,18 @@ class Event:
 
 @dataclass(frozen=True)
 class PluginInfo:
-    """What the Plugins page shows about a plugin."""
+    """What the Plugins page shows about a plugin.
+
+    :param settings_permission: the console permission needed to open and
+        save the plugin's settings form (a key of
+        :data:`core.console.access.PERMISSIONS`, checked at start-up). A
+        plugin whose settings move money (payment keys, automatic charges)
+        says ``core.console.permissions.MONEY``.
+    """
 
     name: str
     label: str
     version: str = "0"
     description: str = ""
     default_enabled: bool = False
+    settings_permission: str = "plugins"

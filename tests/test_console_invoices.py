@@ -254,6 +254,13 @@ async def test_archived_accounts_are_not_invoiced(office, acme, in_tenant, pat):
 async def test_void_needs_a_reason_and_no_payments(office, acme, in_tenant, pat, client_for, ledger_app):
     invoice = await issued(office, acme, in_tenant, pat)
     base = f"/console/invoices/{invoice.public_id}"
+    # Voiding cancels what is owed: the money permission (owner, admin), not a technician's back office.
+    assert "Void invoice" not in await page(office, base)
+    r = await office.submit(f"{base}/void", {"reason": "Billed the wrong customer"})
+    assert r.status_code == 403 and (await fresh(acme, in_tenant, invoice)).status == "open"
+    office = client_for(acme, ledger_app)
+    await sign_in_staff(office, "ada@acme.test", role="admin", name="Ada Admin")
+    assert "Void invoice" in await page(office, base)
     r = await office.submit(f"{base}/void", {"reason": "  "})
     assert r.status_code == 400 and "Enter the reason." in await r.get_data(as_text=True)
     r = await office.submit(f"{base}/void", {"reason": "Billed the wrong customer"})
@@ -262,7 +269,7 @@ async def test_void_needs_a_reason_and_no_payments(office, acme, in_tenant, pat,
     assert invoice.status == "void" and invoice.voided_at is not None
     with in_tenant(acme):
         event = await AuditEvent.get(action="invoice.voided")
-    assert (event.actor, event.detail["reason"]) == ("olive@acme.test", "Billed the wrong customer")
+    assert (event.actor, event.detail["reason"]) == ("ada@acme.test", "Billed the wrong customer")
     assert ledger.events.count("invoice.voided") == 1
     customer = client_for(acme, ledger_app)
     await customer.sign_in_as("pat@example.com")

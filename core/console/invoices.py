@@ -11,7 +11,9 @@
   invoice (:func:`core.auth.links.deep_link`) and the invoice's PDF, and
   plugins hear ``invoice.issued`` (the payments plugin charges AutoPay on it).
 * **Void** an open invoice without payments, with a reason that is audited
-  and sent to plugins as ``invoice.voided``.
+  and sent to plugins as ``invoice.voided``. Voiding cancels what the
+  customer owes, so it needs the ``money`` permission (owner and admin by
+  default), not just ``back_office``.
 * Payments are recorded by :mod:`core.console.payments`.
 
 Customers never see drafts (:mod:`core.portal.invoices`).
@@ -30,6 +32,7 @@ from tortoise.transactions import in_transaction
 from core.audit import record
 from core.auth.links import deep_link
 from core.console.access import staff_required
+from core.console.permissions import MONEY
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader
 from core.console.jobs import actor, edit_priced_line, job_or_404
@@ -405,7 +408,7 @@ async def email_invoice(invoice: Invoice) -> int:
 
 
 @blueprint.post("/<invoice_id>/void")
-@staff_required("back_office")
+@staff_required(MONEY)
 async def void(invoice_id: str):
     """An open invoice without payments becomes void, with a reason (audited)."""
     invoice = await invoice_or_404(invoice_id)

@@ -1,7 +1,10 @@
 """Plugins (S9): every installed plugin, on or off for this business, and its settings.
 
 The settings form is built from the fields the plugin declares
-(``porchside_settings_fields``) and checked by
+(``porchside_settings_fields``); opening or saving it also needs the
+permission the plugin names in ``PluginInfo.settings_permission`` (the
+payments plugin's Stripe keys and AutoPay need ``money``: owner and admin
+by default). It is checked by
 :func:`core.plugin_state.save_plugin_settings`. Secret fields are
 write-only: the form shows whether one is set, never its value, and an
 empty secret field keeps what is stored.
@@ -14,11 +17,12 @@ from dataclasses import dataclass
 from quart import Blueprint, abort, g, redirect, request, url_for
 
 from core.audit import record
-from core.console.access import staff_required
+from core.console.access import can, staff_required
 from core.console.shell import notice, render_console
 from core.plugin_state import SettingsError, plugin_settings, save_plugin_settings, set_enabled, stored_secrets
 from core.records import PluginInfo, SettingField
 from core.services import current_services
+from core.web.errors import render_error
 
 blueprint = Blueprint("plugins", __name__, url_prefix="/plugins")
 
@@ -34,7 +38,7 @@ class PluginRow:
     info: PluginInfo
     name: str
     enabled: bool
-    has_settings: bool
+    has_settings: bool  # declares settings the signed-in staff member may edit
 
 
 def _installed(name: str) -> PluginInfo:
@@ -44,12 +48,22 @@ def _installed(name: str) -> PluginInfo:
     return info
 
 
+async def _settings_refused(info: PluginInfo):
+    """403 when these settings need a permission the signed-in role lacks (e.g. ``money``), else None."""
+    if can(info.settings_permission):
+        return None
+    return await render_error(403, "forbidden", "Your role does not allow changing these settings. Ask an owner of the business.")
+
+
 @blueprint.get("/")
 @staff_required("plugins")
 async def index():
     host = current_services().plugins
     rows = [
-        PluginRow(host.declared.info[name], name, name in g.enabled_plugins, bool(host.declared.settings_fields.get(name)))
+        PluginRow(
+            host.declared.info[name], name, name in g.enabled_plugins,
+            bool(host.declared.settings_fields.get(name)) and can(host.declared.info[name].settings_permission),
+        )
         for name in host.plugin_names()
     ]
     return await render_console("console/plugins/index.html", plugins=rows, notice=notice(NOTICES))
@@ -85,13 +99,18 @@ async def _settings_page(name: str, status: int = 200, errors: dict[str, str] | 
 @blueprint.get("/<name>/settings")
 @staff_required("plugins")
 async def settings(name: str):
+    refused = await _settings_refused(_installed(name))
+    if refused is not None:
+        return refused
     return await _settings_page(name)
 
 
 @blueprint.post("/<name>/settings")
 @staff_required("plugins")
 async def save_settings(name: str):
-    _installed(name)
+    refused = await _settings_refused(_installed(name))
+    if refused is not None:
+        return refused
     services = current_services()
     form = await request.form
     fields = services.plugins.declared.settings_fields.get(name, [])

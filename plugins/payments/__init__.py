@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.console.permissions import MONEY
 from core.plugin_parts import gather_records
 from core.records import ModelApp, PluginInfo, StaticDir
 from plugins.payments import autopay, connect, console, contributions, notify, portal, settings, webhooks
@@ -40,6 +41,7 @@ def porchside_plugin_info():
         version="0.1.0",
         description="Stripe card payments, saved cards and AutoPay.",
         default_enabled=True,
+        settings_permission=MONEY,  # Stripe keys and AutoPay move money: owner and admin only
     )
 
 

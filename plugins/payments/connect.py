@@ -3,8 +3,9 @@
 Keys are entered on the console's Plugins → Payments settings page, the
 one settings form core builds for every plugin (secret fields there are
 write-only and stored encrypted). This module adds, under
-``/console/payments/connection`` (permission ``plugins``, the one that edits
-plugin settings):
+``/console/payments/connection`` (permission ``money``, owner and admin by
+default: the keys decide where card payments go, so the plugin's settings
+form needs it too, through ``PluginInfo.settings_permission``):
 
 * a status page: connected or not, test or live mode, whether the webhook
   secret is saved, the webhook address to give Stripe, the last event
@@ -27,6 +28,7 @@ from quart import Blueprint, g, url_for
 
 from core.audit import record
 from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.permissions import MONEY
 from core.console.shell import render_console
 from core.records import ConsoleLink
 from plugins.payments.models import WebhookEvent
@@ -42,7 +44,7 @@ blueprint.after_request(write_staff_cookie)
 
 BLUEPRINTS = [blueprint]
 CONSOLE_LINKS = [
-    ConsoleLink(id="payments_connection", label="Stripe connection", endpoint="console_payments_connect.index", order=86, permission="plugins")
+    ConsoleLink(id="payments_connection", label="Stripe connection", endpoint="console_payments_connect.index", order=86, permission=MONEY)
 ]
 
 
@@ -113,13 +115,13 @@ async def _page(result: TestResult | None = None):
 
 
 @blueprint.get("/")
-@staff_required("plugins")
+@staff_required(MONEY)
 async def index():
     return await _page()
 
 
 @blueprint.post("/test")
-@staff_required("plugins")
+@staff_required(MONEY)
 async def test():
     result = await test_connection()
     await record("payments.connection_tested", actor_type="staff", actor=g.staff.email, target=PLUGIN, ok=result.ok, code=result.code)

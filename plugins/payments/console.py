@@ -4,7 +4,9 @@ The blueprint is named ``console_payments`` (so it stays open while a
 tenant's portal is switched off) and lives under ``/console/card-payments``;
 like core's console areas it loads the signed-in staff member before each
 request and needs the ``back_office`` permission (the one that records
-payments by hand) on every page.
+payments by hand) to read any page. Refunding needs ``money`` (owner and
+admin by default): a technician sees the payment but no refund form, and
+a refund they post anyway is refused with 403.
 
 * ``/`` lists every payment attempt, newest first and paginated, with its
   invoices, card, status and failure reason; filters by status, kind
@@ -36,6 +38,7 @@ from quart import Blueprint, abort, g, redirect, request, url_for
 from core.audit import record
 from core.cache import tenant_key
 from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.permissions import BACK_OFFICE, MONEY
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.ledger import RefundRefused, apply_refund
@@ -129,7 +132,7 @@ async def _lines_by_attempt(attempts: list[PaymentAttempt]) -> dict[int, list[At
 
 
 @blueprint.get("/")
-@staff_required("back_office")
+@staff_required(BACK_OFFICE)
 async def index():
     query = PaymentAttempt.all()
     account = None
@@ -168,14 +171,14 @@ async def index():
 
 
 @blueprint.get("/disputes")
-@staff_required("back_office")
+@staff_required(BACK_OFFICE)
 async def disputes():
     page = await paginate(Dispute.all().select_related("payment", "payment__account", "payment__invoice").order_by("-created_at", "-id"))
     return await render_console("payments/console/disputes.html", page=page)
 
 
 @blueprint.get("/attempts/<attempt_id>")
-@staff_required("back_office")
+@staff_required(BACK_OFFICE)
 async def attempt_detail(attempt_id: str):
     attempt = await PaymentAttempt.get_or_none(public_id=attempt_id).select_related("account")
     if attempt is None:
@@ -233,7 +236,7 @@ async def payment_page(payment: Payment, line: AttemptInvoice, values: dict | No
 
 
 @blueprint.get("/payments/<payment_id>")
-@staff_required("back_office")
+@staff_required(BACK_OFFICE)
 async def payment_detail(payment_id: str):
     payment, line = await card_payment_or_404(payment_id)
     return await payment_page(payment, line)
@@ -262,7 +265,7 @@ async def _already_at_stripe(client, intent_id: str, key: str) -> bool:
 
 
 @blueprint.post("/payments/<payment_id>/refund")
-@staff_required("back_office")
+@staff_required(MONEY)
 async def refund(payment_id: str):
     from plugins.payments.stripe_api import NotConnected, stripe_client
 
@@ -349,4 +352,4 @@ async def refund(payment_id: str):
 
 
 BLUEPRINTS = [blueprint]
-CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission="back_office")]
+CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE)]

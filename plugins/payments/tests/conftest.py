@@ -83,7 +83,15 @@ async def owner(tenant, in_tenant):
 
 @pytest.fixture
 async def staff_client(app, tenant, client_for):
-    """A console client signed in as a staff member (role ``staff``: back-office rights only)."""
+    """A console client signed in as a staff member (role ``staff``, a technician: back-office rights only)."""
     client = client_for(tenant)
     await sign_in_staff(client, "sam@acme.test", role="staff", name="Sam Staff")
+    return client
+
+
+@pytest.fixture
+async def admin_client(app, tenant, client_for):
+    """A console client signed in as an admin (has ``money``: refunds, voids, Stripe settings)."""
+    client = client_for(tenant)
+    await sign_in_staff(client, "ada@acme.test", role="admin", name="Ada Admin")
     return client
