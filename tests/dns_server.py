@@ -84,17 +84,25 @@ class LoopbackDns:
         return f"127.0.0.1:{self.port}"
 
 
+def use_loopback_dns(app, dns: LoopbackDns):
+    """Send the app's custom-domain lookups to ``dns``; returns the app's services."""
+    from tenants.domain_verification import build_dns_resolver
+
+    services = app.extensions["porchside"]
+    services.domain_verifier.resolver = build_dns_resolver((("127.0.0.1", dns.port),))
+    return services
+
+
 async def prove_domain(app, dns: LoopbackDns, tenant, host: str, primary: bool = False):
     """Claim ``host`` for ``tenant``, publish its TXT record on ``dns`` and verify it.
 
     The path an owner takes in the console, through the service functions: the
     app's DNS lookups go to ``dns`` from here on. Returns the verified Domain.
     """
-    from tenants.domain_verification import build_dns_resolver, record_name, record_value
+    from tenants.domain_verification import record_name, record_value
     from tenants.service import claim_custom_domain, verify_custom_domain
 
-    services = app.extensions["porchside"]
-    services.domain_verifier.resolver = build_dns_resolver((("127.0.0.1", dns.port),))
+    services = use_loopback_dns(app, dns)
     claim = await claim_custom_domain(tenant, host, services.resolver, primary=primary)
     dns.publish(record_name(claim.host), record_value(claim.token))
     return await verify_custom_domain(tenant, host, services.resolver, services.domain_verifier)

@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from core.console.testing import sign_in_staff
 from core.models.platform import AuditEvent
 from tenants.models import Domain, Tenant
+from tests.dns_server import use_loopback_dns
 from tests.plugins import reviews
 
 PORTAL = "/console/settings/portal"
@@ -95,17 +96,30 @@ async def test_a_bad_or_taken_address_is_refused_with_a_reason(owner, tenant, ot
     assert (await fresh(tenant)).slug == "acme"
 
 
-async def test_custom_domains_can_be_added_as_main_address_and_removed(owner, client_for, tenant, app):
+async def test_custom_domains_can_be_added_as_main_address_and_removed(owner, client_for, tenant, app, loopback_dns):
     from core.links import portal_url
 
+    use_loopback_dns(app, loopback_dns)
     r = await owner.submit(f"{PORTAL}/domains", {"host": "Portal.Acme-Pools.example", "primary": "on"})
     assert r.status_code == 302
     custom = client_for("portal.acme-pools.example")
+    assert (await custom.get("/contact")).status_code == 404  # not before it is verified
+    page = await (await owner.get(PORTAL)).get_data(as_text=True)
+    assert "_porchside.portal.acme-pools.example" in page
+    loopback_dns.publish("_porchside.portal.acme-pools.example", re.search(r"porchside-verify=[0-9a-f]{32}", page)[0])
+    r = await owner.submit(f"{PORTAL}/domains/verify", {"host": "portal.acme-pools.example"})
+    assert r.status_code == 302 and r.headers["Location"] == f"{PORTAL}?done=domain_verified"
+
     assert "Acme Pool Care" in await (await custom.get("/contact")).get_data(as_text=True)
     services = app.extensions["porchside"]
     assert await portal_url(services, await fresh(tenant), "/") == "http://portal.acme-pools.example/"
     assert "portal.acme-pools.example" in await (await owner.get(PORTAL)).get_data(as_text=True)
-    for bad, message in (("not a domain!", "not a valid domain"), ("shop.localhost", "outside the platform"), ("portal.acme-pools.example", "already in use")):
+    for bad, message in (
+        ("not a domain!", "not a valid domain"),
+        ("shop.localhost", "“localhost” names only work on one computer"),
+        ("127.0.0.1", "not an IP address"),
+        ("portal.acme-pools.example", "already one of this business"),
+    ):
         refused = await owner.submit(f"{PORTAL}/domains", {"host": bad})
         assert refused.status_code == 400 and message in await refused.get_data(as_text=True), bad
     r = await owner.submit(f"{PORTAL}/domains/remove", {"host": "portal.acme-pools.example"})

@@ -14,7 +14,8 @@ from core.models.mail import OutboundEmail
 from core.queue import JobInfo, NoRetry
 from core.testing import eventually
 from tenants.context import NoTenantError, use_tenant
-from tenants.service import add_custom_domain, create_tenant
+from tenants.service import create_tenant
+from tests.dns_server import prove_domain
 
 FAST_RETRIES = {"queue_retry_delay": 0.2, "queue_retry_max_delay": 0.5}
 CONTEXT = {"name": "Pat", "path": "/invoices"}
@@ -78,10 +79,10 @@ async def _status(tenant, email, status):
     return row if row.status == status else None
 
 
-async def test_links_use_the_tenants_configured_host(make_app, smtp_server):
+async def test_links_use_the_tenants_configured_host(make_app, smtp_server, loopback_dns):
     async with make_app(smtp_url=smtp_server.url, dev_outbox=False, public_scheme="https", public_port=8443) as app:
         tenant = await create_tenant("acme", "Acme Pool Care")
-        await add_custom_domain(tenant, "portal.acmepools.example", services_of(app).resolver, primary=True)
+        await prove_domain(app, loopback_dns, tenant, "portal.acmepools.example", primary=True)
         email = await send_test(app, tenant)
 
     assert "https://portal.acmepools.example:8443/invoices" in email.text
