@@ -22,7 +22,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
-from core.web import errors, input_guard, security
+from core.web import errors, input_guard, plugin_routes, security
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
 from tenants.context import set_tenant
@@ -125,6 +125,8 @@ def create_app(
     app.before_request(refuse_writes_while_viewing)
     app.after_request(write_session_cookie)
     _register_blueprints(app, host)
+    # Plugins' routes are closed unless they say who may open them.
+    plugin_routes.install(app, host)
     return app
 
 

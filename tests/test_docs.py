@@ -14,9 +14,11 @@ import types
 from pathlib import Path
 
 import pytest
+from quart import Quart
 
 from core import hookspecs
 from core.plugins import PluginHost
+from core.web import plugin_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS_MD = ROOT / "docs" / "hooks.md"
@@ -80,6 +82,14 @@ def test_docs_name_no_hook_that_does_not_exist():
     assert documented - set(hook_names()) == set()
 
 
+def routes_declare_their_access(host: PluginHost) -> None:
+    """The app factory's route check, on an app holding only the example's blueprints."""
+    app = Quart("hooks_md_example")
+    for declared in host.declared.blueprints:
+        app.register_blueprint(declared.record)
+    plugin_routes.check(app, host)
+
+
 def test_examples_in_the_hook_reference_pass_the_start_up_checks():
     checked = 0
     for heading, section in doc_sections().items():
@@ -90,6 +100,7 @@ def test_examples_in_the_hook_reference_pass_the_start_up_checks():
             module.__file__ = str(EXAMPLE_FILE)
             exec(compile(block, f"docs/hooks.md ({heading}, example {index + 1})", "exec"), module.__dict__)
             host = PluginHost().load(extra=[("example", module)], load_entry_points=False)
+            routes_declare_their_access(host)
             implemented = {impl.function.__name__ for caller in host.pm.get_hookcallers(module) for impl in caller.get_hookimpls()}
             assert heading in implemented, f"the example of {heading} does not implement it"
             checked += 1

@@ -297,8 +297,10 @@ async def test_job_tabs_and_actions_follow_async_is_shown(plugin_app, acme, make
     assert rebook.href(done) == f"/book?job={done.public_id}"
     assert "plugin broken failed in is_shown of 'broken_job_tab'" in log_lines(caplog)
 
-    # The job tab's route is the plugin's own.
-    page = await client_for(acme, plugin_app).get(f"/jobs/{done.public_id}/checklist")
+    # The job tab's route is the plugin's own (behind sign-in, like every plugin route that does not say otherwise).
+    pat = client_for(acme, plugin_app)
+    await pat.sign_in_as("pat@acme.example")
+    page = await pat.get(f"/jobs/{done.public_id}/checklist")
     assert await page.get_data(as_text=True) == f"checklist of {done.public_id}"
 
     # Disabled for the tenant: none of its tabs or actions, whatever is_shown says.
@@ -319,7 +321,7 @@ async def test_notify_reaches_enabled_plugins_with_async_results(plugin_app, acm
     assert ledger.notified == [("acme", "Quote approved at Acme Pool Care", 0)]
 
 
-async def test_plugin_settings_are_stored_per_tenant(plugin_app, acme, globex, client_for):
+async def test_plugin_settings_are_stored_per_tenant(plugin_app, acme, globex, signed_in):
     """porchside_settings_fields: checked, stored per tenant, secrets encrypted."""
     host = services_of(plugin_app).plugins
     with use_tenant(acme):
@@ -366,8 +368,8 @@ async def test_plugin_settings_are_stored_per_tenant(plugin_app, acme, globex, c
     # The plugin's own route reads its tenant's settings.
     await enable(plugin_app, acme, "reviews")
     await enable(plugin_app, globex, "reviews")
-    assert "Hello again" in await (await client_for(acme, plugin_app).get("/reviews")).get_data(as_text=True)
-    assert "Globex says hi" in await (await client_for(globex, plugin_app).get("/reviews")).get_data(as_text=True)
+    assert "Hello again" in await (await (await signed_in(acme)).get("/reviews")).get_data(as_text=True)
+    assert "Globex says hi" in await (await (await signed_in(globex)).get("/reviews")).get_data(as_text=True)
 
 
 async def test_hosts_with_different_plugins_share_the_enabled_cache(plugin_app, acme):

@@ -46,6 +46,7 @@ import stripe
 from quart import Blueprint, g, jsonify, request
 from tortoise.exceptions import IntegrityError
 
+from core import public
 from core.audit import record
 from core.ledger import apply_refund
 from core.models.billing import Payment
@@ -81,6 +82,7 @@ def _error(status: int, code: str, message: str):
 
 
 @blueprint.post("/payments/webhooks/stripe")
+@public  # Stripe signs the request; there is no session to ask for
 @csrf_exempt
 async def stripe_webhook():
     settings = await payment_settings()

@@ -9,12 +9,14 @@ from __future__ import annotations
 from quart import Blueprint
 
 from core import hookimpl
+from core.auth.current import login_required
 from core.records import Action, HeaderLink, JobTab, PluginInfo
 
 blueprint = Blueprint("workorders", __name__)
 
 
 @blueprint.get("/jobs/<job_id>/checklist")
+@login_required
 async def checklist(job_id: str):
     return f"checklist of {job_id}"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from quart import Blueprint
 
 from core import hookimpl
+from core.auth.current import login_required
 from core.plugin_state import plugin_settings
 from core.portal.views import render_portal
 from core.records import Event, NavTab, PluginInfo, SettingField, StaticDir
@@ -28,12 +29,14 @@ admin = Blueprint("admin", __name__, url_prefix="/reviews/admin")
 
 
 @blueprint.get("/reviews")
+@login_required
 async def index():
     settings = await plugin_settings("reviews", current_services().plugins)
     return await render_portal("reviews/index.html", greeting=settings["greeting"])
 
 
 @admin.get("/")
+@login_required
 async def admin_index():
     return "reviews admin"
 
