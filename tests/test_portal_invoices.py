@@ -197,7 +197,7 @@ async def test_address_without_send_invoices_sees_no_invoice_anywhere(app, tenan
         assert (await kim.get(path)).status_code == 404
     home = await page_of(kim, "/")
     assert 'href="/invoices"' not in home and 'href="/statement"' not in home
-    assert 'href="/payments"' in home  # payments stay
+    assert 'href="/payments"' not in home  # payments reveal what was billed (issue 14 item 9)
 
     pat_view = client_for(tenant)
     await pat_view.sign_in_as(PAT)

@@ -100,12 +100,21 @@ async def test_this_year_and_last_year(pat_client, pat, portal_data, tenant):
     assert amounts(await page_of(pat_client, "/payments?period=last_year")) == ["$2.00"]
 
 
-async def test_address_without_send_invoices_sees_payments_but_no_invoice(paid, tenant, client_for):
+async def test_address_without_send_invoices_sees_no_payments(paid, tenant, client_for):
+    """Issue 14 item 9: the payments list reveals what was billed, so it follows invoices."""
     kim = client_for(tenant)
     await kim.sign_in_as(NO_BILLS)
-    html = await page_of(kim, "/payments")
-    assert len(amounts(html)) == 5
-    assert "INV-PAID" not in html and 'href="/invoices' not in html
+    for path in ("/payments", "/payments?method=card&sort=amount", "/export/payments.csv", "/export/payments.csv?period=30d"):
+        assert (await kim.get(path)).status_code == 404, path
+    home = await page_of(kim, "/")
+    assert 'href="/payments"' not in home and ">Payments<" not in home and "/export/payments.csv" not in home
+    assert "$10.00" not in home and "INV-PAID" not in home
+    # Pat, on the same account with "send invoices", still has them.
+    pat_view = client_for(tenant)
+    await pat_view.sign_in_as(PAT)
+    assert 'href="/payments"' in await page_of(pat_view, "/")
+    assert len(amounts(await page_of(pat_view, "/payments"))) == 5
+    assert (await pat_view.get("/export/payments.csv")).status_code == 200
 
 
 async def test_empty_states(pat_client, pat, portal_data):

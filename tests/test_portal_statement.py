@@ -164,3 +164,18 @@ async def test_statement_section_can_be_left_out(pat_client, history, tenant):
     home = await page_of(pat_client, "/")
     assert 'href="/statement"' not in home and 'href="/invoices"' in home
     assert "Billing statement" not in await page_of(pat_client, "/invoices")
+
+
+async def test_address_without_send_invoices_sees_no_statement(pat, history, tenant, client_for, in_tenant):
+    """Issue 14 item 9: a contact without "send invoices" on the account sees no statement."""
+    from core.models.customers import Contact, ContactEmail
+
+    with in_tenant(tenant):
+        renter = await Contact.create(account=pat, first_name="Kim", last_name="Renter")
+        await ContactEmail.create(contact=renter, email="kim@example.com", send_invoices=False)
+    kim = client_for(tenant)
+    await kim.sign_in_as("kim@example.com")
+    for path in ("/statement", "/statement.pdf", f"/statement?from={history}-01-01&to={history}-12-31"):
+        assert (await kim.get(path)).status_code == 404, path
+    home = await page_of(kim, "/")
+    assert 'href="/statement"' not in home and "INV-B" not in home

@@ -1,8 +1,9 @@
 """What the signed-in customer may reach: sections, billing, and links that exist.
 
 Portal pages show a link only when its page would open for this customer:
-the tenant includes the section, the address may see invoices (I4), and the
-endpoint is there at all (an optional part may not be installed).
+the tenant includes the section, the address may see invoices (I4: invoices,
+statement and payments alike), and the endpoint is there at all (an
+optional part may not be installed).
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from core.services import current_services
 
 
 def billing_visible(portal: Portal) -> bool:
-    """Invoices and payments show only to addresses with "send invoices" (I4)
+    """Invoices and the statement show only to addresses with "send invoices" (I4)
     in a tenant whose portal includes invoices."""
     return portal.can_see_invoices and portal.tenant.section_enabled("invoices")
+
+
+def payments_visible(portal: Portal) -> bool:
+    """The payments list and its export show only to addresses with "send invoices"
+    (a payment tells what was billed) in a tenant whose portal includes payments."""
+    return portal.can_see_invoices and portal.tenant.section_enabled("payments")
 
 
 async def shown_in_portal(declared: Iterable[Declared], portal: Portal) -> list[Declared]:

@@ -7,8 +7,9 @@ beside a currency column, dates are ISO days in the business's time zone.
 The file starts with a UTF-8 byte order mark so spreadsheet programs read
 accents right. The exports take the same filters as the pages they sit on.
 
-The invoices export shows only to addresses that may see invoices (I4);
-each export answers 404 when its section is left out of the portal.
+Both exports show only to addresses that may see invoices (I4: payments
+tell what was billed); each answers 404 when its section is left out of
+the portal.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ from core.portal.invoices import (
     requested_invoices,
     section_required,
 )
-from core.portal.payments import STATUS_LABELS as PAYMENT_STATUS_LABELS, invoice_shown, requested_payments
+from core.portal.payments import (
+    STATUS_LABELS as PAYMENT_STATUS_LABELS,
+    invoice_shown,
+    payments_required,
+    requested_payments,
+)
 from core.storage import safe_filename
 from core.web.rendering import tenant_today
 
@@ -109,6 +115,7 @@ async def invoices_csv():
 @blueprint.get("/export/payments.csv", endpoint="payments_csv")
 @login_required
 @section_required("payments")
+@payments_required
 async def payments_csv():
     portal = g.portal
     _, _, query = requested_payments(portal.account, portal.tenant)

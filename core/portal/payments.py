@@ -2,22 +2,25 @@
 
 Every payment of the signed-in account, by any method (card payments made
 through a payments plugin are rows here too), with the invoice it paid. An
-address without "send invoices" (I4) still sees its payments but no link to
-an invoice. Failed attempts are not payments and do not show; pending ones
-show as "Processing".
+address without "send invoices" (I4) gets no Payments tab and a 404 here
+and on the CSV export: a list of payments tells what was billed, which is
+exactly what I4 keeps from that address. Failed attempts are not payments
+and do not show; pending ones show as "Processing".
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import wraps
+from typing import Any, Callable
 
-from quart import Blueprint, g
+from quart import Blueprint, abort, g
 from tortoise.queryset import QuerySet
 
 from core.auth.current import login_required
 from core.models.billing import PAYMENT_METHODS, Payment
 from core.models.customers import CustomerAccount
-from core.portal.access import billing_visible, link_to
+from core.portal.access import billing_visible, link_to, payments_visible
 from core.portal.invoices import CUSTOMER_STATUSES, METHOD_LABELS, RECEIVED_STATUSES, method_label
 from core.portal.pagination import DateRange, Sorter, choice_arg, paginate
 from core.portal.views import render_portal
@@ -80,8 +83,25 @@ def invoice_shown(payment: Payment, can_see_invoices: bool) -> bool:
     return can_see_invoices and invoice is not None and invoice.status in CUSTOMER_STATUSES
 
 
+def payments_required(view: Callable) -> Callable:
+    """404 unless this address may see the account's payments (I4, issue 14).
+
+    Under :func:`~core.auth.current.login_required`, so a signed-out visitor
+    is sent to sign in first.
+    """
+
+    @wraps(view)
+    async def wrapper(*args: Any, **kwargs: Any):
+        if not payments_visible(g.portal):
+            abort(404)
+        return await view(*args, **kwargs)
+
+    return wrapper
+
+
 @blueprint.get("/payments", endpoint="list")
 @login_required
+@payments_required
 async def payment_list():
     portal = g.portal
     sort = SORTS.parse()

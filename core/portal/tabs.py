@@ -9,7 +9,7 @@ that section out of the portal.
 from __future__ import annotations
 
 from core.hookspecs import hookimpl
-from core.portal.access import billing_visible
+from core.portal.access import billing_visible, payments_visible
 from core.records import NavTab
 
 
@@ -20,7 +20,7 @@ def porchside_nav_tabs():
         NavTab(id="work_history", label="Work history", endpoint="work.list", order=10, section="work_history", icon="briefcase"),
         NavTab(id="service_history", label="Service history", endpoint="service.history", order=20, section="service_history", icon="clipboard"),
         NavTab(id="invoices", label="Invoices", endpoint="invoices.list", order=30, section="invoices", is_shown=billing_visible, icon="receipt"),
-        NavTab(id="payments", label="Payments", endpoint="payments.list", order=40, section="payments", icon="card"),
+        NavTab(id="payments", label="Payments", endpoint="payments.list", order=40, section="payments", is_shown=payments_visible, icon="card"),
         NavTab(id="statement", label="Statement", endpoint="invoices.statement", order=50, section="statement", is_shown=billing_visible, icon="ledger"),
         NavTab(id="documents", label="Documents", endpoint="documents.list", order=60, section="documents", icon="file"),
         NavTab(id="contact", label="Contact us", endpoint="portal.contact", order=90, icon="phone"),
