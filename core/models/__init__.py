@@ -10,4 +10,5 @@ MODEL_MODULES = [
     "core.models.auth",
     "core.models.mail",
     "core.models.invites",
+    "core.models.api",
 ]

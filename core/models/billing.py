@@ -33,10 +33,14 @@ class Invoice(TenantModel):
     memo = fields.TextField(default="")
     voided_at = fields.DatetimeField(null=True)
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
         table = "invoice"
-        unique_together = (("tenant", "number"),)
+        unique_together = (("tenant", "number"), ("tenant", "external_id"))
         ordering = ["-issued_on", "-id"]
 
     @property

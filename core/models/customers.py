@@ -23,10 +23,14 @@ class CustomerAccount(TenantModel):
 
     contacts: fields.ReverseRelation["Contact"]
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
         table = "customer_account"
-        unique_together = (("tenant", "number"),)
+        unique_together = (("tenant", "number"), ("tenant", "external_id"))
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -46,8 +50,13 @@ class Contact(TenantModel):
 
     emails: fields.ReverseRelation["ContactEmail"]
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
+        unique_together = (("tenant", "external_id"),)
         table = "contact"
         ordering = ["last_name", "first_name"]
 

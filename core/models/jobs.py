@@ -26,10 +26,14 @@ class Job(TenantModel):
     service_address = fields.TextField(default="")
     invoice_view = fields.CharField(max_length=10, default="detailed")
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
         table = "job"
-        unique_together = (("tenant", "number"),)
+        unique_together = (("tenant", "number"), ("tenant", "external_id"))
         ordering = ["-scheduled_start"]
 
 
@@ -65,8 +69,13 @@ class Visit(TenantModel):
     technician_notes = fields.TextField(default="")
     summary = fields.CharField(max_length=300, default="")
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
+        unique_together = (("tenant", "external_id"),)
         table = "visit"
         ordering = ["-completed_at"]
 
@@ -79,8 +88,13 @@ class Note(TenantModel):
     author_name = fields.CharField(max_length=200, default="")
     shared = fields.BooleanField(default=False)
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
+        unique_together = (("tenant", "external_id"),)
         table = "note"
         ordering = ["-created_at"]
 
@@ -105,7 +119,12 @@ class Attachment(TenantModel):
     shared = fields.BooleanField(default=False)
     caption = fields.CharField(max_length=300, default="")
 
+    # Set by an integration that syncs this row from another system (unique per tenant).
+    external_id = fields.CharField(max_length=120, null=True)
+    updated_at = fields.DatetimeField(auto_now=True, null=True)
+
     class Meta:
         app = "core"
+        unique_together = (("tenant", "external_id"),)
         table = "attachment"
         ordering = ["created_at", "id"]
