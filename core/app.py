@@ -23,6 +23,7 @@ from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
 from core.web import errors, input_guard, plugin_routes, security
+from core.web.long_lived import guard_long_lived
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
 from tenants.context import set_tenant
@@ -124,6 +125,8 @@ def create_app(
     app.before_request(load_customer)
     app.before_request(refuse_writes_while_viewing)
     app.after_request(write_session_cookie)
+    # Event streams re-check their session and end when it is revoked.
+    app.after_request(guard_long_lived)
     _register_blueprints(app, host)
     # Plugins' routes are closed unless they say who may open them.
     plugin_routes.install(app, host)

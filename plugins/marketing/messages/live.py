@@ -17,7 +17,10 @@ meanwhile arrives once, never twice, never lost.
 A comment line every :data:`HEARTBEAT` seconds keeps proxies from closing
 an idle stream (and re-reads the database, in case a notice was lost); the
 stream ends after :data:`MAX_LIFETIME` seconds, or when the browser goes,
-and ``EventSource`` reconnects on its own with the last id.
+and ``EventSource`` reconnects on its own with the last id. Core also ends
+it once the viewer's session is revoked (:mod:`core.web.long_lived` wraps
+every event stream), cancelling the generator; its ``finally`` closes the
+subscription.
 """
 
 from __future__ import annotations
