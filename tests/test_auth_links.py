@@ -346,3 +346,43 @@ async def test_invite_link_for_an_address_with_a_login_offers_sign_in_and_change
     assert (await signed_in.get("/")).status_code == 200  # the existing session was not ended
     other = client_for(acme, mail_app)
     assert (await other.submit("/sign-in/password", {"email": "pat@example.com", "password": "old password here"})).status_code == 302
+
+
+async def test_one_address_cannot_be_flooded_through_many_tenants(make_app, smtp_server, make_customer, client_for, in_tenant):
+    """Extra of issue 14: link emails per address are counted across all businesses together."""
+    limits = {"link_per_email_platform": "3/3600", "link_per_email": "5/900"}
+    async with make_app(smtp_url=smtp_server.url, dev_outbox=False, rate_limits=limits) as app:
+        acme = await create_tenant("acme", "Acme Pool Care")
+        globex = await create_tenant("globex", "Globex Plumbing")
+        for tenant in (acme, globex):
+            await make_customer(tenant, "Pat", emails=["pat@example.com", "sam@example.com"])
+        answers = []
+        for tenant in (acme, acme, globex, globex):
+            r = await client_for(tenant, app).submit("/sign-in/link", {"email": "pat@example.com"})
+            answers.append((r.status_code, "on its way" in await r.get_data(as_text=True)))
+        # Each tenant is under its own limit; together they are over: the pages look the same.
+        assert answers == [(200, True)] * 4
+        async def held_back() -> list:
+            # Jobs may run in any order: the one held back can be either tenant's.
+            events = []
+            for tenant in (acme, globex):
+                with in_tenant(tenant):
+                    events += await AuditEvent.filter(action="customer.link_rate_limited")
+            return events
+
+        [event] = await eventually(held_back)
+        assert event.actor == "pat@example.com" and event.actor_type == "customer"
+        tokens_issued = 0
+        for tenant in (acme, globex):
+            with in_tenant(tenant):
+                tokens_issued += await LoginToken.filter(email="pat@example.com").count()
+        assert tokens_issued == 3  # none for the email that was not sent
+        await eventually(lambda: len(smtp_server.messages) >= 3)
+        # A staff invite counts too, and says why it was not sent.
+        services = app.extensions["porchside"]
+        with in_tenant(acme), pytest.raises(links.LinkMailLimited):
+            await links.send_invite(services, "pat@example.com", invited_by="owner@acme.test")
+        # Another address is untouched.
+        assert (await client_for(globex, app).submit("/sign-in/link", {"email": "sam@example.com"})).status_code == 200
+        await eventually(lambda: len(smtp_server.messages) >= 4)
+        assert [m["To"] for m in smtp_server.messages] == ["pat@example.com"] * 3 + ["sam@example.com"]

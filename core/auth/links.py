@@ -4,6 +4,11 @@
 land on one document (A3). Requests made from the sign-in page go through
 the queue (:func:`request_by_email`), so the page answers the same way, in
 the same time, whether or not the address is known (A2).
+
+Every email with a link counts against ``link_per_email_platform``, one
+counter per address for all businesses together: over it, nothing is sent
+(:class:`LinkMailLimited`). The request pages never show this (the task
+runs after they answered), so they still look the same for every address.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from core.audit import record
 from core.auth import tokens
 from core.auth.accounts import accounts_for_email
+from core.auth.rate_limit import hit_platform
 from core.links import portal_url
+from core.mail.errors import MailError
 from core.models.customers import CustomerAccount, normalise_email
 from core.services import Services, current_services
 from tenants.context import current_tenant
@@ -25,6 +32,10 @@ EMAILS = {
     "reset": "auth/reset_password",
     "invite": "auth/invite",
 }
+
+
+class LinkMailLimited(MailError):
+    """Too many emails with links went to this address, across all businesses."""
 
 
 def token_path(purpose: str, token: str) -> str:
@@ -58,7 +69,10 @@ async def send_link_task(services: Services, purpose: str, email: str, ip: str =
         await record("customer.link_requested_unknown", actor_type="customer", actor=email, purpose=purpose)
         return False
     account = next((a for a in accounts if a.id == account_id), None) if account_id else None
-    await send_token_email(services, purpose, email, account=account, target=target, ip=ip)
+    try:
+        await send_token_email(services, purpose, email, account=account, target=target, ip=ip)
+    except LinkMailLimited:
+        return False  # recorded; retrying would only send what the limit holds back
     return True
 
 
@@ -74,10 +88,17 @@ async def send_token_email(
     context: dict | None = None,
     template: str | None = None,
 ):
-    """Issue a token of ``purpose`` and email its link to ``email`` (``template``: default by purpose)."""
+    """Issue a token of ``purpose`` and email its link to ``email`` (``template``: default by purpose).
+
+    :raises LinkMailLimited: the address got too many links lately, from any
+        business; no token is issued and nothing is sent.
+    """
     from core.mail import send_email
 
     tenant = current_tenant()
+    if not await hit_platform(services.cache, services.settings, "link_per_email_platform", email):
+        await record("customer.link_rate_limited", actor_type="staff" if created_by else "customer", actor=created_by or email, purpose=purpose, scope="platform")
+        raise LinkMailLimited("Too many emails with sign-in links went to this address lately. Nothing was sent; try again later.")
     issued = await tokens.issue(purpose, email, account=account, target=target, ip=ip, created_by=created_by)
     url = await portal_url(services, tenant, token_path(purpose, issued.token))
     template = template or EMAILS[purpose]

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90.0
 # The suite signs in more often than a person would; the limits themselves
 # are tested in tests/test_auth_links.py.
-RATE_LIMITS = "link_per_email=100/900,signin_per_ip=500/900"
+RATE_LIMITS = "link_per_email=100/900,signin_per_ip=500/900,link_per_email_platform=500/3600"
 
 
 class DemoServerError(RuntimeError):
