@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 
 from core.auth.passwords import hash_password, password_problem
 from core.models.customers import PortalLogin
@@ -236,3 +238,129 @@ async def test_rate_limits_are_shared_between_app_instances(make_app, porchside_
             assert (await password_sign_in(client, password="wrong wrong wrong")).status_code == 400
         assert (await password_sign_in(a)).status_code == 429
         assert (await password_sign_in(b)).status_code == 429
+
+
+# Time-outs under a faked clock (issue 14, extras). The cache's TTLs run on
+# the real clock (Redis's own, or the monotonic one in memory), so these
+# prove what the product checks on every load: ``last_seen_at`` against the
+# idle time-out and ``absolute_expires_at``.
+
+IDLE = timedelta(hours=2)
+ALMOST_IDLE = IDLE - timedelta(minutes=1)
+
+
+async def signed_in(client) -> bool:
+    r = await client.get("/security")
+    if r.status_code == 200:
+        return True
+    assert r.status_code == 302 and r.headers["Location"].startswith("/sign-in"), r.status_code
+    return False
+
+
+async def test_a_session_idle_for_two_hours_ends_while_use_keeps_it(client, pat):
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        await password_sign_in(client)
+        for _ in range(3):  # used just inside the idle time-out, three times over
+            clock.shift(ALMOST_IDLE)
+            assert await signed_in(client)
+        clock.shift(IDLE)
+        assert not await signed_in(client)
+        assert client.cookie("ps_session") is None  # cleared on the way out
+
+
+async def test_a_session_ends_after_twelve_hours_however_busy(client, pat):
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        await password_sign_in(client)
+        for _ in range(7):  # 7 x 1h40: 11h40, never idle
+            clock.shift(timedelta(hours=1, minutes=40))
+            assert await signed_in(client)
+        clock.shift(timedelta(minutes=20))
+        assert not await signed_in(client)
+
+
+async def test_keep_me_signed_in_lasts_thirty_days_of_use_then_ends(app, client, pat, tenant, in_tenant):
+    from core.auth.current import COOKIE, customer_sessions
+
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        r = await password_sign_in(client, remember="on")
+        header = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("ps_session=")][0]
+        assert "Max-Age=2592000" in header  # the cookie outlives the browser for 30 days
+        session_id = client.cookie(COOKIE)
+        # Used every 1h55 for 30 days: each load is what every portal request does first.
+        async with app.test_request_context("/", headers={"Host": client.host}):
+            with in_tenant(tenant):
+                store = customer_sessions()
+                used = timedelta()
+                while used + timedelta(hours=1, minutes=55) < timedelta(days=30):
+                    clock.shift(timedelta(hours=1, minutes=55))
+                    used += timedelta(hours=1, minutes=55)
+                    assert await store.load(session_id) is not None, used
+        assert await signed_in(client)
+        clock.shift(timedelta(days=30) - used)
+        assert not await signed_in(client)
+
+
+async def test_a_staff_session_times_out_when_idle(client, tenant):
+    from core.console.testing import sign_in_staff
+
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        await sign_in_staff(client, "ann@acme.test", role="admin")
+        clock.shift(ALMOST_IDLE)
+        assert (await client.get("/console/")).status_code == 200
+        clock.shift(ALMOST_IDLE)
+        assert (await client.get("/console/")).status_code == 200
+        clock.shift(IDLE)
+        r = await client.get("/console/")
+        assert r.status_code == 302 and r.headers["Location"].startswith("/console/sign-in")
+
+
+# A slug change never carries a session to another host (issue 14, extras).
+
+
+def session_cookies(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith(("ps_session=", "ps_staff="))]
+
+
+async def test_a_slug_change_never_carries_a_session_to_another_host(app, client_for, tenant, pat, make_customer, in_tenant):
+    from core.console.testing import sign_in_staff
+    from tenants.models import Domain
+    from tenants.service import create_tenant
+
+    browser = client_for(tenant)  # acme.localhost
+    await password_sign_in(browser)
+    await sign_in_staff(browser, "owner@acme.test", role="owner")
+    old_session, old_staff = browser.cookie("ps_session"), browser.cookie("ps_staff")
+    r = await browser.submit("/console/settings/portal/address", {"slug": "acme-pools"})
+    assert r.status_code == 302 and r.headers["Location"].startswith("http://acme-pools.localhost/console/")
+    assert session_cookies(r) == [] and all("Domain=" not in h for h in r.headers.getlist("Set-Cookie"))
+
+    # The old address answers with a redirect, and sets no cookie at all, though the browser sent its cookies.
+    r = await browser.get("/security?tab=sessions")
+    assert r.status_code == 301 and r.headers["Location"] == "http://acme-pools.localhost/security?tab=sessions"
+    assert r.headers.getlist("Set-Cookie") == []
+
+    # The same browser at the new address: host-only cookies stay behind, it signs in again.
+    browser.host = "acme-pools.localhost"
+    assert not await signed_in(browser)
+    r = await browser.get("/console/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/sign-in")
+
+    # Even copied there by hand, the old address's sessions are worth nothing on the new one.
+    copied = client_for("acme-pools.localhost")
+    copied.client.set_cookie("acme-pools.localhost", "ps_session", old_session)
+    copied.client.set_cookie("acme-pools.localhost", "ps_staff", old_staff, path="/console")
+    assert not await signed_in(copied)
+    r = await copied.get("/console/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/sign-in")
+
+    # Years later another business takes "acme": the browser still sends the old cookies there, in vain.
+    await Domain.filter(kind="subdomain", host="acme").update(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+    await app.extensions["porchside"].resolver.forget("acme.localhost")
+    newcomer = await create_tenant("acme", "Acme Newcomer Ltd")
+    await make_customer(newcomer, "Pat at the newcomer", emails=["pat@example.com"])
+    browser.host = "acme.localhost"
+    assert browser.cookie("ps_session") == old_session
+    assert not await signed_in(browser)
+    assert browser.cookie("ps_session") is None
+    r = await browser.get("/console/")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/console/sign-in")
