@@ -224,3 +224,19 @@ async def test_a_new_tenant_created_after_startup_gets_a_certificate_for_its_sub
     assert (await caddy.get("/_domains/check", query_string={"domain": "newco.localhost"})).status_code == 404
     await create_tenant("newco", "NewCo Services")
     assert (await caddy.get("/_domains/check", query_string={"domain": "newco.localhost"})).status_code == 200
+
+
+def test_dns_nameservers_are_read_from_the_environment(tmp_path) -> None:
+    from core.config import ConfigError, Settings
+
+    def nameservers(value: str):
+        env = {"PORCHSIDE_DNS_NAMESERVERS": value}
+        return Settings.from_env(env, data_dir=tmp_path, secret_key="k" * 40).dns_nameservers
+
+    assert nameservers("127.0.0.1:5353, [fd00::53]:53,9.9.9.9,::1") == (
+        ("127.0.0.1", 5353), ("fd00::53", 53), ("9.9.9.9", 53), ("::1", 53),
+    )
+    assert Settings.from_env({}, data_dir=tmp_path, secret_key="k" * 40).dns_nameservers == ()
+    for bad, problem in (("dns.google", "is not an IP address"), ("10.0.0.2:0", "at least 1"), ("10.0.0.2:x", "whole number")):
+        with pytest.raises(ConfigError, match=f"PORCHSIDE_DNS_NAMESERVERS: .*{problem}"):
+            nameservers(bad)
