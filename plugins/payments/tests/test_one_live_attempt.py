@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.models.billing import Invoice, Payment
-from plugins.payments.models import CANCELED, CREATED, FAILED, ON_SESSION, AttemptInvoice, PaymentAttempt, SavedCard
+from plugins.payments.models import CANCELED, CREATED, FAILED, ON_SESSION, AttemptInvoice, PaymentAttempt, SavedCard, StripeCustomer
 from plugins.payments.settle import AttemptRefused, open_attempt
 from plugins.payments.testing import DECLINED_AT_CHARGE, VISA
 from plugins.payments.tests.autopay_data import autopay, card_on_file
@@ -36,10 +36,17 @@ async def second_session(client_for, tenant):
 
 
 async def succeeded_intents(stripe_client, tenant, invoice: Invoice) -> list:
-    """PaymentIntents at localstripe that took money for ``invoice`` (alone or with others)."""
-    listed = await stripe_client.v1.payment_intents.list_async({"limit": 100})
+    """PaymentIntents at localstripe that took money for ``invoice`` (alone or with others).
+
+    Read through the account's Stripe customer's charges: localstripe is shared
+    by the whole test session, so a plain list of PaymentIntents is not.
+    """
+    with use_tenant(tenant):
+        customer = await StripeCustomer.get(account_id=invoice.account_id)
+    charges = await stripe_client.v1.charges.list_async({"customer": customer.stripe_id, "limit": 100})
     out = []
-    for intent in listed.data:
+    for intent_id in dict.fromkeys(c.payment_intent for c in charges.data if c.status == "succeeded"):
+        intent = await stripe_client.v1.payment_intents.retrieve_async(intent_id)
         metadata = intent.metadata.to_dict() if intent.metadata else {}
         if metadata.get("tenant") == tenant.slug and invoice.public_id in metadata.get("invoices", "").split(",") and intent.status == "succeeded":
             out.append(intent)

@@ -14,7 +14,7 @@ import re
 import httpx
 
 from core.models.billing import Invoice, Payment
-from plugins.payments.models import AttemptInvoice, PaymentAttempt, SavedCard
+from plugins.payments.models import AttemptInvoice, PaymentAttempt, SavedCard, StripeCustomer
 from plugins.payments.testing import DECLINED, DECLINED_AT_CHARGE, THREE_D_SECURE, VISA, connect_tenant_for_tests
 from tenants.context import use_tenant
 from tests.portal_data import PAT
@@ -174,8 +174,10 @@ async def test_double_click_on_pay_charges_once(app, connected, pat, pat_client,
     assert await count(tenant, Payment, invoice_id=invoice.id) == 1
     with use_tenant(tenant):
         attempt = await PaymentAttempt.get()
-    listed = await stripe_test_client.v1.payment_intents.list_async({"limit": 100})
-    assert [i.id for i in listed.data if i.metadata.to_dict().get("attempt") == attempt.public_id] == [attempt.stripe_id]
+        customer = await StripeCustomer.get(account_id=pat.id)
+    # Per customer: localstripe is shared by the whole session, so a plain list of PaymentIntents is not.
+    charges = await stripe_test_client.v1.charges.list_async({"customer": customer.stripe_id, "limit": 100})
+    assert [c.payment_intent for c in charges.data] == [attempt.stripe_id]
 
 
 async def test_amount_from_the_browser_is_ignored(app, connected, pat, pat_client, portal_data, localstripe, stripe_test_client):
