@@ -21,6 +21,7 @@ form needs it too, through ``PluginInfo.settings_permission``):
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 
 import stripe
@@ -133,7 +134,15 @@ async def test():
 DEMO_CUSTOMER = "pat@example.com"
 DEMO_CARD_TENANT = "sunny-pools"
 DEMO_SECRET_KEY = "sk_test_porchside_demo"
-DEMO_WEBHOOK_SECRET = "whsec_porchside_demo"
+
+
+def new_webhook_secret() -> str:
+    """A random signing secret shaped like Stripe's, for one demo business.
+
+    Never a shared constant: whoever knew it could sign events (payments
+    marked paid) for every demo portal reachable from outside.
+    """
+    return "whsec_" + secrets.token_urlsafe(32)
 
 
 async def seed_demo(tenant, services, today):
@@ -145,15 +154,19 @@ async def seed_demo(tenant, services, today):
     it uses ``services`` and the SDK directly.
     """
     from core.models.customers import ContactEmail
-    from core.plugin_state import save_plugin_settings
+    from core.plugin_state import plugin_secret, save_plugin_settings
     from plugins.payments.models import SavedCard, StripeCustomer
     from plugins.payments.stripe_api import client_for_key
 
     if not is_local_stripe(services):
         return None
+    # A business seeded again keeps its webhook secret (an empty secret field
+    # keeps the stored one); a new one gets its own random secret, stored
+    # encrypted like every plugin secret.
+    stored = await plugin_secret(PLUGIN, "webhook_secret", services.plugins, services.settings.secret_key)
     await save_plugin_settings(
         PLUGIN,
-        {"publishable_key": f"pk_test_{tenant.slug}", "secret_key": DEMO_SECRET_KEY, "webhook_secret": DEMO_WEBHOOK_SECRET},
+        {"publishable_key": f"pk_test_{tenant.slug}", "secret_key": DEMO_SECRET_KEY, "webhook_secret": "" if stored else new_webhook_secret()},
         services.plugins,
         services.settings.secret_key,
     )

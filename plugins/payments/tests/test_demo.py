@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import date
 
 import httpx
 
@@ -30,6 +31,43 @@ async def test_demo_businesses_are_connected_to_localstripe_with_a_saved_card(ap
         assert customer.default_payment_method == card.stripe_id
     method = await stripe_test_client.v1.payment_methods.retrieve_async(card.stripe_id)
     assert method.customer == customer.stripe_id
+
+
+async def test_each_demo_business_gets_its_own_random_webhook_secret(app, client_for):
+    """Extra of issue 14: a shared, published demo secret would let anyone sign events for every demo."""
+    from core.models.platform import PluginConfig
+    from plugins.payments import connect
+    from plugins.payments.testing import make_event, post_event
+
+    services = app.extensions["porchside"]
+    seeded = {item.tenant.slug: item.tenant for item in await seed_demo(services.storage, services=services)}
+    assert len(seeded) >= 2
+    secrets_by_slug = {}
+    for slug, tenant in seeded.items():
+        with use_tenant(tenant):
+            secret = (await payment_settings(services)).webhook_secret
+            raw = (await PluginConfig.get(plugin="payments")).secrets["webhook_secret"]
+        assert secret.startswith("whsec_") and len(secret) >= 40 and secret != "whsec_porchside_demo"
+        assert secret not in raw  # stored encrypted
+        secrets_by_slug[slug] = secret
+    assert len(set(secrets_by_slug.values())) == len(seeded)
+    # Seeding again keeps each business working with its secret; so does the
+    # plugin's own seed step run again on a business (no saved card there).
+    again = await seed_demo(services.storage, services=services)
+    assert not any(item.created for item in again)
+    with use_tenant(seeded["pipeworks"]):
+        assert await connect.seed_demo(seeded["pipeworks"], services, date.today()) == "connected"
+    for slug, tenant in seeded.items():
+        with use_tenant(tenant):
+            settings = await payment_settings(services)
+            assert settings.connected and settings.webhook_secret == secrets_by_slug[slug]
+    # A business accepts events signed with its own secret only.
+    sunny, pipeworks = seeded["sunny-pools"], seeded["pipeworks"]
+    event = make_event("customer.created", {"id": "cus_demo", "object": "customer"})
+    assert (await post_event(client_for(sunny, app), event, secrets_by_slug["sunny-pools"])).status_code == 200
+    refused = await post_event(client_for(sunny, app), make_event("customer.created", {"id": "cus_x"}), secrets_by_slug["pipeworks"])
+    assert refused.status_code == 400 and (await refused.get_json())["error"]["code"] == "bad_signature"
+    assert (await post_event(client_for(pipeworks, app), event, "whsec_porchside_demo")).status_code == 400
 
 
 async def test_no_test_keys_are_written_against_real_stripe(make_app):
