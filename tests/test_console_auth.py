@@ -231,3 +231,34 @@ async def test_tokens_are_stored_hashed(client, tenant, in_tenant):
     with in_tenant(tenant):
         row = await LoginToken.get(purpose="staff_reset")
     assert row.token_hash != token and len(row.token_hash) == 64
+
+
+async def test_a_newer_staff_link_revokes_the_older_ones(client, tenant, in_tenant):
+    from core.auth import tokens
+
+    staff = await make_staff(tenant, in_tenant, password=None)
+    with in_tenant(tenant):
+        first = await tokens.issue("staff_invite", staff.email)
+        second = await tokens.issue("staff_invite", staff.email)
+    assert (await client.get(f"/console/accept-invite/{first.token}")).status_code == 410
+    assert (await client.get(f"/console/accept-invite/{second.token}")).status_code == 200
+    with in_tenant(tenant):
+        reset = await tokens.issue("staff_reset", staff.email)
+    assert (await client.get(f"/console/accept-invite/{second.token}")).status_code == 410
+    assert (await client.get(f"/console/reset-password/{reset.token}")).status_code == 200
+
+
+async def test_an_invitation_never_overwrites_a_chosen_password(client, client_for, tenant, in_tenant):
+    from core.auth import tokens
+
+    staff = await make_staff(tenant, in_tenant, password=None)
+    with in_tenant(tenant):
+        invite = await tokens.issue("staff_invite", staff.email)
+        staff.password_hash = await hash_password(PASSWORD)  # chosen meanwhile, say through a reset
+        await staff.save()
+    page = await client.get(f"/console/accept-invite/{invite.token}")
+    assert page.status_code == 200 and "You already have a login" in await page.get_data(as_text=True)
+    new = "another hose reel 77"
+    r = await client.submit(f"/console/accept-invite/{invite.token}", {"password": new, "confirm": new})
+    assert r.status_code == 409 and client.cookie("ps_staff") is None
+    assert (await staff_sign_in(client_for(tenant))).status_code == 302  # the old password still works

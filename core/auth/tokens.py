@@ -35,6 +35,8 @@ RESET_MINUTES = 60
 SUPERSEDES: dict[str, tuple[str, ...]] = {
     "invite": ("invite", "reset"),
     "reset": ("invite", "reset"),
+    "staff_invite": ("staff_invite", "staff_reset"),
+    "staff_reset": ("staff_invite", "staff_reset"),
 }
 
 

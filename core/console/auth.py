@@ -115,6 +115,9 @@ async def set_password(token: str, purpose: str):
     if state != "valid" or row is None or staff is None:
         state = "revoked" if state == "valid" else state
         return await render_console("console/auth/link_problem.html", state=state, page=page), 404 if state == "unknown" else 410
+    if purpose == "staff_invite" and staff.password_hash:
+        # An invitation never overwrites a password its owner already chose.
+        return await render_console("console/auth/already_joined.html", staff_member=staff), 200 if request.method == "GET" else 409
     if request.method == "GET":
         return await render_console("console/auth/set_password.html", page=page, staff_member=staff, error=None)
     form = await request.form
