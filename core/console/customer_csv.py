@@ -24,6 +24,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from core.characters import TEXT_BAD
 from core.console.accounts import NUMBER_PREFIX
 from core.console.numbering import following, next_number, number_taken
 from core.mail.addresses import ADDRESS_RE
@@ -51,7 +52,6 @@ LABELS = {
 }
 YES = frozenset({"yes", "y", "true", "1", "on", "x"})
 NO = frozenset({"no", "n", "false", "0", "off"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 
 
@@ -211,7 +211,7 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int]) -> ImportRo
         value = cell(name).replace("\r\n", "\n").replace("\r", "\n")
         if name != "billing_address":
             value = " ".join(value.split())
-        if _CONTROL.search(value.replace("\t", " ")):
+        if TEXT_BAD.search(value):
             row.errors.append(f"{LABELS[name]} contains control characters.")
         elif len(value) > limit:
             row.errors.append(f"{LABELS[name]} is longer than {limit} characters.")

@@ -13,17 +13,16 @@ such a field.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timezone
 from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from core.characters import TEXT_BAD
 from core.mail.addresses import ADDRESS_RE
 from core.models.customers import normalise_email
 from core.money import amount_input, line_amount, parse_amount, parse_quantity, quantity_input
 from tenants.models import Tenant
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Years a typed date may have: beyond them date arithmetic overflows.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
@@ -49,7 +48,7 @@ class FormReader:
         value = self.raw(name).replace("\r\n", "\n").replace("\r", "\n").strip()
         if not multiline and "\n" in value:
             self.fail(name, f"Keep {label.lower()} on one line.")
-        elif _CONTROL.search(value.replace("\t", " ")):
+        elif TEXT_BAD.search(value):
             self.fail(name, f"{label} contains control characters.")
         elif len(value) > max_length:
             self.fail(name, f"Keep {label.lower()} under {max_length} characters.")
