@@ -301,26 +301,25 @@ async def test_another_accounts_or_tenants_invoice_is_404(app, connected, other_
     assert replay.status_code == 404
 
 
-async def test_staff_viewing_as_the_customer_cannot_pay(app, connected, pat, pat_client, portal_data, localstripe):
+async def test_staff_viewing_as_the_customer_cannot_pay(app, connected, pat, pat_client, client_for, portal_data, localstripe):
+    from core.console.testing import sign_in_staff
+    from core.models.customers import ContactEmail
+
     tenant = connected
     invoice = await portal_data.invoice(pat)
     card = (await add_card(pat_client, localstripe, tenant))["card"]
     _, key = await pay_form(pat_client, f"/payments/pay?invoice={invoice.public_id}")
-    # Make this session a read-only "view as customer" one, as core's console does.
-    from core.auth.current import COOKIE, customer_sessions
-
-    async with app.test_request_context("/", headers={"Host": pat_client.host}):
-        with use_tenant(tenant):
-            store = customer_sessions()
-            session_id = pat_client.cookie(COOKIE)
-            session = await store.load(session_id)
-            session.data = {"read_only": True, "staff": "owner@acme.test"}
-            await store.save(session_id, session)
-    detail = await (await pat_client.get(f"/invoices/{invoice.public_id}")).get_data(as_text=True)
-    assert "Pay with card" not in detail
-    response = await pay(pat_client, invoice, card, key)
+    # The owner opens the portal as Pat from the console, a read-only view.
+    staff = client_for(tenant)
+    await sign_in_staff(staff, "owner@acme.test", role="owner")
+    with use_tenant(tenant):
+        email = await ContactEmail.get(email=PAT)
+    assert (await staff.submit("/console/view-as/", {"email": email.public_id})).status_code == 302
+    detail = await (await staff.get(f"/invoices/{invoice.public_id}")).get_data(as_text=True)
+    assert "read only" in detail and "Pay with card" not in detail
+    response = await pay(staff, invoice, card, key)
     assert response.status_code == 403
-    assert (await json_post(pat_client, "/payments/cards/setup")).status_code == 403
+    assert (await json_post(staff, "/payments/cards/setup")).status_code == 403
     assert await count(tenant, PaymentAttempt) == 0
     assert (await fresh(tenant, Invoice, id=invoice.id)).status == "open"
 
