@@ -16,6 +16,7 @@ from quart import current_app, Quart, g, redirect, request
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
 
+from core.api.blueprint import install as install_api
 from core.auth.current import load_customer, write_session_cookie
 from core.console.view_as import refuse_writes_while_viewing
 from core.config import Settings
@@ -128,6 +129,8 @@ def create_app(
     # Event streams re-check their session and end when it is revoked.
     app.after_request(guard_long_lived)
     _register_blueprints(app, host)
+    # The integration API: its declared resources are checked here, at start-up.
+    install_api(app, host)
     # Plugins' routes are closed unless they say who may open them.
     plugin_routes.install(app, host)
     return app

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import click
     from quart import Blueprint, Quart
 
+    from core.api.resources import ApiResource
     from core.records import (
         Action,
         ConsoleLink,
@@ -75,6 +76,7 @@ DECLARATION_HOOKS = (
     "porchside_tasks",
     "porchside_console_links",
     "porchside_work_tabs",
+    "porchside_api_resources",
 )
 # Called through PluginHost.call while the app runs; may be async.
 RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify", "porchside_demo_seed")
@@ -247,6 +249,26 @@ def porchside_work_tabs() -> "list[WorkTab]":
         plugins; a duplicate stops start-up.
 
     .. versionadded:: 0.1 (issue 8)
+    """
+
+
+@hookspec
+def porchside_api_resources() -> "list[ApiResource]":
+    """Resources of the integration API under ``/api/v1/<name>``.
+
+    Declaration hook. Core declares its own resources (customers, contacts,
+    ...) through this hook like any plugin. Each record gets list, get and,
+    as declared, create, update, delete, upsert by external id and actions,
+    with scopes ``<name>:read`` and ``<name>:write``, pagination, ETags,
+    idempotent POSTs, audit entries and its part of the OpenAPI document.
+    A plugin's resources exist only for tenants that enabled the plugin
+    (404 otherwise, and absent from their OpenAPI document).
+
+    :return: :class:`~core.api.resources.ApiResource` records. Names are
+        unique across plugins; a duplicate or an invalid declaration stops
+        start-up.
+
+    .. versionadded:: 0.1 (issue 12)
     """
 
 

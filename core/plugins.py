@@ -26,6 +26,7 @@ import pluggy
 from quart import Blueprint
 
 from core import hookspecs
+from core.api.resources import ApiResource
 from core.records import (
     ACTION_TARGETS,
     SETTING_KINDS,
@@ -48,7 +49,7 @@ log = logging.getLogger("porchside.plugins")
 ENTRY_POINT_GROUP = "porchside"
 CORE = "core"
 # Core's own hook implementations, registered like any plugin and always on.
-CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches")
+CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches", "core.api.builtin")
 HOOK_PREFIX = "porchside_"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -109,6 +110,7 @@ class Declarations:
     settings_fields: dict[str, list[SettingField]] = field(default_factory=dict)
     cli_commands: list[Declared] = field(default_factory=list)
     tasks: dict[str, Declared] = field(default_factory=dict)
+    api_resources: list[Declared] = field(default_factory=list)
 
 
 class PluginHost:
@@ -305,6 +307,7 @@ class PluginHost:
         self._collect_ids("porchside_console_links", ConsoleLink, d.console_links, "console link")
         self._check_console_permissions()
         self._collect_ids("porchside_work_tabs", WorkTab, d.work_tabs, "work tab")
+        self._collect_ids("porchside_api_resources", ApiResource, d.api_resources, "API resource")
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(

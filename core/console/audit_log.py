@@ -30,7 +30,7 @@ from core.web.rendering import tenant_today
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTOR_TYPES = ("customer", "staff", "system")
+ACTOR_TYPES = ("customer", "staff", "system", "api")
 DEFAULT_DAYS = 30
 EXPORT_MAX = 100_000
 FAMILY = re.compile(r"^[a-z0-9_]+\.\*$")

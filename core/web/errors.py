@@ -22,7 +22,7 @@ DEFAULT_MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/oauth/")):  # machine clients: the API and its token endpoint
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html

@@ -94,6 +94,10 @@ def install(app: Quart) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if view is not None and getattr(view, "csrf_exempt", False):
             return None
+        # Paths that authenticate by bearer token only (the API), matched or not,
+        # so a wrong method or unknown path there answers 404/405, not csrf_failed.
+        if request.path.startswith(tuple(app.config.get("CSRF_EXEMPT_PREFIXES", ()))):
+            return None
         cookie = request.cookies.get(CSRF_COOKIE, "")
         sent = request.headers.get(CSRF_HEADER)
         if sent is None:
