@@ -291,36 +291,37 @@ async def test_void_needs_a_reason_and_no_payments(office, acme, in_tenant, pat,
 # -- payments ------------------------------------------------------------------------
 
 
-def payment_form(amount: str, key: str, **extra) -> dict:
-    return {"amount": amount, "method": "cash", "received_on": extra.pop("received_on", None) or date.today().isoformat(), "payment_key": key, **extra}
+def payment_form(amount: str, key: str, *, received_on: date, **extra) -> dict:
+    """The record-a-payment form; ``received_on`` is a day on the business's calendar (tenant_today)."""
+    return {"amount": amount, "method": "cash", "received_on": received_on.isoformat(), "payment_key": key, **extra}
 
 
 async def test_recorded_payments_settle_the_invoice(office, acme, in_tenant, pat, client_for, ledger_app):
     invoice = await issued(office, acme, in_tenant, pat)  # $100.00
     path = f"/console/invoices/{invoice.public_id}/payments"
     today = tenant_today(acme)
-    r = await office.submit(path, payment_form("40", "k" * 20, received_on=today.isoformat(), reference="Cash at door"))
+    r = await office.submit(path, payment_form("40", "k" * 20, received_on=today, reference="Cash at door"))
     assert r.headers["Location"].endswith("done=payment_recorded#payments")
     invoice = await fresh(acme, in_tenant, invoice)
     assert (invoice.paid_minor, invoice.status, invoice.balance_minor) == (4000, "open", 6000)
     # The same form again (a double click, a reload): one payment.
-    r = await office.submit(path, payment_form("40", "k" * 20, received_on=today.isoformat()))
+    r = await office.submit(path, payment_form("40", "k" * 20, received_on=today))
     assert r.headers["Location"].endswith("done=already_recorded#payments")
     assert (await fresh(acme, in_tenant, invoice)).paid_minor == 4000
 
-    r = await office.submit(path, payment_form("60.01", "m" * 20, received_on=today.isoformat()))
+    r = await office.submit(path, payment_form("60.01", "m" * 20, received_on=today))
     assert r.status_code == 400 and "That is more than the balance of $60.00." in await r.get_data(as_text=True)
     for form, message in (
-        (payment_form("0", "n" * 20, received_on=today.isoformat()), "Enter an amount greater than zero."),
-        (payment_form("ten", "n" * 20, received_on=today.isoformat()), "is not a number"),
-        (payment_form("10", "n" * 20, received_on=(today + timedelta(days=1)).isoformat()), "The date received cannot be in the future."),
-        (payment_form("10", "n" * 20, received_on=today.isoformat(), method="card"), "Choose how it was paid."),
+        (payment_form("0", "n" * 20, received_on=today), "Enter an amount greater than zero."),
+        (payment_form("ten", "n" * 20, received_on=today), "is not a number"),
+        (payment_form("10", "n" * 20, received_on=today + timedelta(days=1)), "The date received cannot be in the future."),
+        (payment_form("10", "n" * 20, received_on=today, method="card"), "Choose how it was paid."),
     ):
         r = await office.submit(path, form)
         assert r.status_code == 400 and message in await r.get_data(as_text=True), form
 
     last_week = today - timedelta(days=7)
-    r = await office.submit(path, {**payment_form("60.00", "p" * 20, received_on=last_week.isoformat()), "method": "cheque", "reference": "Cheque 1042"})
+    r = await office.submit(path, {**payment_form("60.00", "p" * 20, received_on=last_week), "method": "cheque", "reference": "Cheque 1042"})
     assert r.headers["Location"].endswith("done=payment_recorded#payments")
     invoice = await fresh(acme, in_tenant, invoice)
     assert (invoice.paid_minor, invoice.status, invoice.balance_minor) == (10000, "paid", 0)
@@ -334,7 +335,7 @@ async def test_recorded_payments_settle_the_invoice(office, acme, in_tenant, pat
     assert ledger.events.count("payment.recorded") == 2 and ledger.events.count("invoice.paid") == 1
     assert await audit_actions(acme, in_tenant, "payment.") == ["payment.recorded", "payment.recorded"]
     # Paid: no more payments; the customer sees it paid.
-    r = await office.submit(path, payment_form("1", "q" * 20, received_on=today.isoformat()))
+    r = await office.submit(path, payment_form("1", "q" * 20, received_on=today))
     assert r.status_code == 400 and "Only an open invoice can take a payment." in await r.get_data(as_text=True)
     customer = client_for(acme, ledger_app)
     await customer.sign_in_as("pat@example.com")
@@ -343,7 +344,7 @@ async def test_recorded_payments_settle_the_invoice(office, acme, in_tenant, pat
 
 async def test_drafts_take_no_payment(office, acme, in_tenant, pat):
     draft = await new_invoice(office, acme, in_tenant, account=pat.public_id)
-    r = await office.submit(f"/console/invoices/{draft.public_id}/payments", payment_form("1", "z" * 20, received_on=tenant_today(acme).isoformat()))
+    r = await office.submit(f"/console/invoices/{draft.public_id}/payments", payment_form("1", "z" * 20, received_on=tenant_today(acme)))
     assert r.status_code == 400 and "Only an open invoice can take a payment." in await r.get_data(as_text=True)
     with in_tenant(acme):
         assert not await Payment.exists()
@@ -385,7 +386,7 @@ async def test_another_tenants_invoices_are_not_found(office, acme, in_tenant, m
         (f"/console/invoices/{draft.public_id}/lines", {"description": "x", "quantity": "1", "unit_price": "1"}),
         (f"/console/invoices/{draft.public_id}/delete", {}),
         (f"/console/invoices/{open_invoice.public_id}/void", {"reason": "x"}),
-        (f"/console/invoices/{open_invoice.public_id}/payments", payment_form("1", "y" * 20)),
+        (f"/console/invoices/{open_invoice.public_id}/payments", payment_form("1", "y" * 20, received_on=tenant_today(acme))),
     ):
         assert (await office.submit(path, form)).status_code == 404, path
     with in_tenant(globex):

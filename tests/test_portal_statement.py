@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
@@ -16,12 +16,6 @@ from tests.portal_data import PortalData, page_of, pat, pat_client, pdf_text, po
 def days_before_issue(tenant, day: date) -> int:
     """``issued_days_ago`` that issues an invoice on ``day`` (the tenant's calendar)."""
     return (tenant_today(tenant) - day).days
-
-
-def days_before_payment(day: date) -> int:
-    """``days_ago`` that records a payment on ``day``: PortalData pays at 15:00 UTC,
-    which is the same calendar day in New York."""
-    return (datetime.now(timezone.utc).date() - day).days
 
 
 def lines(html: str) -> list[tuple[str, str]]:
@@ -47,13 +41,13 @@ async def history(tenant, pat, portal_data: PortalData, make_customer):
         return await portal_data.invoice(pat, number=number, lines=[("Service", 1000, amount)], issued_days_ago=days_before_issue(tenant, day), **kwargs)
 
     a = await invoice(date(y - 1, 11, 10), 10000, "INV-A")
-    await portal_data.payment(a, 4000, method="cheque", reference="Cheque 77", days_ago=days_before_payment(date(y - 1, 12, 1)))
+    await portal_data.payment(a, 4000, method="cheque", reference="Cheque 77", on=date(y - 1, 12, 1))
     b = await invoice(date(y, 3, 15), 20000, "INV-B")
-    await portal_data.payment(b, days_ago=days_before_payment(date(y, 4, 1)))
+    await portal_data.payment(b, on=date(y, 4, 1))
     await invoice(date(y, 6, 1), 7500, "INV-C", status="void")
     d = await invoice(date(y, 11, 20), 5000, "INV-D")
-    await portal_data.payment(d, 5000, status="partially_refunded", refunded_minor=2000, days_ago=days_before_payment(date(y, 12, 5)))
-    await portal_data.payment(d, 5000, status="failed", card_last4="0341", days_ago=days_before_payment(date(y, 12, 6)))
+    await portal_data.payment(d, 5000, status="partially_refunded", refunded_minor=2000, on=date(y, 12, 5))
+    await portal_data.payment(d, 5000, status="failed", card_last4="0341", on=date(y, 12, 6))
     await invoice(date(y, 7, 1), 99900, "INV-DRAFT", status="draft")
     await invoice(tenant_today(tenant), 30000, "INV-E")
     neighbour = await make_customer(tenant, "Neighbour", emails=["neighbour@example.com"])
@@ -149,7 +143,7 @@ async def test_statement_query_count_does_not_grow_with_history(pat_client, pat,
     async def bill(n: int) -> None:
         for i in range(n):
             invoice = await portal_data.invoice(pat, issued_days_ago=days_before_issue(tenant, date(y, 1 + i % 12, 10)))
-            await portal_data.payment(invoice, 100, days_ago=days_before_payment(date(y, 1 + i % 12, 20)))
+            await portal_data.payment(invoice, 100, on=date(y, 1 + i % 12, 20))
 
     await bill(2)
     few = (await queries_of(pat_client, "/statement", count_queries))[0].count
