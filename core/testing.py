@@ -762,6 +762,36 @@ def localstripe():
         server.stop()
 
 
+def wait_until(check, timeout: float = 15.0, interval: float = 0.1, describe=None):
+    """The synchronous :func:`eventually`: call ``check()`` until it returns something truthy.
+
+    For code outside an event loop (Playwright's sync API, child processes).
+    Fails with an AssertionError after ``timeout`` seconds, saying
+    ``describe()`` (what was seen instead) when given.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            seen = f": {describe()}" if describe else ""
+            raise AssertionError(f"still false after {timeout} s: {getattr(check, '__name__', check)}{seen}")
+        time.sleep(interval)
+
+
+async def jobs_settled(app, timeout: float = 15.0) -> None:
+    """Wait until ``app``'s queue has no job running or due (``TaskQueue.idle``).
+
+    For tests that check that nothing *more* happens (no second email, no
+    second run): wait for the queued work to be done instead of sleeping
+    for a while and hoping it was long enough.
+    """
+    await eventually(app.extensions["porchside"].queue.idle, timeout)
+
+
 async def eventually(check, timeout: float = 15.0, interval: float = 0.02):
     """Call ``check()`` (sync or async) until it returns something truthy; return that.
 

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import PluginHost
 from core.records import ModelApp
-from core.testing import _free_port, _reset_postgres
+from core.testing import _free_port, _reset_postgres, wait_until
 
 # Every PORCHSIDE_* variable of the test process, unset while a command runs.
 CLEAN_ENV = {name: None for name in os.environ if name.startswith("PORCHSIDE_")}
@@ -347,15 +346,14 @@ def test_demo_serves_each_business_at_its_own_address(tmp_path):
         )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 90
-            while True:
+            def answers() -> bool:
                 assert process.poll() is None, f"porchside demo exited: {err.read_text()}"
                 try:
-                    client.get("/healthz")
-                    break
+                    return client.get("/healthz").status_code == 200
                 except httpx.TransportError:
-                    assert time.monotonic() < deadline, f"porchside demo did not start: {err.read_text()}"
-                    time.sleep(0.25)
+                    return False
+
+            wait_until(answers, timeout=90, interval=0.25, describe=lambda: f"porchside demo did not start: {err.read_text()}")
 
             assert not stale.exists(), "--reset keeps nothing of the previous demo"
             sunny = _get_following_redirects(client, f"sunny-pools.localhost:{port}")

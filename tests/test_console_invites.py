@@ -19,7 +19,7 @@ from core.models.customers import Contact, ContactEmail, CustomerAccount, Portal
 from core.models.invites import InviteBatch, InviteRecipient
 from core.models.mail import OutboundEmail
 from core.models.platform import AuditEvent, Notification
-from core.testing import eventually
+from core.testing import eventually, jobs_settled
 from tenants.service import create_tenant
 
 HIDDEN = re.compile(r'<input type="hidden" name="(batch_token|text_hash)" value="([^"]+)">')
@@ -103,7 +103,7 @@ async def test_two_hundred_invites_over_smtp_once_each_despite_a_double_click_an
     progress = await wait_until_done(client, batch_path)
     assert progress == {"status": "done", "finished": True, "total": 200, "waiting": 0, "sent": 199, "skipped": 0, "failed": 1}
     messages = await smtp_server.wait_for(199, timeout=120)
-    await asyncio.sleep(0.5)  # anything extra would arrive now
+    await jobs_settled(smtp_app)  # every send is done: anything extra has arrived
     to = Counter(address for _, rcpt in smtp_server.envelopes for address in rcpt)
     assert len(smtp_server.messages) == 199
     assert set(to) == {f"person{i}@example.com" for i in range(1, 200)} and set(to.values()) == {1}
@@ -228,7 +228,7 @@ async def test_resume_of_a_finished_batch_sends_nothing_more(client, tenant, mak
     await wait_until_done(client, batch_path)
     r = await client.submit(batch_path + "/resume")
     assert r.status_code == 302
-    await asyncio.sleep(0.3)
+    await jobs_settled(client.app)  # the resumed batch had its chance to send
     with in_tenant(tenant):
         assert await OutboundEmail.filter(kind="auth.invite").count() == 1
     history = await (await client.get("/console/customers/invites/")).get_data(as_text=True)

@@ -27,7 +27,7 @@ from core.queue.registry import CRON_DISPATCH
 from core.queue.worker import run_worker
 from core.records import PluginInfo, Task
 from core.services import Services, current_services
-from core.testing import SECRET, eventually
+from core.testing import SECRET, eventually, jobs_settled
 from tenants.context import NoTenantError, current_tenant_or_none, use_tenant
 from tenants.service import create_tenant, set_active
 
@@ -53,6 +53,7 @@ class QueuePlugin:
 
     cron: str = "0 3 * * *"
     runs: list[Run] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     @hookimpl
     def porchside_plugin_info(self):
@@ -67,6 +68,7 @@ class QueuePlugin:
             Task("qtest.refuse", self.refuse, retries=5),
             Task("qtest.scheduled", self.scheduled, cron=self.cron),
             Task("qtest.whoami", self.whoami),
+            Task("qtest.hold", self.hold),
         ]
 
     def _run(self, job, services, seen=None, **kwargs) -> None:
@@ -99,6 +101,10 @@ class QueuePlugin:
     async def whoami(self, job, services):
         # Code a task calls (a plugin's event handler, say) finds the services itself.
         self._run(job, services, seen=current_services())
+
+    async def hold(self, job, services):
+        self._run(job, services)
+        await self.release.wait()
 
     def of(self, task: str) -> list[Run]:
         return [r for r in self.runs if r.task == task]
@@ -173,8 +179,24 @@ async def test_same_key_twice_runs_once(qapp, shops, plugin):
     await eventually(lambda: len(plugin.runs) == 2)
     # Still ignored once the first job has finished.
     assert await queue.enqueue("qtest.record", tenant=acme, key="invoice-1", note="third") is None
-    await asyncio.sleep(0.5)  # room for a wrong second run to show up
+    await jobs_settled(qapp)  # a wrong second run would have run by now
     assert sorted((r.tenant, r.kwargs["note"]) for r in plugin.runs) == [("acme", "first"), ("globex", "globex")]
+
+
+async def test_idle_waits_for_running_and_due_jobs_not_for_later_ones(qapp, shops, plugin):
+    acme, _ = shops
+    queue = queue_of(qapp)
+    assert await queue.idle()
+    await queue.enqueue("qtest.record", tenant=acme, note="next week", delay=7 * 86400)
+    assert await queue.idle()  # a job for later is not work in hand
+    await queue.enqueue("qtest.hold", tenant=acme)
+    try:
+        await eventually(lambda: plugin.of("qtest.hold"))
+        assert not await queue.idle()  # running
+    finally:
+        plugin.release.set()
+    await jobs_settled(qapp)
+    assert [r.task for r in plugin.runs] == ["qtest.hold"]
 
 
 async def test_failed_attempts_are_retried_with_back_off(qapp, shops, plugin, caplog):
@@ -266,7 +288,7 @@ async def test_scheduled_task_runs_once_per_tenant_that_has_it_enabled(qapp, sho
     await eventually(lambda: plugin.of("qtest.scheduled"))
     # ... and a dispatch run again (a retry) enqueues nothing new.
     assert await dispatch_cron("qtest.scheduled", slot, services) == 0
-    await asyncio.sleep(0.5)  # room for a wrong second run to show up
+    await jobs_settled(qapp)  # a wrong second run would have run by now
 
     runs = plugin.of("qtest.scheduled")
     assert [r.tenant for r in runs] == ["acme"]

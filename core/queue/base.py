@@ -170,6 +170,22 @@ class TaskQueue(ABC):
         return self._consuming
 
     @abstractmethod
+    async def idle(self) -> bool:
+        """True when no job is running or due now; jobs and retries scheduled for later do not count.
+
+        What "everything queued so far has been done" looks like from
+        outside, e.g. for a test that checks nothing more was sent.
+        """
+
+    @abstractmethod
+    async def depth(self) -> tuple[int, int]:
+        """``(due, scheduled)``: jobs waiting or running now, and jobs (and retries) due later.
+
+        Read by ``/metrics``; for the Redis queue it is the whole queue,
+        whichever process asks.
+        """
+
+    @abstractmethod
     async def _push(self, key: str, payload: dict, delay: float, max_attempts: int, unique: bool) -> bool:
         """Store a job; False when ``unique`` and the key was seen before."""
 

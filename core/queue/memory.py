@@ -55,6 +55,15 @@ class InProcessQueue(TaskQueue):
         self._schedule(_Entry(now + delay, next(self._seq), key, payload, 1, max_attempts))
         return True
 
+    async def idle(self) -> bool:
+        due = bool(self._heap) and self._heap[0].run_at <= time.monotonic()
+        return not due and not self._running
+
+    async def depth(self) -> tuple[int, int]:
+        now = time.monotonic()
+        due = sum(1 for entry in self._heap if entry.run_at <= now)
+        return due + len(self._running), len(self._heap) - due
+
     def _schedule(self, entry: _Entry) -> None:
         heapq.heappush(self._heap, entry)
         self._wake.set()

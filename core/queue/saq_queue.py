@@ -17,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 import redis.asyncio as aioredis
-from saq import Worker
+from saq import Job, Worker
 from saq.queue.redis import PubSubMultiplexer, RedisQueue
 
 from core.queue.base import JOB_TIMEOUT, KEY_TTL, TaskQueue, cancel_and_wait, let_jobs_finish
 from core.queue.runner import run_attempt
 
+
+log = logging.getLogger("porchside.queue")
 
 # saq's name for the one function every job calls; the payload names our task.
 RUN = "porchside.run"
@@ -49,6 +53,49 @@ class _QuietSaq(logging.Filter):
 
 
 logging.getLogger("saq").addFilter(_QuietSaq())
+
+
+def _sweep_interval(heartbeat: int) -> int:
+    """Whole seconds between sweeps (saq's sweep lock is a Redis SETEX)."""
+    return max(1, heartbeat // 3)
+
+
+@asynccontextmanager
+async def _beating(job: Job) -> AsyncIterator[None]:
+    """Touch ``job`` in Redis every third of its heartbeat while the block runs.
+
+    saq only sweeps a job as stuck when its ``touched`` time is older than
+    its heartbeat, and does not touch running jobs itself. So a worker that
+    is alive keeps its jobs, and the job of a worker killed mid-attempt is
+    retried by another worker within about a heartbeat, not after the whole
+    job timeout. The beat stops (and finishes its last write) before the
+    block's outcome is stored, so it never overwrites a finished job.
+    """
+    if not job.heartbeat:
+        yield
+        return
+    interval = job.heartbeat / 3
+    stop = asyncio.Event()
+
+    async def beat() -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), interval)
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                async with asyncio.timeout(interval):
+                    await job.update()
+            except Exception as exc:  # Redis away for a moment: the next beat tries again
+                log.warning("job %s: heartbeat not stored: %s: %s", job.key, type(exc).__name__, exc)
+
+    task = asyncio.create_task(beat(), name=f"porchside-heartbeat-{job.key}")
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 class _PrefixedRedisQueue(RedisQueue):
@@ -95,12 +142,27 @@ class SaqQueue(TaskQueue):
             retries=max_attempts,
             # saq's own limit only backs up the runner's JOB_TIMEOUT.
             timeout=JOB_TIMEOUT + 30,
+            # A job whose worker stops touching it (killed, machine gone) is
+            # swept and run again by another worker (see _beating).
+            heartbeat=self.services.settings.queue_heartbeat,
         )
         return job is not None
 
+    async def idle(self) -> bool:
+        # saq keeps every unfinished job in one sorted set, scored 0 once
+        # queued (or running) and by due time while scheduled.
+        return not await self.redis.zcount(self.saq.namespace("incomplete"), 0, time.time())
+
+    async def depth(self) -> tuple[int, int]:
+        incomplete = self.saq.namespace("incomplete")
+        now = time.time()
+        due = await self.redis.zcount(incomplete, 0, now)
+        return due, await self.redis.zcount(incomplete, f"({now}", "+inf")
+
     async def _run(self, ctx: dict, *, payload: dict) -> None:
         job = ctx["job"]
-        outcome = await run_attempt(self, payload, job.key, job.attempts, job.retries)
+        async with _beating(job):
+            outcome = await run_attempt(self, payload, job.key, job.attempts, job.retries)
         if outcome.retry_in is not None:
             job.retry_delay = outcome.retry_in
             job.retry_backoff = False
@@ -115,8 +177,10 @@ class SaqQueue(TaskQueue):
             self.saq,
             functions=[(RUN, self._run)],
             concurrency=self.services.settings.queue_concurrency,
-            # Scheduled jobs and retries are moved to the queue every second.
-            timers={"schedule": 1, "sweep": 60, "worker_info": 10, "abort": 1},
+            # Scheduled jobs and retries are moved to the queue every second;
+            # the sweep that takes back the jobs of a dead worker runs three
+            # times per heartbeat (one worker at a time: saq locks it).
+            timers={"schedule": 1, "sweep": _sweep_interval(self.services.settings.queue_heartbeat), "worker_info": 10, "abort": 1},
         )
         # The app server and `porchside worker` own the signals, not saq.
         worker.SIGNALS = []

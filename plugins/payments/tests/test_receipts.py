@@ -6,11 +6,10 @@ of the account that gets invoices; staff hear of the payment once.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from core.models.platform import Notification
+from core.testing import jobs_settled
 from plugins.payments.settle import refresh_attempt
 from plugins.payments.tests.autopay_data import autopay, card_on_file, pay_by_card, services_of, smtp_app  # noqa: F401 (smtp_app replaces the app fixture here)
 from tests.portal_data import PAT, pdf_text
@@ -58,7 +57,7 @@ async def test_paying_two_invoices_sends_one_receipt_per_invoice_with_its_pdf(
     async with app.app_context():
         with in_tenant(connected):
             await refresh_attempt(attempt, services=services_of(app))
-    await asyncio.sleep(0.5)
+    await jobs_settled(app)  # every queued send is done
     assert len(smtp_server.messages) == 5
     assert SAM not in {m["To"] for m in smtp_server.messages}
 
@@ -84,5 +83,5 @@ async def test_an_account_without_billing_addresses_gets_no_receipt(
     with in_tenant(connected):
         line = await AttemptInvoice.get(invoice_id=invoice.id)
         assert await send_receipt(line, services_of(app)) == 0
-    await asyncio.sleep(0.3)
+    await jobs_settled(app)
     assert smtp_server.messages == []
