@@ -36,6 +36,7 @@ async def test_reference_page_is_rendered_from_local_assets(client, tenant):
     page = await response.get_data(as_text=True)
     assert "PUT /api/v1/customers/by-external-id/{external_id}" in page and "customers:write" in page
     assert "https://" not in page  # no CDN: scripts, styles and fonts are the app's own
+    assert 'id="error-idempotency_key_reused"' in page  # problem "type" links land on their code
 
 
 async def test_a_plugins_resource_exists_only_where_the_plugin_is_on(make_app, client_for, in_tenant):

@@ -265,3 +265,27 @@ async def test_rate_limit_is_per_client_with_retry_after(make_app, client_for):
             assert (await http.get("/api/v1/customers", headers=other)).status_code == 200
         with time_machine.travel(datetime(2031, 5, 6, 10, 1, 0, tzinfo=timezone.utc), tick=False):
             assert (await http.get("/api/v1/customers", headers=auth)).status_code == 200
+
+
+async def test_every_api_error_is_problem_details_even_outside_the_views(api, client_for):
+    """Routing 404, unknown hosts and refused characters answer problem+json too, and no CSRF token is asked."""
+    http, auth = api
+    nowhere = await http.request("POST", "/api/v1/customers/acct_x/y/z", json={}, headers=auth)
+    assert nowhere.status_code == 404
+    assert nowhere.headers["Content-Type"].startswith("application/problem+json")
+    assert (await nowhere.get_json())["code"] == "not_found"
+    unknown_host = await client_for("nobody.localhost").get("/api/v1/customers", headers=auth)
+    assert unknown_host.status_code == 404 and (await unknown_host.get_json())["code"] == "unknown_host"
+    control = await http.post("/api/v1/customers", data='{"name": "A\\u0000B"}', headers={**auth, "Content-Type": JSON})
+    assert control.status_code == 400
+    assert (await control.get_json())["code"] == "invalid_characters"
+    assert control.headers["X-Request-Id"]
+
+
+async def test_the_api_keeps_working_while_the_portal_is_off(api, tenant):
+    http, auth = api
+    tenant.portal_enabled = False
+    await tenant.save()
+    created = await post(http, "/api/v1/customers", auth, {"name": "Setup Co"})
+    assert created.status_code == 201
+    assert (await http.get("/", headers={})).status_code == 503

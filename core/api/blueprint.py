@@ -14,6 +14,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from core.api import engine
 from core.api.auth import Caller, authenticate, require_scope
+from core.api.errors import CODES as ERROR_CODES
 from core.api.errors import ApiError, problem_for_response
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.idempotency import request_hash, run_once
@@ -122,7 +123,9 @@ async def reference() -> str:
     from core.api.openapi import build_document, reference_sections
 
     document = build_document(registry().enabled(g.enabled_plugins), g.tenant)
-    return await render_template("api/docs.html", document=document, sections=reference_sections(document), tenant=g.tenant)
+    return await render_template(
+        "api/docs.html", document=document, sections=reference_sections(document), tenant=g.tenant, error_codes=ERROR_CODES
+    )
 
 
 @blueprint.get("/api/v1/<name>")

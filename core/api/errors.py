@@ -128,3 +128,34 @@ async def problem_for_response(response: Response) -> Response:
     response.headers.pop("Content-Length", None)
     response.content_length = len(await response.get_data())
     return response
+
+
+# Every code the API answers with, for the reference page (``/api/docs#error-<code>``).
+# Resources may add their own (``number_taken``); keep them short and stable.
+CODES: dict[str, str] = {
+    "bad_request": "400: the request could not be understood.",
+    "invalid_json": "400: the body is not valid JSON.",
+    "invalid_parameter": "400: a query parameter or header has a bad value (see param).",
+    "unknown_parameter": "400: a query parameter this list does not know.",
+    "invalid_cursor": "400: after is not the id of an object of this list.",
+    "invalid_idempotency_key": "400: Idempotency-Key is not 1 to 255 visible ASCII characters.",
+    "invalid_characters": "400: a control character or text that is not UTF-8.",
+    "unauthorized": "401: no access token was sent.",
+    "invalid_request": "401: the Authorization header is not 'Bearer <token>'.",
+    "invalid_token": "401: the token is unknown, expired, revoked or of another business.",
+    "insufficient_scope": "403: the token lacks the scope this route needs.",
+    "not_found": "404: no such route or resource type.",
+    "resource_missing": "404: no object with this id (or external id) in this business.",
+    "unknown_host": "404: no business uses this host name.",
+    "method_not_allowed": "405: the resource does not support this method (see Allow).",
+    "conflict": "409: a value that must be unique is taken.",
+    "number_taken": "409: another object has this number.",
+    "external_id_taken": "409: another object of this type has this external id.",
+    "idempotency_in_progress": "409: a request with this Idempotency-Key is still running.",
+    "precondition_failed": "412: the object changed since the ETag sent in If-Match.",
+    "unsupported_media_type": "415: write bodies must be application/json.",
+    "validation_failed": "422: the body is not valid (see param and errors).",
+    "idempotency_key_reused": "422: this Idempotency-Key was used for another request.",
+    "rate_limited": "429: too many requests from this client; wait Retry-After seconds.",
+    "server_error": "500: our fault; retry later with the same Idempotency-Key.",
+}
