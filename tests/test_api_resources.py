@@ -289,3 +289,20 @@ async def test_the_api_keeps_working_while_the_portal_is_off(api, tenant):
     created = await post(http, "/api/v1/customers", auth, {"name": "Setup Co"})
     assert created.status_code == 201
     assert (await http.get("/", headers={})).status_code == 503
+
+
+async def test_two_updates_racing_with_one_etag_cannot_both_win(api):
+    """The If-Match check and the write happen under one row lock: the slower one gets 412."""
+    import asyncio
+
+    http, auth = api
+    created = await post(http, "/api/v1/customers", auth, {"name": "Race"})
+    customer_id, etag = (await created.get_json())["id"], created.headers["ETag"]
+    responses = await asyncio.gather(*(
+        http.request("PATCH", f"/api/v1/customers/{customer_id}", json={"name": name}, headers={**auth, "If-Match": etag})
+        for name in ("Left", "Right")
+    ))
+    assert sorted(r.status_code for r in responses) == [200, 412]
+    winner = next(r for r in responses if r.status_code == 200)
+    current = await (await http.get(f"/api/v1/customers/{customer_id}", headers=auth)).get_json()
+    assert current["name"] == (await winner.get_json())["name"]

@@ -195,9 +195,21 @@ async def update_object(ctx: ApiContext, public_id: str) -> Response:
     if resource.update is None:
         raise not_allowed(resource, "PATCH")
     row = await find(resource, public_id)
-    check_if_match(etag_of(await represent(resource, row)))
     data = await read_body(resource.update_schema)  # type: ignore[arg-type]
     return await _update(ctx, row, data)
+
+
+async def _locked(resource: ApiResource, row: Any) -> Any:
+    """``row`` read again under a row lock (PostgreSQL), so If-Match and the write see one version.
+
+    SQLite has no row locks; its one connection runs transactions one after another.
+    """
+    await resource.model.filter(id=row.id).select_for_update().first()
+    fresh = await resource.base_query().filter(id=row.id).first()
+    if fresh is None:
+        raise ApiError(404, "resource_missing", f"No {resource.object} has the id {row.public_id!r}.", param="id")
+    check_if_match(etag_of(await represent(resource, fresh)))
+    return fresh
 
 
 async def _update(ctx: ApiContext, row: Any, data: BaseModel) -> Response:
@@ -209,6 +221,7 @@ async def _update(ctx: ApiContext, row: Any, data: BaseModel) -> Response:
             raise ApiError(409, "external_id_taken", f"Another {resource.object} has the external id {external_id!r}.", param="external_id")
     try:
         async with in_transaction():
+            row = await _locked(resource, row)
             row = await resource.update(ctx, row, data)  # type: ignore[misc]
             await ctx.audit("updated", row, fields=sorted(data.model_fields_set))
     except IntegrityError:
@@ -221,8 +234,8 @@ async def delete_object(ctx: ApiContext, public_id: str) -> Response:
     if resource.delete is None:
         raise not_allowed(resource, "DELETE")
     row = await find(resource, public_id)
-    check_if_match(etag_of(await represent(resource, row)))
     async with in_transaction():
+        row = await _locked(resource, row)
         await resource.delete(ctx, row)
         await ctx.audit("deleted", row)
     return json_response({"id": row.public_id, "object": resource.object, "deleted": True})
@@ -243,7 +256,6 @@ async def upsert_object(ctx: ApiContext, external_id: str) -> Response:
     for attempt in range(2):
         row = await resource.base_query().filter(external_id=external_id).first()
         if row is not None:
-            check_if_match(etag_of(await represent(resource, row)))
             return await _update(ctx, row, data)
         try:
             return await create_object(ctx, data)
@@ -260,9 +272,9 @@ async def run_action(ctx: ApiContext, public_id: str, name: str) -> Response:
     if action is None:
         raise ApiError(404, "not_found", f"{resource.name} has no action {name!r}.")
     row = await find(resource, public_id)
-    check_if_match(etag_of(await represent(resource, row)))
     data = await read_body(action.schema) if action.schema is not None else None
     async with in_transaction():
+        row = await _locked(resource, row)
         row = await action.handler(ctx, row, data)
         await ctx.audit(name, row)
     return await _written(ctx, row, 200)
