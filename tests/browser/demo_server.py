@@ -16,7 +16,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -70,15 +69,19 @@ class DemoServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        from core.testing import wait_until
+
+        def answers() -> bool:
             if self.process.poll() is not None:
                 raise DemoServerError(f"porchside demo exited with status {self.process.returncode}\n{self.log_tail()}")
-            if self._healthy():
-                return self
-            time.sleep(0.25)
-        self.stop()
-        raise DemoServerError(f"porchside demo did not answer within {timeout:.0f} s\n{self.log_tail()}")
+            return self._healthy()
+
+        try:
+            wait_until(answers, timeout=timeout, interval=0.25)
+        except AssertionError:
+            self.stop()
+            raise DemoServerError(f"porchside demo did not answer within {timeout:.0f} s\n{self.log_tail()}") from None
+        return self
 
     def _healthy(self) -> bool:
         try:

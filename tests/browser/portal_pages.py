@@ -206,24 +206,36 @@ def outbox_rows(page, server: DemoServer, tenant: DemoTenant, to: str, subject: 
     return page.get_by_role("row").filter(has_text=to).filter(has_text=subject)
 
 
+def outbox_emails(page, server: DemoServer, tenant: DemoTenant, to: str, subject: str) -> list[str]:
+    """Addresses of the emails to ``to`` with ``subject`` in the dev outbox, newest first.
+
+    Each email has an address of its own: taken before a request, they tell
+    the email that request sent from every earlier one.
+    """
+    rows = outbox_rows(page, server, tenant, to, subject)
+    return rows.get_by_role("link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
 def follow_emailed_link(
-    page, server: DemoServer, tenant: DemoTenant, to: str, subject: str, link: str, on_step=None, older: int = 0
+    page, server: DemoServer, tenant: DemoTenant, to: str, subject: str, link: str, on_step=None, *, seen: list[str]
 ) -> None:
-    """Open the newest email to ``to`` with ``subject`` in the dev outbox and follow its link.
+    """Open the email to ``to`` with ``subject`` that was sent after ``seen`` was taken, and follow its link.
 
     :param link: a fragment of the link's address, e.g. ``/sign-in/link/``.
-    :param older: how many such emails were there before this one was asked
-        for: the outbox is waited on until a new one arrives, so an older
-        (already used) link is never followed.
+    :param seen: :func:`outbox_emails` taken before the request that sends
+        the email: the outbox is waited on until exactly one new such email
+        is there, so an older (already used) link is never followed.
     """
+    from core.testing import wait_until
+
     step = on_step or (lambda label: None)
-    row = outbox_rows(page, server, tenant, to, subject)
-    for _ in range(40):  # the in-process queue sends within moments
-        if row.count() > older:
-            break
-        page.wait_for_timeout(250)
-        page.reload()
-    row.first.get_by_role("link").click()
+
+    def new_emails() -> list[str]:
+        return [href for href in outbox_emails(page, server, tenant, to, subject) if href not in seen]
+
+    # The in-process queue sends within moments.
+    [email] = wait_until(new_emails, timeout=15, interval=0.25, describe=lambda: f"no new email to {to} with {subject!r} in the dev outbox")
+    page.goto(server.url(tenant.slug, email))
     expect_heading(page, subject)
     step("the email in the dev outbox")
     # Followed from the keyboard: a mouse click at the link's place can land
@@ -239,7 +251,7 @@ def sign_in_by_link(page, server: DemoServer, tenant: DemoTenant, email: str = D
     """
     step = on_step or (lambda label: None)
     subject = f"Your sign-in link for {tenant.name}"
-    older = outbox_rows(page, server, tenant, email, subject).count()
+    seen = outbox_emails(page, server, tenant, email, subject)
     page.goto(server.url(tenant.slug, "/"))
     assert page.url.startswith(server.url(tenant.slug, "/sign-in")), f"the portal did not ask to sign in: {page.url}"
     step("sign-in page")
@@ -248,7 +260,7 @@ def sign_in_by_link(page, server: DemoServer, tenant: DemoTenant, email: str = D
     form.get_by_role("button", name="Email me a link").click()
     expect_heading(page, "Check your email")
     step("link sent")
-    follow_emailed_link(page, server, tenant, email, subject, "/sign-in/link/", step, older=older)
+    follow_emailed_link(page, server, tenant, email, subject, "/sign-in/link/", step, seen=seen)
     expect_heading(page, f"Continue to {tenant.name}")
     step("continue page")
     page.get_by_role("button", name="Continue").click()

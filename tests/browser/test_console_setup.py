@@ -19,7 +19,8 @@ import pytest
 
 from core.demo.seed import DEMO_PASSWORD
 from tests.browser.page_checks import PageWatch, page_problems
-from tests.browser.portal_pages import DemoTenant, expect_heading, follow_emailed_link
+from core.testing import wait_until
+from tests.browser.portal_pages import DemoTenant, expect_heading, follow_emailed_link, outbox_emails
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,8 @@ def console(portal_browser) -> Iterator[object]:
         problems.extend(page_problems(page, watch, label))
 
     server = portal_browser.server
+    subject = f"Your password link for {PIPEWORKS.name}'s console"
+    seen = outbox_emails(page, server, PIPEWORKS, OWNER, subject)
     page.goto(server.url(PIPEWORKS.slug, "/console/settings/portal"))
     expect_heading(page, "Staff sign-in")
     check("console sign-in page")
@@ -49,7 +52,7 @@ def console(portal_browser) -> Iterator[object]:
     page.get_by_label("Work email").fill(OWNER)
     page.get_by_role("button", name="Email me a link").click()
     page.get_by_text("is on its way").wait_for()
-    follow_emailed_link(page, server, PIPEWORKS, OWNER, f"Your password link for {PIPEWORKS.name}'s console", "/console/reset-password/")
+    follow_emailed_link(page, server, PIPEWORKS, OWNER, subject, "/console/reset-password/", seen=seen)
     expect_heading(page, "Choose a new password")
     check("set password page")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -137,11 +140,10 @@ def preview_html(page) -> str:
 
 
 def wait_for_preview_text(page, text: str) -> None:
-    for _ in range(60):
-        if text in preview_html(page):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the preview never showed {text!r}; it shows: {preview_html(page)[:800]}")
+    def shown() -> bool:
+        return text in preview_html(page)
+
+    wait_until(shown, timeout=15, interval=0.1, describe=lambda: f"the preview never showed {text!r}; it shows: {preview_html(page)[:800]}")
 
 
 def test_the_invite_preview_follows_typing_and_can_be_mailed_to_me(console, portal_browser):
@@ -164,14 +166,15 @@ def test_the_invite_preview_follows_typing_and_can_be_mailed_to_me(console, port
         assert page.get_by_label("Subject").input_value() == "Your Pipeworks portal, {customer_name}"
         problems = page_problems(page, watch, "invite email editor")
         assert not problems, "\n".join(problems)
+        # The subject typed in this test marks the email this request sent.
         page.goto(portal_browser.server.url(PIPEWORKS.slug, "/_dev/outbox"))
         row = page.get_by_role("row").filter(has_text="[Preview] Your Pipeworks portal, Alex Morgan")
-        for _ in range(40):
-            if row.count():
-                break
-            page.wait_for_timeout(250)
+
+        def arrived() -> int:
             page.reload()
-        assert row.count() == 1
+            return row.count()
+
+        assert wait_until(arrived, timeout=15, interval=0.25) == 1
     finally:
         page.close()
 
