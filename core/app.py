@@ -23,7 +23,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
-from core.web import errors, input_guard, plugin_routes, security
+from core.web import errors, input_guard, plugin_routes, request_log, security
 from core.web.long_lived import guard_long_lived
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
@@ -33,7 +33,7 @@ from tenants.models import Tenant
 log = logging.getLogger("porchside.app")
 HERE = Path(__file__).parent
 
-ALWAYS_ALLOWED = {"static", "plugin_static", "health", "domain_check"}
+ALWAYS_ALLOWED = {"static", "plugin_static", "health", "domain_check", "metrics"}
 
 
 class _PorchsideQuart(Quart):
@@ -102,6 +102,8 @@ def create_app(
     app.before_request(_resolve_tenant)
     security.install(app)
     errors.install(app)
+    # Request id, one log line and the metrics of every request (first in, last out).
+    request_log.install(app)
 
     db_config = tortoise_config(settings, host.model_apps())
     app.extensions["porchside.db_config"] = db_config
@@ -145,6 +147,7 @@ def _install_templates(app: Quart, host: PluginHost) -> None:
 def _register_blueprints(app: Quart, host: PluginHost) -> None:
     from core.web.health import blueprint as health_bp
     from core.web.domain_check import blueprint as domain_check_bp
+    from core.web.metrics import blueprint as metrics_bp
     from core.web.plugin_static import make_blueprint as plugin_static_bp
     from core.auth.views import blueprint as auth_bp
     from core.portal.views import blueprint as portal_bp
@@ -159,6 +162,7 @@ def _register_blueprints(app: Quart, host: PluginHost) -> None:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(domain_check_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(dev_outbox_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(work_bp)

@@ -157,11 +157,25 @@ class PorchsideGroup(click.Group):
 # -- serving -------------------------------------------------------------------
 
 
-def _serve(state: CliState, settings: Settings, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Run uvicorn: the app object in this process, or one app per worker process."""
+def _serve(
+    state: CliState, settings: Settings, host: str, port: int, workers: int, access_log: bool, log_format: str = "json"
+) -> None:
+    """Run uvicorn: the app object in this process, or one app per worker process.
+
+    Logging is ours (:mod:`core.logs`), handed to uvicorn as its log config
+    so every worker process sets it up and Porchside's INFO lines show.
+    """
     import uvicorn
 
-    options = dict(host=host, port=port, lifespan="on", access_log=access_log, proxy_headers=True)
+    from core.logs import logging_config
+    from core.metrics import prepare_multiprocess
+
+    options = dict(
+        host=host, port=port, lifespan="on", access_log=access_log, proxy_headers=True,
+        log_config=logging_config(settings.log_format or log_format),
+    )
+    if workers > 1 and settings.metrics_token:
+        prepare_multiprocess()  # before the workers import prometheus-client
     if workers == 1:
         from core.app import create_app
 
@@ -328,7 +342,7 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
                 "test card 4242 4242 4242 4242, any future date and CVC."
             )
         click.echo(banner)
-        _serve(state, settings, host, port, workers=1, access_log=False)
+        _serve(state, settings, host, port, workers=1, access_log=False, log_format="text")
     finally:
         if local_stripe is not None:
             local_stripe.stop()

@@ -150,6 +150,10 @@ class Settings:
     queue_retry_max_delay: float = 1800.0
     # Nameservers (address, port) that custom-domain checks ask; empty: the system's.
     dns_nameservers: tuple[tuple[str, int], ...] = ()
+    # Bearer token of GET /metrics; unset, /metrics answers 404 (core.web.metrics).
+    metrics_token: str | None = field(default=None, repr=False)
+    # "json" or "text"; None: JSON under serve and worker, text in the demo (core.logs).
+    log_format: str | None = None
     # Overrides of core.auth.rate_limit.DEFAULT_LIMITS, e.g. {"link_per_email": "5/900"}.
     rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
@@ -216,6 +220,14 @@ class Settings:
             values["dns_nameservers"] = _parse_nameservers("DNS_NAMESERVERS", value)
         if (value := get("RATE_LIMITS")) is not None:
             values["rate_limits"] = _parse_rate_limits("RATE_LIMITS", value)
+        if (value := get("METRICS_TOKEN")) is not None:
+            if len(value) < 16 or any(c.isspace() for c in value):
+                raise ConfigError(f"{PREFIX}METRICS_TOKEN: use at least 16 characters and no spaces")
+            values["metrics_token"] = value
+        if (value := get("LOG_FORMAT")) is not None:
+            if value not in ("json", "text"):
+                raise ConfigError(f"{PREFIX}LOG_FORMAT: expected json or text, got {value!r}")
+            values["log_format"] = value
         if (value := get("DEV_OUTBOX")) is not None:
             values["dev_outbox"] = _parse_bool("DEV_OUTBOX", value)
         if (value := get("RUN_WORKER")) is not None:

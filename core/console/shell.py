@@ -51,6 +51,7 @@ NAV: tuple[ConsoleNavItem, ...] = (
     ConsoleNavItem("Branding", "console.branding.edit", "settings", 60),
     ConsoleNavItem("Plugins", "console.plugins.index", "plugins", 70),
     ConsoleNavItem("Staff", "console.staff.index", "team", 80),
+    ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85),
     ConsoleNavItem("Audit log", "console.audit.index", "audit", 90),
 )
 

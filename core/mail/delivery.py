@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from core.mail.message import build_message
 from core.mail.smtp import is_permanent, send_message
+from core.metrics import count_email
 from core.models.mail import OutboundEmail
 from core.queue import JobInfo, NoRetry
 from core.storage import StorageError
@@ -60,6 +61,7 @@ async def deliver_email(email_id: str, services: "Services", job: JobInfo) -> No
             email.status = "failed"
             email.last_error = "no SMTP server is configured (PORCHSIDE_SMTP_URL) and the dev outbox is off"
             await email.save(update_fields=["attempts", "status", "last_error"])
+            count_email("failed")
             log.error("email %s to %s not sent: %s", email.public_id, email.to, email.last_error)
         return
     try:
@@ -71,6 +73,7 @@ async def deliver_email(email_id: str, services: "Services", job: JobInfo) -> No
         if permanent or job.final:
             email.status = "failed"
         await email.save(update_fields=["attempts", "status", "last_error"])
+        count_email("failed" if email.status == "failed" else "retry")
         if email.status == "failed":
             log.error("email %s to %s failed for good after %d attempt(s): %s", email.public_id, email.to, email.attempts, email.last_error)
         else:
@@ -86,6 +89,7 @@ async def _mark_sent(email: OutboundEmail) -> None:
     email.status = "sent"
     email.sent_at = datetime.now(timezone.utc)
     await email.save(update_fields=["attempts", "status", "sent_at"])
+    count_email("sent")
 
 
 async def requeue_waiting(services: "Services") -> int:

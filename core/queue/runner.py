@@ -15,6 +15,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from core.logs import log_context
+from core.metrics import count_job
 from core.plugin_state import enabled_plugins
 from core.plugins import CORE
 from core.queue.base import JOB_TIMEOUT, JobInfo, backoff
@@ -35,6 +37,16 @@ class Outcome:
 
     retry_in: float | None = None
     failed: bool = False
+    skipped: bool = False
+
+    @property
+    def name(self) -> str:
+        """The outcome as counted in ``porchside_jobs_total``."""
+        if self.failed:
+            return "failed"
+        if self.retry_in is not None:
+            return "retry"
+        return "skipped" if self.skipped else "done"
 
 
 async def task_enabled(services: "Services", plugin: str) -> bool:
@@ -45,9 +57,17 @@ async def task_enabled(services: "Services", plugin: str) -> bool:
 async def run_attempt(queue: "TaskQueue", payload: dict, key: str, attempt: int, max_attempts: int) -> Outcome:
     """Run attempt number ``attempt`` of a job and say what should happen next."""
     name = payload["task"]
+    with log_context(task=name, job=key):
+        outcome = await _attempt(queue, payload, key, attempt, max_attempts)
+    count_job(name, outcome.name)
+    return outcome
+
+
+async def _attempt(queue: "TaskQueue", payload: dict, key: str, attempt: int, max_attempts: int) -> Outcome:
+    name = payload["task"]
     try:
         async with asyncio.timeout(JOB_TIMEOUT):
-            await _execute(queue, payload, key, attempt, max_attempts)
+            ran = await _execute(queue, payload, key, attempt, max_attempts)
     except NoRetry as exc:
         log.error("task %s (job %s) failed and will not be retried: %s", name, key, exc)
         return Outcome(failed=True)
@@ -62,10 +82,11 @@ async def run_attempt(queue: "TaskQueue", payload: dict, key: str, attempt: int,
             name, key, attempt, max_attempts, delay, type(exc).__name__, exc,
         )
         return Outcome(retry_in=delay)
-    return Outcome()
+    return Outcome(skipped=not ran)
 
 
-async def _execute(queue: "TaskQueue", payload: dict, key: str, attempt: int, max_attempts: int) -> None:
+async def _execute(queue: "TaskQueue", payload: dict, key: str, attempt: int, max_attempts: int) -> bool:
+    """Run the task; False when it was skipped (tenant gone, plugin off)."""
     from core.services import use_services  # core.services builds the queue: imported late
 
     declared = queue.registry.get(payload["task"])
@@ -74,14 +95,16 @@ async def _execute(queue: "TaskQueue", payload: dict, key: str, attempt: int, ma
         tenant = await Tenant.get_or_none(id=payload["tenant_id"])
         if tenant is None:
             log.warning("task %s (job %s) skipped: its tenant no longer exists", declared.record.name, key)
-            return
-    with use_tenant(tenant), use_services(queue.services):
+            return False
+    plugin = declared.plugin if declared.plugin != CORE else None
+    with use_tenant(tenant), use_services(queue.services), log_context(plugin=plugin):
         if tenant is not None and not await task_enabled(queue.services, declared.plugin):
             log.info("task %s (job %s) skipped: plugin %s is off for %s", declared.record.name, key, declared.plugin, tenant.slug)
-            return
+            return False
         job = JobInfo(name=declared.record.name, key=key, attempt=attempt, max_attempts=max_attempts, tenant=tenant)
         func = declared.record.func
         await func(**_arguments(func, payload.get("kwargs") or {}, {"services": queue.services, "job": job}))
+    return True
 
 
 def _arguments(func: Any, kwargs: dict, injected: dict) -> dict:

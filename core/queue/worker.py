@@ -13,6 +13,7 @@ import signal
 
 from core.config import ConfigError, Settings
 from core.db import close_database, open_database, tortoise_config
+from core.logs import configure_logging
 from core.plugins import PluginHost
 from core.services import Services
 
@@ -29,8 +30,7 @@ def run_worker(settings: Settings) -> None:
         raise ConfigError(
             "PORCHSIDE_REDIS_URL: `porchside worker` needs Redis; without it, jobs run inside the app process"
         )
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format or "json")
     asyncio.run(serve_worker(settings))
 
 

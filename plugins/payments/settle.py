@@ -52,6 +52,7 @@ from tortoise.transactions import in_transaction
 
 from core.audit import record
 from core.ledger import PaymentRefused, apply_payment, record_unapplied
+from core.metrics import count_payment
 from core.models.billing import Invoice, Payment
 from core.models.customers import CustomerAccount
 from core.plugin_state import announce
@@ -68,7 +69,7 @@ from plugins.payments.models import (
     AttemptInvoice,
     PaymentAttempt,
 )
-from plugins.payments.settings import _services
+from plugins.payments.settings import PLUGIN, _services
 from plugins.payments.stripe_api import stripe_client
 from tenants.context import current_tenant
 
@@ -329,15 +330,18 @@ async def create_intent(
         if off_session:
             params["off_session"] = True
     options = {"idempotency_key": attempt.stripe_key or attempt.key}
+    count_payment(PLUGIN, "attempted")
     try:
         intent = await client.v1.payment_intents.create_async(params, options)
     except stripe.CardError as exc:
         intent = await _intent_of_card_error(client, exc, attempt)
         if intent is None:
             await PaymentAttempt.filter(id=attempt.id).update(stripe_id=None)
+            count_payment(PLUGIN, "failed")
             raise
     except Exception:
         await PaymentAttempt.filter(id=attempt.id).update(stripe_id=None)  # nothing at Stripe: may try again
+        count_payment(PLUGIN, "failed")
         raise
     await PaymentAttempt.filter(id=attempt.id).update(stripe_id=intent.id, payment_method=payment_method or "")
     attempt.stripe_id = intent.id
@@ -454,6 +458,9 @@ async def sync_attempt(attempt: PaymentAttempt, intent: Any, *, services=None) -
     transitioned = False
     if current.status != SUCCEEDED and current.status != new_status:
         transitioned = bool(await PaymentAttempt.filter(id=current.id, status=current.status).update(status=new_status, **changes))
+        if transitioned and new_status in (SUCCEEDED, FAILED):
+            # Counted on the one transition, however many callers sync the attempt.
+            count_payment(PLUGIN, "succeeded" if new_status == SUCCEEDED else "failed")
         if not transitioned:
             current = await PaymentAttempt.get(id=attempt.id)  # another caller moved it first
     if not transitioned and current.status == new_status:

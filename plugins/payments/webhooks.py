@@ -49,6 +49,7 @@ from tortoise.exceptions import IntegrityError
 from core import public
 from core.audit import record
 from core.ledger import apply_refund
+from core.metrics import count_webhook
 from core.models.billing import Payment
 from core.plugin_state import announce
 from core.web.security import csrf_exempt
@@ -85,6 +86,13 @@ def _error(status: int, code: str, message: str):
 @public  # Stripe signs the request; there is no session to ask for
 @csrf_exempt
 async def stripe_webhook():
+    response = await _receive()
+    # Counted through core's metrics API (porchside_webhooks_total).
+    count_webhook("in", "stripe", "accepted" if response.status_code < 400 else "rejected")
+    return response
+
+
+async def _receive():
     settings = await payment_settings()
     if not settings.connected or not settings.webhook_secret:
         return _error(400, "not_configured", "Stripe webhooks are not set up for this business.")
