@@ -10,7 +10,7 @@ everywhere.
 
 from __future__ import annotations
 
-from core.models.customers import ContactEmail
+from core.models.customers import Contact, ContactEmail
 
 
 async def account_addresses(account_id: int, *, billing_only: bool = False) -> list[tuple[str, str]]:
@@ -31,3 +31,11 @@ async def contact_name(account_id: int, email: str) -> str:
     """The full name of the account's contact with this address ("" if none)."""
     row = await ContactEmail.filter(email=email, contact__account_id=account_id).select_related("contact").first()
     return row.contact.full_name if row else ""
+
+
+async def make_primary(contact: Contact) -> None:
+    """Make ``contact`` the one primary contact of its account (console and API alike)."""
+    await Contact.filter(account_id=contact.account_id, is_primary=True).exclude(id=contact.id).update(is_primary=False)
+    if not contact.is_primary:
+        contact.is_primary = True
+        await contact.save(update_fields=["is_primary"])

@@ -16,7 +16,7 @@ from pydantic import Field
 from core.api.errors import ApiError
 from core.api.fields import Email, ExternalId, PublicId, text
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
-from core.console.accounts import _make_primary as make_primary
+from core.contacts import make_primary
 from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 
 FirstName = text(100, required=True)

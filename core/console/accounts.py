@@ -22,6 +22,7 @@ from core.console.customers import account_or_404, address_or_404, contacts_of, 
 from core.console.form_fields import FormReader
 from core.console.numbering import create_numbered, number_taken
 from core.console.shell import notice, render_console
+from core.contacts import make_primary
 from core.models.billing import Invoice
 from core.models.customers import Contact, ContactEmail, CustomerAccount
 from core.models.jobs import Job
@@ -80,14 +81,6 @@ def _read_contact(reader: FormReader, *, required: bool = True) -> dict[str, str
         "last_name": reader.text("last_name", "Last name", max_length=100),
         "phone": reader.text("contact_phone", "Phone", max_length=40),
     }
-
-
-async def _make_primary(contact: Contact) -> None:
-    """The one primary contact of its account."""
-    await Contact.filter(account_id=contact.account_id, is_primary=True).exclude(id=contact.id).update(is_primary=False)
-    if not contact.is_primary:
-        contact.is_primary = True
-        await contact.save(update_fields=["is_primary"])
 
 
 # -- accounts -----------------------------------------------------------------
@@ -210,7 +203,7 @@ async def add_contact(account_id: str):
     first = not await Contact.filter(account_id=account.id).exists()
     contact = await Contact.create(account=account, is_primary=first, **fields)
     if reader.checkbox("primary"):
-        await _make_primary(contact)
+        await make_primary(contact)
     if email:
         await ContactEmail.create(contact=contact, email=email, send_invoices=reader.checkbox("send_invoices"))
     await record("contact.created", actor_type="staff", actor=_actor(), target=contact.public_id, account=account.public_id)
@@ -233,7 +226,7 @@ async def edit_contact(account_id: str, contact_id: str):
         setattr(contact, name, value)
     await contact.save(update_fields=list(fields))
     if reader.checkbox("primary"):
-        await _make_primary(contact)
+        await make_primary(contact)
     await record("contact.updated", actor_type="staff", actor=_actor(), target=contact.public_id, account=account.public_id)
     return _to_contacts(account, "contact_saved")
 
@@ -249,7 +242,7 @@ async def delete_contact(account_id: str, contact_id: str):
     if was_primary:
         successor = await Contact.filter(account_id=account.id).order_by("id").first()
         if successor is not None:
-            await _make_primary(successor)
+            await make_primary(successor)
     await record("contact.deleted", actor_type="staff", actor=_actor(), target=contact.public_id, account=account.public_id)
     return _to_contacts(account, "contact_deleted")
 
