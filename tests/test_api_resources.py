@@ -306,3 +306,38 @@ async def test_two_updates_racing_with_one_etag_cannot_both_win(api):
     winner = next(r for r in responses if r.status_code == 200)
     current = await (await http.get(f"/api/v1/customers/{customer_id}", headers=auth)).get_json()
     assert current["name"] == (await winner.get_json())["name"]
+
+
+async def test_idempotency_keys_are_kept_a_day_then_purged(client, tenant, in_tenant):
+    from core.api.builtin import purge_task
+    from core.api.clients import create_client
+    from core.models.api import ApiToken, IdempotencyRecord
+    from tests.api_helpers import request_token
+
+    api_client, secret = await create_client(tenant, "Nightly Sync", ALL)
+
+    async def fresh_token() -> dict[str, str]:
+        token = (await (await request_token(client, api_client.client_id, secret)).get_json())["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    start = datetime.now(timezone.utc)
+    with time_machine.travel(start, tick=False):
+        auth = await fresh_token()
+        first = await post(client, "/api/v1/customers", auth, {"name": "Day One"}, **{"Idempotency-Key": "nightly-1"})
+        assert first.status_code == 201
+        assert (await post(client, "/api/v1/customers", auth, {"name": "Other"}, **{"Idempotency-Key": "nightly-0"})).status_code == 201
+    with time_machine.travel(start + timedelta(hours=23), tick=False):
+        auth = await fresh_token()
+        reused = await post(client, "/api/v1/customers", auth, {"name": "Day Two"}, **{"Idempotency-Key": "nightly-1"})
+        assert reused.status_code == 422  # still within the day
+        with in_tenant(tenant):
+            await purge_task()
+            assert await IdempotencyRecord.all().count() == 2
+            assert await ApiToken.all().count() == 1  # the expired first token went
+    with time_machine.travel(start + timedelta(hours=25), tick=False):
+        # A day later the key is free again: another body is a new request, not a reuse.
+        second = await post(client, "/api/v1/customers", await fresh_token(), {"name": "Day Two"}, **{"Idempotency-Key": "nightly-1"})
+        assert second.status_code == 201 and "Idempotent-Replayed" not in second.headers
+        with in_tenant(tenant):
+            await purge_task()
+            assert await IdempotencyRecord.all().values_list("key", flat=True) == ["nightly-1"]  # nightly-0 was a day old
