@@ -7,6 +7,10 @@ the ``PORCHSIDE_*`` environment variables (:mod:`core.config`); a bad value
 stops with one line, ``porchside: <message>``, and exit status 2. Refused
 operations (a taken slug, an unknown tenant) exit with status 1.
 
+Every command takes ``--env-file PATH`` (before or after the command name):
+the dotenv file's variables are set first and win over the environment, so
+a ``DATABASE_URL`` with ``&`` or quotes reaches the settings as written.
+
 Plugins add commands through the ``porchside_cli_commands`` hook. A plugin
 command that needs settings or the database takes the :class:`CliState` with
 ``@click.pass_obj``::
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
 import shutil
 import socket
 from contextlib import asynccontextmanager
@@ -36,7 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from tortoise.cli.utils import CLIError
 from tortoise.exceptions import OperationalError
 
-from core.config import ConfigError, Settings
+from core.config import ConfigError, Settings, read_env_file
 from core.db import make_migrations, open_database, release_database, run_migrations, tortoise_config
 from core.plugins import PluginError, PluginHost
 from core.services import Services
@@ -122,6 +127,37 @@ class CliState:
                 await release_database(config)
 
 
+def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Set the variables of ``--env-file`` in this process (and so in its children, e.g. uvicorn workers)."""
+    if value is None:
+        return
+    try:
+        variables = read_env_file(value)
+    except ConfigError as exc:
+        raise CommandError(str(exc), exit_code=2) from None
+    os.environ.update(variables)
+
+
+def add_env_file_option(command: click.Command) -> click.Command:
+    """Give ``command`` (and, for a group, each of its commands) the ``--env-file`` option."""
+    if not any(param.name == "env_file" for param in command.params):
+        command.params.insert(
+            0,
+            click.Option(
+                ["--env-file"],
+                type=click.Path(dir_okay=False),
+                is_eager=True,  # before the command, and plugin discovery, read any setting
+                expose_value=False,
+                callback=_load_env_file,
+                help="Read settings from this dotenv file (KEY=value lines); its values win over the environment.",
+            ),
+        )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_env_file_option(sub)
+    return command
+
+
 class PorchsideGroup(click.Group):
     """The built-in commands plus the ones plugins declare.
 
@@ -133,7 +169,8 @@ class PorchsideGroup(click.Group):
         if "porchside.plugin_commands" in ctx.meta:
             return ctx.meta["porchside.plugin_commands"]
         state: CliState = ctx.ensure_object(CliState)
-        host = state.plugin_host(state.settings(secret_key=DISCOVERY_SECRET))
+        # Discovery only: production's checks run when the command itself reads the settings.
+        host = state.plugin_host(state.settings(secret_key=DISCOVERY_SECRET, environment="development"))
         commands: dict[str, click.Command] = {}
         for declared in host.declared.cli_commands:
             command = declared.record
@@ -143,7 +180,7 @@ class PorchsideGroup(click.Group):
                 )
             if command.name in self.commands or command.name in commands:
                 raise CommandError(f"plugin {declared.plugin!r}: the command name {command.name!r} is already taken", 2)
-            commands[command.name] = command
+            commands[command.name] = add_env_file_option(command)
         ctx.meta["porchside.plugin_commands"] = commands
         return commands
 
@@ -201,22 +238,56 @@ def _serve(
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
+WAIT_OPTION = click.option(
+    "--wait", default=0, show_default=True, type=click.IntRange(min=0), metavar="SECONDS",
+    help="Keep trying an unreachable database or Redis this long before giving up.",
+)
+
+
+def _warn(line: str) -> None:
+    click.echo(f"porchside: {line}", err=True)
+
+
+def _require_services(settings: Settings, wait: float) -> None:
+    """Stop with one line naming each unreachable service (see :mod:`core.service_checks`)."""
+    from core.service_checks import ServicesUnavailable, require_services
+
+    try:
+        require_services(settings, wait, warn=_warn)
+    except ServicesUnavailable as exc:
+        raise CommandError(str(exc)) from None
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes; one per CPU core is a good start.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
+@WAIT_OPTION
 @click.pass_obj
-def serve(state: CliState, host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve the portal of every tenant with uvicorn."""
-    _serve(state, state.settings(), host, port, workers, access_log)
+def serve(state: CliState, host: str, port: int, workers: int, access_log: bool, wait: float) -> None:
+    """Serve the portal of every tenant with uvicorn.
+
+    The database, Redis and SMTP server are checked first: an unreachable
+    database or Redis stops start-up with a line naming it (exit status 1);
+    an unreachable SMTP server is a warning, since emails wait in the queue.
+    """
+    settings = state.settings()
+    _require_services(settings, wait)
+    _serve(state, settings, host, port, workers, access_log)
 
 
 @click.command()
+@WAIT_OPTION
 @click.pass_obj
-def worker(state: CliState) -> None:
-    """Run background jobs: emails, AutoPay, webhooks, bulk invites."""
+def worker(state: CliState, wait: float) -> None:
+    """Run background jobs: emails, AutoPay, webhooks, bulk invites.
+
+    Checks the database, Redis and SMTP server first, like ``serve``; while
+    running, it logs when the database or Redis goes away or comes back,
+    and takes no jobs while the database is unreachable.
+    """
     settings = state.settings()
     try:
         from core.queue.worker import run_worker
@@ -224,12 +295,16 @@ def worker(state: CliState) -> None:
         if exc.name not in ("core.queue", "core.queue.worker"):
             raise
         raise CommandError("the background worker is not part of this installation (core.queue.worker is missing)") from None
+    from core.service_checks import ServicesUnavailable
+
     try:
-        result = run_worker(settings)
+        result = run_worker(settings, wait=wait, warn=_warn)
         if inspect.isawaitable(result):
             run(result)
     except ConfigError as exc:
         raise CommandError(str(exc), exit_code=2) from None
+    except ServicesUnavailable as exc:
+        raise CommandError(str(exc)) from None
 
 
 # -- database ------------------------------------------------------------------
@@ -319,6 +394,7 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
     businesses take test card payments through it.
     """
     base = state.settings(
+        environment="development",  # the demo never touches a real installation
         base_domain="localhost",
         public_scheme="http",
         public_port=port,
@@ -600,7 +676,8 @@ def make_cli(extra_plugins: Iterable[tuple[str, object]] = ()) -> click.Group:
         context_settings={"obj": CliState(tuple(extra_plugins)), "help_option_names": ["-h", "--help"]},
     )
     for command in BUILTIN_COMMANDS:
-        group.add_command(command)
+        group.add_command(add_env_file_option(command))
+    add_env_file_option(group)
     return click.version_option(package_name="porchside", prog_name="porchside")(group)
 
 

@@ -5,10 +5,17 @@ configuration at all: SQLite under the data directory, in-process cache and
 queue, a dev outbox instead of SMTP. A bad value raises :class:`ConfigError`
 whose message names the variable and what is wrong, so start-up can stop with
 one readable line.
+
+Production mode (``PORCHSIDE_ENV=production``, the default when
+``PORCHSIDE_DATABASE_URL`` names PostgreSQL) guesses nothing: the secret key,
+database, Redis, SMTP server and an https public scheme must be given, and
+the dev outbox is refused. A server that quietly made up a key or a SQLite
+file would work on one machine and fail on the second.
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import os
 import re
@@ -23,6 +30,14 @@ from tenants.hosts import is_host_name
 PREFIX = "PORCHSIDE_"
 SECRET_KEY_MIN_LENGTH = 32
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+ENVIRONMENTS = ("development", "production")
+# What production mode needs, in the order the error lists what is missing.
+PRODUCTION_NEEDS = (
+    ("secret_key", "SECRET_KEY", "set a random key of at least 32 characters, the same on every machine"),
+    ("database_url", "DATABASE_URL", "set a postgres:// URL"),
+    ("redis_url", "REDIS_URL", "set a redis:// URL"),
+    ("smtp_url", "SMTP_URL", "set an smtp:// or smtps:// URL"),
+)
 
 
 class ConfigError(ValueError):
@@ -148,6 +163,9 @@ class Settings:
     queue_concurrency: int = 4
     queue_retry_delay: float = 10.0
     queue_retry_max_delay: float = 1800.0
+    # A running job is touched every third of this many seconds; one left
+    # untouched longer (its worker was killed) is run again by another worker.
+    queue_heartbeat: int = 30
     # Nameservers (address, port) that custom-domain checks ask; empty: the system's.
     dns_nameservers: tuple[tuple[str, int], ...] = ()
     # Bearer token of GET /metrics; unset, /metrics answers 404 (core.web.metrics).
@@ -157,6 +175,12 @@ class Settings:
     # Overrides of core.auth.rate_limit.DEFAULT_LIMITS, e.g. {"link_per_email": "5/900"}.
     rate_limits: dict[str, str] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
+    # "production" refuses every guess (see the module doc); "development" fills gaps.
+    environment: str = "development"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @property
     def embedded(self) -> bool:
@@ -238,8 +262,24 @@ class Settings:
             values["queue_retry_delay"] = float(_parse_int("QUEUE_RETRY_DELAY", value))
         if (value := get("QUEUE_RETRY_MAX_DELAY")) is not None:
             values["queue_retry_max_delay"] = float(_parse_int("QUEUE_RETRY_MAX_DELAY", value))
+        if (value := get("QUEUE_HEARTBEAT")) is not None:
+            values["queue_heartbeat"] = _parse_int("QUEUE_HEARTBEAT", value, minimum=3, maximum=3600)
+
+        if (value := get("ENV")) is not None:
+            if value.strip().lower() not in ENVIRONMENTS:
+                raise ConfigError(f"{PREFIX}ENV: expected {' or '.join(ENVIRONMENTS)}, got {value!r}")
+            values["environment"] = value.strip().lower()
+        elif values["database_url"].startswith(("postgres", "asyncpg")):
+            # A PostgreSQL database means a real installation.
+            values["environment"] = "production"
 
         values.update(overrides)
+        if values.get("environment") == "production":
+            _check_production(
+                values,
+                database_given=get("DATABASE_URL") is not None or "database_url" in overrides,
+                secret_given=bool(values.get("secret_key") or get("SECRET_KEY")),
+            )
         if "dev_outbox" not in values:
             # Only the embedded set-up (SQLite, no SMTP) keeps mail in the dev
             # outbox; a production database without SMTP fails mail loudly
@@ -254,6 +294,24 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
         return cls(**values)
+
+
+def _check_production(values: dict, database_given: bool, secret_given: bool) -> None:
+    """Refuse to start production with anything left to a guess; name every gap in one line."""
+    given = {
+        "secret_key": secret_given,
+        # database_url always holds a value (the SQLite default): count only one chosen on purpose.
+        "database_url": database_given,
+        "redis_url": bool(values.get("redis_url")),
+        "smtp_url": bool(values.get("smtp_url")),
+    }
+    missing = [f"{PREFIX}{variable} ({how})" for name, variable, how in PRODUCTION_NEEDS if not given[name]]
+    if values.get("public_scheme", "http") != "https":
+        missing.append(f"{PREFIX}PUBLIC_SCHEME=https (portals are served over TLS)")
+    if values.get("dev_outbox"):
+        missing.append(f"{PREFIX}DEV_OUTBOX off (it shows every email on a web page)")
+    if missing:
+        raise ConfigError(f"{PREFIX}ENV=production needs: " + "; ".join(missing))
 
 
 def _parse_rate_limits(name: str, value: str) -> dict[str, str]:
@@ -301,3 +359,28 @@ def _stored_secret(data_dir: Path) -> str:
             f"{SECRET_KEY_MIN_LENGTH} characters; delete that file to generate a new one"
         )
     return stored
+
+
+def read_env_file(path: str | Path) -> dict[str, str]:
+    """The variables of a dotenv file (``KEY=value`` lines, ``#`` comments, optional quotes).
+
+    Values are kept as written: ``&``, ``$`` and ``#`` inside quotes survive,
+    which sourcing the file in a shell would not guarantee. A line that is
+    not an assignment stops with its line number rather than being skipped.
+    """
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"--env-file {str(path)!r}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--env-file {str(path)!r}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error or (binding.key is not None and binding.value is None):
+            line = text[: text.find(binding.original.string)].count("\n") + 1 if binding.original.string else "?"
+            raise ConfigError(f"--env-file {str(path)!r}: line {line} is not KEY=value")
+    # Interpolation off: a "$" in a password is a character, not a variable.
+    return {key: value or "" for key, value in dotenv_values(stream=io.StringIO(text), interpolate=False).items()}

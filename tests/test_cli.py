@@ -93,6 +93,8 @@ def cli_env(porchside_backend, porchside_settings_factory):
         "PORCHSIDE_REDIS_URL": settings.redis_url,
         "PORCHSIDE_REDIS_PREFIX": settings.redis_prefix,
         "PORCHSIDE_SECRET_KEY": settings.secret_key,
+        # A PostgreSQL URL implies production mode, which needs SMTP and https too.
+        "PORCHSIDE_ENV": "development",
     }
     yield CliEnv(settings, env)
     if porchside_backend.name == "postgres":
@@ -261,7 +263,7 @@ def test_worker_needs_its_module_and_says_so(tmp_path, monkeypatch):
 
     seen = []
     fake = types.ModuleType("core.queue.worker")
-    fake.run_worker = seen.append
+    fake.run_worker = lambda settings, **options: seen.append(settings)
     monkeypatch.setitem(sys.modules, "core.queue.worker", fake)
     ran = invoke(["worker"], {**env, "PORCHSIDE_REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert ran.exit_code == 0

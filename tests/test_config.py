@@ -44,6 +44,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         "PORCHSIDE_PUBLIC_PORT": "8443",
         "PORCHSIDE_PLUGINS": "quotes, payments",
         "PORCHSIDE_DEBUG": "yes",
+        "PORCHSIDE_PUBLIC_SCHEME": "https",  # production (implied by PostgreSQL) needs it
     }
     settings = Settings.from_env(env)
 
@@ -58,6 +59,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.public_port == 8443
     assert settings.plugins == ("quotes", "payments")
     assert settings.debug is True
+    assert settings.production and settings.public_scheme == "https"
     # An explicit key is used as is: nothing is written to the data dir.
     assert not (tmp_path / "data" / "secret_key").exists()
 
@@ -159,7 +161,7 @@ def test_unknown_override_is_refused(tmp_path: Path) -> None:
 
 def test_repr_hides_secrets(tmp_path: Path) -> None:
     settings = Settings.from_env(
-        {"PORCHSIDE_DATABASE_URL": "postgres://porch:hunter2@db/x", "PORCHSIDE_SECRET_KEY": KEY},
+        {"PORCHSIDE_DATABASE_URL": "postgres://porch:hunter2@db/x", "PORCHSIDE_SECRET_KEY": KEY, "PORCHSIDE_ENV": "development"},
         data_dir=tmp_path,
     )
     shown = repr(settings)
@@ -173,5 +175,7 @@ def test_connection_url_puts_relative_sqlite_files_in_the_data_dir(tmp_path: Pat
 
 
 def test_connection_url_sizes_the_postgres_pool(tmp_path: Path) -> None:
-    settings = Settings.from_env({"PORCHSIDE_DATABASE_URL": "postgresql://db.internal/x"}, data_dir=tmp_path)
+    settings = Settings.from_env(
+        {"PORCHSIDE_DATABASE_URL": "postgresql://db.internal/x", "PORCHSIDE_ENV": "development"}, data_dir=tmp_path
+    )
     assert connection_url(settings, pool_size=7) == "postgres://db.internal/x?minsize=1&maxsize=7"

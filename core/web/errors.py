@@ -8,6 +8,8 @@ from quart import Quart, Response, jsonify, render_template, request
 from tortoise.exceptions import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from core.outage import RETRY_AFTER, OutageLog, unavailable_service
+
 log = logging.getLogger("porchside.errors")
 
 DEFAULT_MESSAGES = {
@@ -18,6 +20,7 @@ DEFAULT_MESSAGES = {
     413: ("too_large", "The upload is too large."),
     429: ("rate_limited", "Too many attempts. Please wait a little and try again."),
     500: ("server_error", "Something went wrong on our side. Please try again."),
+    503: ("unavailable", "This portal is briefly unavailable. Please try again in a minute."),
 }
 
 
@@ -56,6 +59,15 @@ async def render_portal_off(tenant) -> Response:
 
 
 def install(app: Quart) -> None:
+    outages = OutageLog()
+    app.extensions["porchside.outages"] = outages
+
+    @app.after_request
+    async def _outage_over(response: Response) -> Response:
+        if outages.active and response.status_code < 500:
+            outages.succeeded()
+        return response
+
     @app.errorhandler(HTTPException)
     async def _http_error(exc: HTTPException):
         code, message = DEFAULT_MESSAGES.get(exc.code or 500, ("error", exc.description or "Error"))
@@ -69,6 +81,14 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def _unexpected(exc: Exception):
+        service = unavailable_service(exc)
+        if service is not None:
+            # An outage, not a bug: one rate-limited line instead of a traceback per request.
+            outages.failed(service, exc)
+            code, message = DEFAULT_MESSAGES[503]
+            response = await render_error(503, code, message)
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            return response
         log.exception("unhandled error on %s %s", request.method, request.path)
         code, message = DEFAULT_MESSAGES[500]
         return await render_error(500, code, message)
