@@ -11,8 +11,7 @@ import asyncio
 import time
 from typing import Callable, Protocol
 
-import redis.asyncio as aioredis
-
+from core.redis_pool import redis_client
 from tenants.context import current_tenant_id
 
 
@@ -134,13 +133,7 @@ class RedisCache:
 
     def __init__(self, url: str, prefix: str = "porchside", max_connections: int = 50) -> None:
         self.prefix = prefix
-        # A blocking pool waits for a free connection instead of raising
-        # MaxConnectionsError under load.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=max_connections, timeout=5, decode_responses=True
-        )
-        # from_pool hands the pool to the client, so close() also closes it.
-        self.redis = aioredis.Redis.from_pool(pool)
+        self.redis = redis_client(url, max_connections=max_connections, decode_responses=True)
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"

@@ -33,8 +33,7 @@ import asyncio
 import logging
 from typing import Protocol
 
-import redis.asyncio as aioredis
-
+from core.redis_pool import redis_client
 from tenants.context import current_tenant_id
 
 log = logging.getLogger("porchside.pubsub")
@@ -155,8 +154,7 @@ class RedisPubSub:
 
     def __init__(self, url: str, prefix: str = "porchside", max_connections: int = 10) -> None:
         self.prefix = prefix
-        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=5, decode_responses=True)
-        self.redis = aioredis.Redis.from_pool(pool)
+        self.redis = redis_client(url, max_connections=max_connections, decode_responses=True)
         self._local = _LocalFanOut()
         self._pubsub = None
         self._reader: asyncio.Task | None = None

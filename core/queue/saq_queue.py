@@ -26,6 +26,7 @@ from saq.queue.redis import PubSubMultiplexer, RedisQueue
 
 from core.queue.base import JOB_TIMEOUT, KEY_TTL, TaskQueue, cancel_and_wait, let_jobs_finish
 from core.queue.runner import run_attempt
+from core.redis_pool import redis_client
 
 
 log = logging.getLogger("porchside.queue")
@@ -108,6 +109,12 @@ class _PrefixedRedisQueue(RedisQueue):
     def namespace(self, key: str) -> str:
         return f"{self.name}:{key}"
 
+    async def sweep(self, lock: int = 60, abort: float = 1.0) -> list[str]:
+        # A job is swept once its heartbeat ran out, so its worker is gone
+        # (or frozen): saq's default 5 s wait for that worker to confirm the
+        # abort would only delay the retry.
+        return await super().sweep(lock, abort)
+
     def job_id(self, job_key: str) -> str:
         return f"{self.name}:job:{job_key}"
 
@@ -123,10 +130,7 @@ class SaqQueue(TaskQueue):
         settings = services.settings
         # saq blocks one connection per concurrent job slot while it waits
         # for work; a blocking pool waits instead of raising when it is full.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.redis_url, max_connections=settings.queue_concurrency + 10, timeout=10
-        )
-        self.redis = aioredis.Redis.from_pool(pool)
+        self.redis = redis_client(settings.redis_url, max_connections=settings.queue_concurrency + 10, timeout=10)
         self.saq = _PrefixedRedisQueue(self.redis, name=f"{settings.redis_prefix}:queue")
         self._worker: Worker | None = None
         self._worker_task: asyncio.Task | None = None
