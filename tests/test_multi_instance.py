@@ -505,3 +505,17 @@ async def stored_emails(database_url: str) -> dict[str, tuple[str, str]]:
     finally:
         await conn.close()
     return {row["public_id"]: (row["status"], row["to"]) for row in rows}
+
+
+def test_queue_heartbeat_comes_from_the_environment(tmp_path):
+    """``PORCHSIDE_QUEUE_HEARTBEAT``: how soon a dead worker's job runs again; 3 s at least."""
+    from core.config import ConfigError, Settings
+
+    def read(value: str) -> Settings:
+        return Settings.from_env({"PORCHSIDE_QUEUE_HEARTBEAT": value}, data_dir=tmp_path, secret_key=SECRET)
+
+    assert Settings.from_env({}, data_dir=tmp_path, secret_key=SECRET).queue_heartbeat == 30
+    assert read("5").queue_heartbeat == 5
+    for bad in ("2", "3601", "soon"):
+        with pytest.raises(ConfigError, match="PORCHSIDE_QUEUE_HEARTBEAT"):
+            read(bad)
