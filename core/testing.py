@@ -333,7 +333,9 @@ async def _reset_script(conn) -> str:
     # setval, not ALTER SEQUENCE ... RESTART (which writes a new file too).
     restart = (
         "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
-        " FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL;"
+        " FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+        # The migration record is kept, so its ids must go on where they were.
+        " AND sequencename NOT LIKE 'tortoise\\_migrations\\_%';"
     )
     return deletes + restart
 
