@@ -168,6 +168,9 @@ class Settings:
     queue_heartbeat: int = 30
     # Nameservers (address, port) that custom-domain checks ask; empty: the system's.
     dns_nameservers: tuple[tuple[str, int], ...] = ()
+    # Outgoing webhooks may go to loopback and private addresses, over plain
+    # http too (development and tests only; core.webhooks.targets).
+    webhooks_allow_private: bool = False
     # Bearer token of GET /metrics; unset, /metrics answers 404 (core.web.metrics).
     metrics_token: str | None = field(default=None, repr=False)
     # "json" or "text"; None: JSON under serve and worker, text in the demo (core.logs).
@@ -242,6 +245,8 @@ class Settings:
             values["debug"] = _parse_bool("DEBUG", value)
         if (value := get("DNS_NAMESERVERS")) is not None:
             values["dns_nameservers"] = _parse_nameservers("DNS_NAMESERVERS", value)
+        if (value := get("WEBHOOKS_ALLOW_PRIVATE")) is not None:
+            values["webhooks_allow_private"] = _parse_bool("WEBHOOKS_ALLOW_PRIVATE", value)
         if (value := get("RATE_LIMITS")) is not None:
             values["rate_limits"] = _parse_rate_limits("RATE_LIMITS", value)
         if (value := get("METRICS_TOKEN")) is not None:

@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "core.models.mail",
     "core.models.invites",
     "core.models.api",
+    "core.models.webhooks",
 ]
