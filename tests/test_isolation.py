@@ -27,8 +27,11 @@ from tenants.context import CrossTenantError, NoTenantError, use_tenant
 from tenants.models import Tenant
 
 # Platform tables: not owned by one tenant, so not scoped. Anything else that
-# points at a tenant must subclass TenantModel.
-PLATFORM_TABLES = {"Tenant", "Domain"}
+# points at a tenant must subclass TenantModel. DomainClaim is read across
+# businesses on purpose: proving a domain deletes every other claim of it
+# (tenants/service.py scopes each other query by tenant itself, tested in
+# tests/test_domain_verification.py::test_claims_stay_with_their_business).
+PLATFORM_TABLES = {"Tenant", "Domain", "DomainClaim"}
 RELATIONS = (BackwardFKRelation, BackwardOneToOneRelation, ManyToManyFieldInstance)
 
 
