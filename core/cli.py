@@ -123,6 +123,8 @@ class CliState:
             # open SQLite connection would keep the process from exiting.
             try:
                 await services.close()
+            except (RedisConnectionError, OSError):
+                pass  # Redis is away: nothing to hand back, and the work itself is done
             finally:
                 await release_database(config)
 
@@ -274,6 +276,7 @@ def serve(state: CliState, host: str, port: int, workers: int, access_log: bool,
     an unreachable SMTP server is a warning, since emails wait in the queue.
     """
     settings = state.settings()
+    state.plugin_host(settings)  # a configuration error is named before any reachability problem
     _require_services(settings, wait)
     _serve(state, settings, host, port, workers, access_log)
 
@@ -498,21 +501,35 @@ def tenant() -> None:
 @tenant.command("create")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--owner-email", help="Email of the business's owner, who gets a staff account.")
+@click.option("--owner-email", help="Email of the business's owner, who gets a staff account and an invitation.")
 @click.option("--owner-name", help="The owner's name (default: taken from the email).")
+@click.option("--no-owner", is_flag=True, help="Create it without an owner; invite one later with `tenant invite-owner`.")
 @click.pass_obj
-def tenant_create(state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None) -> None:
-    """Create a business whose portal is at SLUG.<base domain>."""
-    if owner_email is not None:
-        from core.mail.addresses import clean_address
-        from core.mail.errors import MailError
+def tenant_create(
+    state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None, no_owner: bool
+) -> None:
+    """Create a business whose portal is at SLUG.<base domain>.
 
-        try:
-            owner_email = clean_address(owner_email, "owner's email").lower()
-        except MailError as exc:
-            raise CommandError(str(exc)) from None
+    The business, its owner and the owner's invitation email are stored in
+    one transaction: all or nothing. If Redis does not answer, the email
+    waits in the database and a running worker sends it later.
+    """
+    if owner_email is None and not no_owner:
+        raise CommandError("a business needs an owner to sign in: add --owner-email EMAIL (or --no-owner)")
+    if owner_email is not None:
+        owner_email = _clean_email(owner_email, "owner's email")
     settings = state.settings()
     click.echo(run(_create_tenant(state, settings, slug, name, owner_email, owner_name)))
+
+
+def _clean_email(email: str, what: str) -> str:
+    from core.mail.addresses import clean_address
+    from core.mail.errors import MailError
+
+    try:
+        return clean_address(email, what).lower()
+    except MailError as exc:
+        raise CommandError(str(exc)) from None
 
 
 async def _create_tenant(
@@ -522,22 +539,117 @@ async def _create_tenant(
 
     from core.console.bootstrap import StaffError, invite_staff
     from core.links import portal_url
+    from core.mail.compose import deferred_delivery, queue_deferred
     from tenants.context import use_tenant
     from tenants.service import TenantError, create_tenant
 
     async with state.database(settings) as services:
         try:
-            async with in_transaction():
-                created = await create_tenant(slug, name)
-                if owner_email:
-                    with use_tenant(created):
-                        display = owner_name or owner_email.split("@")[0].replace(".", " ").title()
-                        # The owner gets an email with a link to choose a password.
-                        await invite_staff(services, owner_email, display, "owner", invited_by="porchside cli")
+            with deferred_delivery() as emails:
+                async with in_transaction():
+                    created = await create_tenant(slug, name)
+                    if owner_email:
+                        with use_tenant(created):
+                            # The owner gets an email with a link to choose a password.
+                            await invite_staff(services, owner_email, owner_name or "", "owner", invited_by="porchside cli")
         except (TenantError, StaffError) as exc:
             raise CommandError(f"cannot create {slug!r}: {exc}") from None
-        message = f"Created {created.name} at {await portal_url(services, created)}"
-        return message + (f"; owner: {owner_email}" if owner_email else "")
+        waiting = await queue_deferred(services, emails)
+        lines = [f"Created {created.name} at {await portal_url(services, created)}"
+                 + (f"; owner: {owner_email} (invited)" if owner_email else "; no owner yet")]
+        return "\n".join(lines + waiting)
+
+
+@tenant.command("invite-owner")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--name", help="The owner's name (default: taken from the email).")
+@click.pass_obj
+def tenant_invite_owner(state: CliState, slug: str, email: str, name: str | None) -> None:
+    """Invite EMAIL as an owner of the business SLUG, or send a pending owner a new invitation.
+
+    For a business created without an owner, or an owner whose invitation
+    expired or was lost. Someone who already chose a password is refused:
+    they sign in, or reset their password from the sign-in page.
+    """
+    email = _clean_email(email, "owner's email")
+    click.echo(run(_invite_owner(state, state.settings(), slug, email, name)))
+
+
+async def _invite_owner(state: CliState, settings: Settings, slug: str, email: str, name: str | None) -> str:
+    from tortoise.transactions import in_transaction
+
+    from core.console.bootstrap import StaffError, invite_staff
+    from core.console.staff_links import send_staff_link
+    from core.mail.compose import deferred_delivery, queue_deferred
+    from core.models.staff import StaffUser
+    from tenants.context import use_tenant
+
+    async with state.database(settings) as services:
+        found = await _find_tenant(slug)
+        with use_tenant(found), deferred_delivery() as emails:
+            async with in_transaction():
+                staff = await StaffUser.get_or_none(email=email)
+                if staff is None:
+                    try:
+                        await invite_staff(services, email, name or "", "owner", invited_by="porchside cli")
+                    except StaffError as exc:
+                        raise CommandError(f"cannot invite {email}: {exc}") from None
+                    done = f"Invited {email} as an owner of {found.name}."
+                elif staff.password_hash:
+                    raise CommandError(
+                        f"{email} already has a password for {found.name}; they sign in, or reset it from the sign-in page"
+                    )
+                else:
+                    if staff.role != "owner" or not staff.active:
+                        staff.role, staff.active = "owner", True
+                        await staff.save(update_fields=["role", "active"])
+                    await send_staff_link(services, "staff_invite", staff, created_by="porchside cli")
+                    done = f"Sent {email} a new invitation as an owner of {found.name}."
+        return "\n".join([done, *await queue_deferred(services, emails)])
+
+
+async def _find_tenant(slug: str):
+    from tenants.models import Tenant
+
+    found = await Tenant.get_or_none(slug=slug.strip().lower())
+    if found is None:
+        raise CommandError(f"no business has the address {slug!r}; see porchside tenant list")
+    return found
+
+
+@tenant.command("set")
+@click.argument("slug")
+@click.option("--name", help="The business's name, as customers see it.")
+@click.option("--timezone", help="An IANA time zone, e.g. America/Chicago.")
+@click.option("--currency", help="An ISO 4217 code, e.g. USD; only while the business has no invoice.")
+@click.option("--locale", help="A locale, e.g. en_US or fr_CA: dates, numbers and money formats.")
+@click.pass_obj
+def tenant_set(state: CliState, slug: str, name: str | None, timezone: str | None, currency: str | None, locale: str | None) -> None:
+    """Change the name, time zone, currency or locale of the business SLUG."""
+    from tenants.settings import TenantSettingError, clean_tenant_settings
+
+    try:
+        changes = clean_tenant_settings(name=name, timezone=timezone, currency=currency, locale=locale)
+    except TenantSettingError as exc:
+        raise CommandError(str(exc)) from None
+    if not changes:
+        raise CommandError("nothing to change: give --name, --timezone, --currency or --locale")
+    click.echo(run(_set_tenant(state, state.settings(), slug, changes)))
+
+
+async def _set_tenant(state: CliState, settings: Settings, slug: str, changes: dict[str, str]) -> str:
+    from tenants.settings import TenantSettingError, apply_tenant_settings
+
+    async with state.database(settings) as services:
+        found = await _find_tenant(slug)
+        try:
+            changed = await apply_tenant_settings(found, changes, services.resolver)
+        except TenantSettingError as exc:
+            raise CommandError(f"cannot change {found.slug!r}: {exc}") from None
+        if not changed:
+            return f"{found.name} ({found.slug}): nothing changed."
+        return f"{found.name} ({found.slug}): " + ", ".join(f"{field} is now {value}" for field, value in changed.items())
 
 
 @tenant.command("list")

@@ -45,6 +45,8 @@ COMMANDS = {
     ("seed-demo",): "Add the demo businesses",
     ("tenant",): "Create, list, disable and enable businesses",
     ("tenant", "create"): "Create a business",
+    ("tenant", "invite-owner"): "Invite EMAIL as an owner",
+    ("tenant", "set"): "Change the name, time zone, currency or locale",
     ("tenant", "list"): "List every business",
     ("tenant", "disable"): "Take a business offline",
     ("tenant", "enable"): "Bring a disabled business back online",
@@ -155,7 +157,7 @@ def test_tenant_create_list_disable_enable(cli_env):
     created = invoke(["tenant", "create", "acme", "Acme Pool Care", "--owner-email", "Boss@Acme.Example"], cli_env.env)
     assert created.exit_code == 0, created.output
     assert "http://acme.localhost/" in created.output
-    invoke(["tenant", "create", "globex", "Globex Plumbing"], cli_env.env)
+    invoke(["tenant", "create", "globex", "Globex Plumbing", "--no-owner"], cli_env.env)
 
     listed = invoke(["tenant", "list"], cli_env.env).output.splitlines()
     assert listed[0].split() == ["SLUG", "NAME", "URL", "PORTAL", "ACTIVE"]
@@ -179,16 +181,16 @@ def test_tenant_create_list_disable_enable(cli_env):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["tenant", "create", "acme", "Another Acme"], "already taken"),
-        (["tenant", "create", "Not A Slug!", "Bad"], "lowercase letters"),
-        (["tenant", "create", "www", "Reserved"], "reserved"),
+        (["tenant", "create", "acme", "Another Acme", "--no-owner"], "already taken"),
+        (["tenant", "create", "Not A Slug!", "Bad", "--no-owner"], "lowercase letters"),
+        (["tenant", "create", "www", "Reserved", "--no-owner"], "reserved"),
         (["tenant", "create", "fine", "Fine", "--owner-email", "not-an-email"], "not an email address"),
         (["tenant", "disable", "nobody"], "no business has the address 'nobody'"),
         (["tenant", "enable", "nobody"], "no business has the address 'nobody'"),
     ],
 )
 def test_refused_tenant_commands_say_why_and_exit_1(args, message, cli_env):
-    assert invoke(["tenant", "create", "acme", "Acme"], cli_env.env).exit_code == 0
+    assert invoke(["tenant", "create", "acme", "Acme", "--no-owner"], cli_env.env).exit_code == 0
     result = invoke(args, cli_env.env)
     assert result.exit_code == 1
     assert message in one_error_line(result)

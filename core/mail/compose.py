@@ -3,12 +3,20 @@
 The page that sends an email never waits on SMTP: the email is stored as an
 :class:`~core.models.mail.OutboundEmail` with status ``queued`` and a
 delivery job keyed by its public id is enqueued (:mod:`core.mail.delivery`).
+
+Inside :func:`deferred_delivery` the row is only stored (an outbox row)
+and queued after the caller's transaction commits, so an operation that
+must be all-or-nothing (``porchside tenant create``) never depends on Redis
+answering: an email that could not be queued stays ``queued`` and the
+worker's relay (:func:`~core.mail.delivery.requeue_waiting`) queues it later.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -23,6 +31,38 @@ if TYPE_CHECKING:
     from core.services import Services
 
 log = logging.getLogger("porchside.mail")
+
+# While set, send_email stores emails here instead of queueing them (see deferred_delivery).
+_deferred: ContextVar[list | None] = ContextVar("porchside_deferred_emails", default=None)
+
+
+@contextmanager
+def deferred_delivery():
+    """Collect the emails sent in the block as ``(tenant, email)`` pairs, stored but not queued.
+
+    The caller queues them with :func:`queue_deferred` once its transaction
+    has committed.
+    """
+    collected: list = []
+    token = _deferred.set(collected)
+    try:
+        yield collected
+    finally:
+        _deferred.reset(token)
+
+
+async def queue_deferred(services: "Services", collected: list) -> list[str]:
+    """Queue the collected emails; return a line for each one that must wait for the relay."""
+    waiting = []
+    for tenant, email in collected:
+        try:
+            await services.queue.enqueue(DELIVER_TASK, tenant=tenant, key=email.public_id, email_id=email.public_id)
+        except Exception as exc:
+            # Still "queued" in the database: the worker's relay queues it once Redis answers.
+            log.warning("email %s to %s stored, queued later: %s: %s", email.public_id, email.to, type(exc).__name__, exc)
+            waiting.append(f"the email to {email.to} is stored and will be sent when the queue (Redis) answers: {type(exc).__name__}")
+    return waiting
+
 
 _CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$")
 
@@ -86,6 +126,10 @@ async def send_email(
     email = await OutboundEmail.create(
         kind=kind, to=to, subject=rendered.subject, text=rendered.text, html=rendered.html, attachments=files
     )
+    collected = _deferred.get()
+    if collected is not None:
+        collected.append((tenant, email))
+        return email
     try:
         await services.queue.enqueue(DELIVER_TASK, tenant=tenant, key=email.public_id, email_id=email.public_id)
     except Exception as exc:

@@ -9,6 +9,12 @@ While it runs, the worker checks its database and Redis every
 When the database is unreachable it stops taking jobs (an attempt would
 only fail and use up a retry) and checks again after 1, 2, 4 ... up to
 :data:`MAX_BACKOFF` seconds; when both answer again it takes jobs again.
+
+It is also the relay of the email outbox: every :data:`RELAY_EVERY`
+seconds (and at start and after an outage) emails still ``queued`` in the
+database are queued again; a job key per email keeps each one sent once.
+That is what delivers an email stored while Redis was away
+(``porchside tenant create`` during an outage).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ log = logging.getLogger("porchside.worker")
 CHECK_EVERY = 10.0
 # Longest wait between two checks while something is unreachable.
 MAX_BACKOFF = 60.0
+# Seconds between two passes of the outbox relay.
+RELAY_EVERY = 60.0
 # Seconds the queue may take to stop taking jobs when the database goes away.
 PAUSE_TIMEOUT = 30.0
 
@@ -83,6 +91,8 @@ async def watch_services(
 
     delay = every
     down: dict[str, str] = {}  # variable -> the problem last logged
+    loop = asyncio.get_running_loop()
+    relayed = await _relay(services, -RELAY_EVERY)
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), timeout=delay)
@@ -109,4 +119,19 @@ async def watch_services(
                 await services.queue.start_worker()
             log.warning("worker: database and Redis reachable again; taking jobs")
             down = {}
+            relayed = -RELAY_EVERY
+        if loop.time() - relayed >= RELAY_EVERY:
+            relayed = await _relay(services, relayed)
         delay = every
+
+
+async def _relay(services: Services, last: float) -> float:
+    """Queue the emails left ``queued`` (outbox rows); return when it ran (or ``last`` on failure)."""
+    from core.mail.delivery import requeue_waiting
+
+    try:
+        await requeue_waiting(services)
+    except Exception as exc:  # an outage: the state line says so, the next pass tries again
+        log.warning("worker: the outbox relay could not run: %s: %s", type(exc).__name__, exc)
+        return last
+    return asyncio.get_running_loop().time()
