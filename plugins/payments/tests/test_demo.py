@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from datetime import date
 
 import httpx
 
 from core.demo import seed_demo
+from core.testing import wait_until
 from plugins.payments.models import SavedCard, StripeCustomer
 from plugins.payments.settings import payment_settings
 from tenants.context import use_tenant
@@ -89,15 +89,14 @@ def test_porchside_demo_runs_localstripe_and_stops_it(tmp_path):
         process = subprocess.Popen([*command, "demo", "--port", str(port)], env=env, stdout=stdout, stderr=stderr, cwd=tmp_path)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            deadline = time.monotonic() + 120
-            while True:
+            def answers() -> bool:
                 assert process.poll() is None, f"porchside demo exited: {err.read_text()}"
                 try:
-                    client.get("/healthz")
-                    break
+                    return client.get("/healthz").status_code == 200
                 except httpx.TransportError:
-                    assert time.monotonic() < deadline, f"porchside demo did not start: {err.read_text()}"
-                    time.sleep(0.25)
+                    return False
+
+            wait_until(answers, timeout=120, interval=0.25, describe=lambda: f"porchside demo did not start: {err.read_text()}")
         printed = out.read_text()
         assert "Card payments: localstripe" in printed
         api_base = printed.split("localstripe (a local Stripe stand-in) at ", 1)[1].split(";", 1)[0]
