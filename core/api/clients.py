@@ -83,9 +83,15 @@ async def rotate_secret(client: ApiClient) -> str:
     return secret
 
 
-async def revoke_client(client: ApiClient) -> None:
-    """Stop a client: its secret and every token it holds stop working at once."""
-    if client.revoked_at is None:
-        client.revoked_at = datetime.now(timezone.utc)
-        await client.save(update_fields=["revoked_at"])
+async def revoke_client(client: ApiClient) -> bool:
+    """Stop a client: its secret and every token it holds stop working at once.
+
+    Returns whether this call revoked it: a conditional update decides, so
+    of two revocations at once (a double submit) only one says so.
+    """
+    now = datetime.now(timezone.utc)
+    revoked = await ApiClient.filter(id=client.id, revoked_at=None).update(revoked_at=now)
+    if revoked:
+        client.revoked_at = now
     await ApiToken.filter(client_id=client.id).delete()
+    return bool(revoked)

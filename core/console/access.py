@@ -54,6 +54,7 @@ PERMISSIONS: dict[str, str] = {
     "team": "admin",  # list, invite, change roles, deactivate staff and admins (S1)
     "audit": "admin",  # read and export the audit log (S10)
     "emails": "admin",  # see emails that could not be delivered, send them again
+    "api": "admin",  # API clients: create, rotate secrets, revoke (issue 12)
     "owners": "owner",  # make someone an owner, change or deactivate an owner
     "portal_switch": "owner",  # switch the whole portal on or off (S2)
     "portal_address": "owner",  # web address and custom domains (S2)

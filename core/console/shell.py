@@ -52,6 +52,7 @@ NAV: tuple[ConsoleNavItem, ...] = (
     ConsoleNavItem("Plugins", "console.plugins.index", "plugins", 70),
     ConsoleNavItem("Staff", "console.staff.index", "team", 80),
     ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85),
+    ConsoleNavItem("API clients", "console.api_clients.index", "api", 87),
     ConsoleNavItem("Audit log", "console.audit.index", "audit", 90),
 )
 

@@ -29,4 +29,27 @@
       if (/^#[0-9a-fA-F]{6}$/.test(text.value)) picker.value = text.value.toLowerCase();
     });
   });
+
+  // API client secret: a Copy button beside each credential field (selecting the field works without it).
+  document.querySelectorAll("input[data-copy-source]").forEach(function (field) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy the " + (field.labels && field.labels[0] ? field.labels[0].textContent : "value"));
+    var status = document.createElement("span");
+    status.setAttribute("role", "status");
+    status.className = "muted";
+    button.addEventListener("click", function () {
+      field.select();
+      var done = function () { status.textContent = " Copied."; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(done, function () { status.textContent = " Press Ctrl+C (Cmd+C) to copy."; });
+      } else {
+        status.textContent = " Press Ctrl+C (Cmd+C) to copy.";
+      }
+    });
+    field.insertAdjacentElement("afterend", status);
+    field.insertAdjacentElement("afterend", button);
+  });
 })();
