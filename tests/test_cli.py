@@ -51,6 +51,7 @@ COMMANDS = {
     ("tenant", "disable"): "Take a business offline",
     ("tenant", "enable"): "Bring a disabled business back online",
     ("invite",): "Email portal invites",
+    ("api-client",): "Create, list, rotate and revoke a business's API clients",
 }
 
 

@@ -27,3 +27,11 @@ async def purge_task(**_: object) -> None:
 @hookimpl
 def porchside_tasks():
     return [Task(name=PURGE_TASK, func=purge_task, cron="17 * * * *", retries=1)]
+
+
+@hookimpl
+def porchside_cli_commands():
+    # Imported here: the app server never needs the command line.
+    from core.api.cli import api_client
+
+    return [api_client]
