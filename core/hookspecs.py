@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from quart import Blueprint, Quart
 
     from core.api.resources import ApiResource
+    from core.webhooks.events import WebhookEventType
     from core.records import (
         Action,
         ConsoleLink,
@@ -77,6 +78,7 @@ DECLARATION_HOOKS = (
     "porchside_console_links",
     "porchside_work_tabs",
     "porchside_api_resources",
+    "porchside_webhook_event_types",
 )
 # Called through PluginHost.call while the app runs; may be async.
 RUNTIME_HOOKS = ("porchside_startup", "porchside_event", "porchside_notify", "porchside_demo_seed")
@@ -267,6 +269,25 @@ def porchside_api_resources() -> "list[ApiResource]":
     :return: :class:`~core.api.resources.ApiResource` records. Names are
         unique across plugins; a duplicate or an invalid declaration stops
         start-up.
+
+    .. versionadded:: 0.1 (issue 12)
+    """
+
+
+@hookspec
+def porchside_webhook_event_types() -> "list[WebhookEventType]":
+    """Event types that outgoing webhooks can carry (``invoice.paid``, ``quote.approved``).
+
+    Declaration hook. Core declares its own through this hook like any
+    plugin. A type is made from the events the code already announces
+    (:func:`core.plugin_state.announce`): ``sources`` names them (default:
+    the type's own name) and ``match`` picks by their data, so a plugin adds
+    no call where things happen. :func:`core.webhooks.events.emit` sends a
+    type directly. A plugin's types can be subscribed to only where the
+    plugin is enabled.
+
+    :return: :class:`~core.webhooks.events.WebhookEventType` records. Names
+        are unique across plugins; a duplicate stops start-up.
 
     .. versionadded:: 0.1 (issue 12)
     """

@@ -119,10 +119,14 @@ async def announce(name: str, subject: str = "", actor: str = "system", *, servi
     services = services or current_services()
     event = Event(name=name, subject=subject, actor=actor, data=data)
     try:
-        return await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
+        heard = await call_for_tenant(current_tenant(), "porchside_event", services.plugins, services.cache, event=event)
     except Exception:  # what happened has happened: telling plugins about it must not undo it
         log.exception("event %s of %s could not be announced", name, subject)
-        return []
+        heard = []
+    from core.webhooks.events import publish  # the business's own systems hear it too (outgoing webhooks)
+
+    await publish(event, services)
+    return heard
 
 
 async def plugin_settings(name: str, host: PluginHost) -> dict[str, Any]:
@@ -207,11 +211,14 @@ def _parse(f: SettingField, raw: Any, text: str) -> Any:
     return text
 
 
-def _fernet(secret_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"porchside plugin secrets").derive(
-        secret_key.encode()
-    )
+def secret_fernet(secret_key: str, purpose: bytes) -> Fernet:
+    """A Fernet key derived from the app's secret key for one ``purpose`` (plugin secrets, webhook secrets)."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _fernet(secret_key: str) -> Fernet:
+    return secret_fernet(secret_key, b"porchside plugin secrets")
 
 
 async def plugin_secret(name: str, field_name: str, host: PluginHost, secret_key: str) -> str | None:

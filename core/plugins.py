@@ -49,7 +49,7 @@ log = logging.getLogger("porchside.plugins")
 ENTRY_POINT_GROUP = "porchside"
 CORE = "core"
 # Core's own hook implementations, registered like any plugin and always on.
-CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches", "core.api.builtin")
+CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches", "core.api.builtin", "core.webhooks.builtin")
 HOOK_PREFIX = "porchside_"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -111,6 +111,7 @@ class Declarations:
     cli_commands: list[Declared] = field(default_factory=list)
     tasks: dict[str, Declared] = field(default_factory=dict)
     api_resources: list[Declared] = field(default_factory=list)
+    webhook_event_types: list[Declared] = field(default_factory=list)
 
 
 class PluginHost:
@@ -308,6 +309,7 @@ class PluginHost:
         self._check_console_permissions()
         self._collect_ids("porchside_work_tabs", WorkTab, d.work_tabs, "work tab")
         self._collect_ids("porchside_api_resources", ApiResource, d.api_resources, "API resource")
+        self._collect_webhook_event_types()
         for declared in d.actions:
             if declared.record.target not in ACTION_TARGETS:
                 raise PluginError(
@@ -356,6 +358,17 @@ class PluginHost:
             if task.name in d.tasks:
                 raise PluginError(f"task {task.name!r} is declared by plugins {d.tasks[task.name].plugin!r} and {plugin!r}")
             d.tasks[task.name] = Declared(plugin, task)
+
+    def _collect_webhook_event_types(self) -> None:
+        from core.webhooks.events import TYPE_NAME, WebhookEventType
+
+        self._collect_ids("porchside_webhook_event_types", WebhookEventType, self.declared.webhook_event_types, "webhook event type")
+        for declared in self.declared.webhook_event_types:
+            if not TYPE_NAME.match(declared.record.name):
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: webhook event type {declared.record.name!r} must be dotted "
+                    "lower case words, e.g. invoice.paid"
+                )
 
     def _check_console_permissions(self) -> None:
         """Console links and settings forms must name permissions of the console's one table."""

@@ -2,7 +2,8 @@
 
 Runs in the test's event loop (asyncio UDP), so the app's dnspython resolver
 talks to it over a real socket. ``records[name]`` holds the TXT texts of
-``name``; other names get NXDOMAIN, other types an empty answer.
+``name`` and ``addresses[name]`` its IPv4 addresses (A records); other
+names get NXDOMAIN, other types an empty answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 from dns.rdtypes.ANY.TXT import TXT
+from dns.rdtypes.IN.A import A
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -42,9 +44,14 @@ class LoopbackDns:
 
     def __init__(self) -> None:
         self.records: dict[str, list[str]] = {}
+        self.addresses: dict[str, list[str]] = {}
         self.queries: list[str] = []
         self.port = 0
         self._transport: asyncio.DatagramTransport | None = None
+
+    def publish_address(self, name: str, address: str) -> None:
+        """Answer A queries for ``name`` with ``address`` (IPv4)."""
+        self.addresses.setdefault(name.lower().rstrip("."), []).append(address)
 
     def publish(self, name: str, text: str) -> None:
         self.records.setdefault(name.lower().rstrip("."), []).append(text)
@@ -54,7 +61,13 @@ class LoopbackDns:
         reply.flags |= dns.flags.AA
         question = query.question[0]
         name = question.name.to_text(omit_final_dot=True).lower()
-        if name not in self.records:
+        if name in self.addresses and name not in self.records:
+            if question.rdtype == dns.rdatatype.A:
+                rrset = dns.rrset.RRset(question.name, dns.rdataclass.IN, dns.rdatatype.A)
+                for address in self.addresses[name]:
+                    rrset.add(A(dns.rdataclass.IN, dns.rdatatype.A, address), ttl=60)
+                reply.answer.append(rrset)
+        elif name not in self.records:
             reply.set_rcode(dns.rcode.NXDOMAIN)
         elif question.rdtype == dns.rdatatype.TXT:
             rrset = dns.rrset.RRset(question.name, dns.rdataclass.IN, dns.rdatatype.TXT)

@@ -18,6 +18,7 @@ from core.audit import client_ip, record
 from core.auth.accounts import accounts_for_email, can_see_invoices
 from core.auth.sessions import REMEMBER_SECONDS, Session, SessionStore
 from core.auth.viewing import view_problem
+from core.plugin_state import announce
 from core.models.customers import CustomerAccount, PortalLogin
 from core.portal.context import Portal
 from core.route_access import CUSTOMER, mark
@@ -119,6 +120,7 @@ async def sign_in(email: str, *, remember: bool, method: str, account: CustomerA
     login.last_sign_in_at = datetime.now(timezone.utc)
     await login.save(update_fields=["last_sign_in_at"])
     await record("customer.sign_in", actor_type="customer", actor=email, method=method, account=session.account or "")
+    await announce("customer.signed_in", session.account or "", f"customer:{email}", email=email, method=method)
     return session
 
 

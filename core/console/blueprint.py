@@ -15,11 +15,11 @@ from quart import Blueprint
 
 from core.console import access, auth, branding, home, invite_editor, plugins, settings, staff
 from core.console import accounts, invoices, jobs, notes, payments, visits
-from core.console import api_clients, audit_log, customers, failed_emails, imports, invites, notifications, view_as
+from core.console import api_clients, audit_log, customers, failed_emails, imports, invites, notifications, view_as, webhooks
 
 AREAS = (auth, home, settings, branding, invite_editor, staff, plugins)
 BACK_OFFICE = (accounts, jobs, visits, notes, invoices, payments)
-PEOPLE = (customers, invites, imports, view_as, notifications, audit_log, failed_emails, api_clients)
+PEOPLE = (customers, invites, imports, view_as, notifications, audit_log, failed_emails, api_clients, webhooks)
 
 blueprint = Blueprint("console", __name__, url_prefix="/console")
 blueprint.portal_section = None  # type: ignore[attr-defined]

@@ -53,6 +53,7 @@ NAV: tuple[ConsoleNavItem, ...] = (
     ConsoleNavItem("Staff", "console.staff.index", "team", 80),
     ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85),
     ConsoleNavItem("API clients", "console.api_clients.index", "api", 87),
+    ConsoleNavItem("Webhooks", "console.webhooks.index", "api", 88),
     ConsoleNavItem("Audit log", "console.audit.index", "audit", 90),
 )
 

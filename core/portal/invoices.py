@@ -27,6 +27,7 @@ from core.models.billing import INVOICE_FILTERS, Invoice, InvoiceLine, Payment
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.pdf import pdf_response, render_pdf
+from core.plugin_state import announce
 from core.portal.access import billing_visible, link_to
 from core.portal.contributions import action_buttons
 from core.portal.formats import format_quantity
@@ -248,6 +249,9 @@ async def invoice_list():
 async def detail(invoice_id: str):
     portal = g.portal
     document = await invoice_or_404(invoice_id)
+    if not portal.read_only:  # staff looking through "view as" is not the customer viewing it
+        invoice = document.invoice
+        await announce("invoice.viewed", invoice.public_id, f"customer:{portal.email}", number=invoice.number, email=portal.email)
     job = document.job
     job_url = None
     if job is not None and portal.tenant.section_enabled("work_history"):

@@ -62,3 +62,10 @@ async def porchside_demo_seed(tenant, services, today):
     for part in PARTS:
         if hasattr(part, "seed_demo"):
             await part.seed_demo(tenant, services, today)
+
+
+@hookimpl
+def porchside_webhook_event_types():
+    from plugins.marketing.webhook_events import EVENT_TYPES
+
+    return EVENT_TYPES

@@ -68,3 +68,10 @@ async def porchside_event(tenant, event):
 @hookimpl
 async def porchside_demo_seed(tenant, services, today):
     return await connect.seed_demo(tenant, services, today)
+
+
+@hookimpl
+def porchside_webhook_event_types():
+    from plugins.payments.webhook_events import EVENT_TYPES
+
+    return EVENT_TYPES

@@ -49,6 +49,7 @@ from quart import Blueprint, abort, g, jsonify, redirect, request, url_for
 
 from core.audit import record
 from core.auth.current import login_required
+from core.plugin_state import announce
 from core.models.billing import Invoice
 from core.portal.access import link_to
 from core.portal.views import render_portal
@@ -78,6 +79,7 @@ from plugins.payments.settle import (
     sync_attempt,
 )
 from plugins.payments.stripe_api import stripe_client, stripe_js_url
+from plugins.payments.webhook_events import AUTOPAY_CHANGED
 
 log = logging.getLogger(__name__)
 
@@ -463,6 +465,7 @@ async def autopay():
     except cards.CardError as error:
         return await _methods_page(error.message, 409)
     await record("payment.autopay_on" if on else "payment.autopay_off", actor_type="customer", actor=portal.email or "", target=portal.account.public_id)
+    await announce(AUTOPAY_CHANGED, portal.account.public_id, f"customer:{portal.email or ''}", enabled=on, email=portal.email or "")
     return redirect(url_for("card_payments.methods", done="autopay_on" if on else "autopay_off"))
 
 

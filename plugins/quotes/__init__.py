@@ -94,3 +94,10 @@ async def porchside_event(tenant, event):
 @hookimpl
 async def porchside_demo_seed(tenant, today):
     return await seed_demo_quotes(tenant, today)
+
+
+@hookimpl
+def porchside_webhook_event_types():
+    from plugins.quotes.webhook_events import EVENT_TYPES
+
+    return EVENT_TYPES
