@@ -74,6 +74,25 @@ async def cancel_and_wait(task: asyncio.Task | None) -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
+async def cancel_until_done(tasks: Iterable[asyncio.Task], limit: float = 5.0, every: float = 0.05) -> set[asyncio.Task]:
+    """Cancel ``tasks`` again and again until each has ended (at most ``limit`` seconds).
+
+    One cancel is not always enough: saq's idle loops call Redis, and a call
+    that swallows the cancellation returns normally, after which the loop
+    sleeps out its timer (up to a minute) before it looks again. Returns
+    (and logs) the tasks still running after ``limit``.
+    """
+    pending = {task for task in tasks if not task.done()}
+    deadline = asyncio.get_running_loop().time() + limit
+    while pending and asyncio.get_running_loop().time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=every)
+    if pending:
+        log.warning("%d task(s) still running %g s after being cancelled", len(pending), limit)
+    return pending
+
+
 async def let_jobs_finish(running: Iterable[asyncio.Task]) -> set[asyncio.Task]:
     """Give running jobs ``SHUTDOWN_GRACE`` seconds; return (and log) those still running."""
     running = set(running)

@@ -24,7 +24,7 @@ import redis.asyncio as aioredis
 from saq import Job, Worker
 from saq.queue.redis import PubSubMultiplexer, RedisQueue
 
-from core.queue.base import JOB_TIMEOUT, KEY_TTL, TaskQueue, cancel_and_wait, let_jobs_finish
+from core.queue.base import JOB_TIMEOUT, KEY_TTL, TaskQueue, cancel_and_wait, cancel_until_done, let_jobs_finish
 from core.queue.runner import run_attempt
 from core.redis_pool import redis_client
 
@@ -197,7 +197,12 @@ class SaqQueue(TaskQueue):
             return
         await let_jobs_finish(context["task"] for context in worker.job_task_contexts.values())
         # No grace period left in saq itself: its idle loops are cancelled at
-        # once, and a job still running is put back for another worker.
+        # once, and a job still running is put back for another worker. saq's
+        # stop() cancels each loop once and then waits for all of them; a loop
+        # whose Redis call swallowed that cancel would sleep out its timer
+        # first, so the loops are cancelled here until they have ended.
+        worker.event.set()
+        await cancel_until_done(worker.tasks)
         await worker.stop()
         await cancel_and_wait(self._worker_task)
         self._worker_task = None
