@@ -10,6 +10,8 @@ everywhere.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from core.models.customers import Contact, ContactEmail
 
 
@@ -35,7 +37,9 @@ async def contact_name(account_id: int, email: str) -> str:
 
 async def make_primary(contact: Contact) -> None:
     """Make ``contact`` the one primary contact of its account (console and API alike)."""
-    await Contact.filter(account_id=contact.account_id, is_primary=True).exclude(id=contact.id).update(is_primary=False)
+    await Contact.filter(account_id=contact.account_id, is_primary=True).exclude(id=contact.id).update(
+        is_primary=False, updated_at=datetime.now(timezone.utc)  # QuerySet.update skips auto_now: keep updated_since true
+    )
     if not contact.is_primary:
         contact.is_primary = True
         await contact.save(update_fields=["is_primary"])

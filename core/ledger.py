@@ -25,6 +25,8 @@ who acted and says so (``core.audit.record``, ``porchside_event``).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from tortoise.transactions import in_transaction
 
 from core.models.billing import Invoice, Payment
@@ -80,7 +82,7 @@ async def apply_payment(invoice: Invoice, amount: int, **fields) -> tuple[Paymen
         paid = current.paid_minor + amount
         settled = paid >= current.total_minor
         updated = await Invoice.filter(id=current.id, status="open", paid_minor=current.paid_minor).update(
-            paid_minor=paid, status="paid" if settled else "open"
+            paid_minor=paid, status="paid" if settled else "open", updated_at=datetime.now(timezone.utc)
         )
         if not updated:
             raise PaymentRefused("changed", "The invoice changed meanwhile. Reload the page and check its balance.")

@@ -28,3 +28,5 @@ async def bearer(http, tenant, scopes: list[str], name: str = "Books Sync", scop
 
 
 ALL = ["customers:read", "customers:write", "contacts:read", "contacts:write"]
+CORE_RESOURCES = ("customers", "contacts", "jobs", "visits", "notes", "attachments", "invoices", "payments")
+EVERY_CORE = [f"{name}:{verb}" for name in CORE_RESOURCES for verb in ("read", "write")]

@@ -164,7 +164,7 @@ async def get_by_external_id(name: str, external_id: str) -> Response:
     resource = _reader(name)
     if "external_id" not in resource.model._meta.fields_map:
         raise engine.not_allowed(resource, "GET by external id")
-    row = await resource.base_query().filter(external_id=engine.check_external_id(external_id)).first()
+    row = await resource.base_query().filter(external_id=resource.stored_external_id(engine.check_external_id(external_id))).first()
     if row is None:
         raise ApiError(404, "resource_missing", f"No {resource.object} has the external id {external_id!r}.", param="external_id")
     return await engine.get_object(resource, row.public_id)

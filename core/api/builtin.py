@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from core import hookimpl
-from core.api import contacts, customers
+from core.api import contacts, customers, invoices, job_records, jobs, payments
 from core.api.idempotency import purge_expired
 from core.models.api import ApiToken
 from core.records import Task
@@ -15,7 +15,10 @@ PURGE_TASK = "api.purge"
 
 @hookimpl
 def porchside_api_resources():
-    return [customers.RESOURCE, contacts.RESOURCE]
+    return [
+        customers.RESOURCE, contacts.RESOURCE, jobs.RESOURCE, job_records.VISITS, job_records.NOTES,
+        job_records.ATTACHMENTS, invoices.RESOURCE, payments.RESOURCE,
+    ]
 
 
 async def purge_task(**_: object) -> None:

@@ -136,7 +136,7 @@ async def list_objects(resource: ApiResource) -> Response:
         if f.name in args:
             query = query.filter(**{f.lookup: _parse_filter(f.kind, f.name, args[f.name])})
     if "external_id" in args and "external_id" in resource.model._meta.fields_map:
-        query = query.filter(external_id=check_external_id(args["external_id"]))
+        query = query.filter(external_id=resource.stored_external_id(check_external_id(args["external_id"])))
     if "updated_since" in args:
         since = parse_instant(args["updated_since"], "updated_since")
         query = query.filter(updated_at__gte=since) if resource.has_updated_at else query.filter(created_at__gte=since)
@@ -179,7 +179,7 @@ async def create_object(ctx: ApiContext, data: BaseModel | None = None) -> Respo
     external_id = getattr(data, "external_id", None)
     if external_id is not None:
         check_external_id(external_id)
-        if await resource.model.filter(external_id=external_id).exists():
+        if await resource.model.filter(external_id=resource.stored_external_id(external_id)).exists():
             raise ApiError(409, "external_id_taken", f"Another {resource.object} has the external id {external_id!r}; upsert with PUT /api/v1/{resource.name}/by-external-id/<id>.", param="external_id")
     try:
         async with in_transaction():

@@ -133,6 +133,8 @@ def _paths(r: ApiResource, refs: dict[tuple[type, str], dict[str, Any]]) -> dict
             )
     for action in r.actions:
         body = {"requestBody": {"required": True, "content": {"application/json": {"schema": refs[(action.schema, "validation")]}}}} if action.schema else {}
+        if action.multipart is not None:
+            body = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": action.multipart}}}}
         paths[f"{base}/{{id}}/{action.name}"] = {"post": _operation(
             r, f"{action.name}_{r.object}", action.description or f"{action.name.title()} a {r.object}", r.write_scope,
             {"200": _json(one, "The object after the action.", etag)}, parameters=[object_id, idem], **body,
@@ -183,6 +185,13 @@ def _type_label(schema: dict[str, Any]) -> str:
     return f"{kind} ({schema['format']})" if "format" in schema else str(kind)
 
 
+def _body_label(op: dict[str, Any]) -> str:
+    if "requestBody" not in op:
+        return ""
+    media, spec = next(iter(op["requestBody"]["content"].items()))
+    return _type_label(spec["schema"]) if media == "application/json" else f"{media}: {', '.join(spec['schema'].get('properties', {}))}"
+
+
 def reference_sections(document: dict[str, Any]) -> dict[str, Any]:
     """The reference page's content: operations per resource and the schemas' fields."""
     operations: dict[str, list[dict[str, Any]]] = {tag["name"]: [] for tag in document["tags"]}
@@ -194,7 +203,7 @@ def reference_sections(document: dict[str, Any]) -> dict[str, Any]:
                 "summary": op["summary"],
                 "scope": op["security"][0]["oauth2"][0],
                 "parameters": [(p["name"], p["in"], _type_label(p["schema"]), p.get("description", "")) for p in op.get("parameters", [])],
-                "body": _type_label(op["requestBody"]["content"]["application/json"]["schema"]) if "requestBody" in op else "",
+                "body": _body_label(op),
             })
     schemas = {}
     for name, schema in document["components"]["schemas"].items():

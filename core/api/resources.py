@@ -71,12 +71,16 @@ class ResourceAction:
 
     :param handler: ``async def handler(ctx, row, data)`` -> the row; ``data``
         is the validated ``schema`` instance, or None without a schema.
+    :param multipart: instead of a JSON ``schema``, the OpenAPI schema of a
+        ``multipart/form-data`` body (file uploads); the handler reads
+        ``request.files`` itself.
     """
 
     name: str
     handler: Callable[["ApiContext", Any, Any], Awaitable[Any]]
     schema: type[BaseModel] | None = None
     description: str = ""
+    multipart: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class ApiResource:
     :param delete: ``async def delete(ctx, row)`` for DELETE.
     :param filters: list filters besides ``updated_since`` and ``external_id``.
     :param actions: extra POST routes on one object.
+    :param external_id_prefix: stored before the client's external id, when
+        the column also holds ids the client must not see or clash with
+        (payments: the Stripe settlement's de-duplication keys).
     """
 
     name: str
@@ -118,6 +125,7 @@ class ApiResource:
     actions: tuple[ResourceAction, ...] = ()
     description: str = ""
     order: int = 100
+    external_id_prefix: str = ""
 
     @property
     def id(self) -> str:
@@ -139,6 +147,10 @@ class ApiResource:
     @property
     def has_updated_at(self) -> bool:
         return "updated_at" in self.model._meta.fields_map
+
+    def stored_external_id(self, external_id: str) -> str:
+        """The column value for the client's ``external_id``."""
+        return self.external_id_prefix + external_id
 
     def base_query(self) -> QuerySet:
         return self.query() if self.query is not None else self.model.all()

@@ -21,16 +21,12 @@ Customers never see drafts (:mod:`core.portal.invoices`).
 
 from __future__ import annotations
 
-import logging
 import secrets
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from quart import Blueprint, abort, g, redirect, request, url_for
-from tortoise.transactions import in_transaction
 
 from core.audit import record
-from core.auth.links import deep_link
 from core.console.access import staff_required
 from core.console.permissions import MONEY
 from core.console.customers import account_or_404
@@ -39,13 +35,12 @@ from core.console.jobs import actor, edit_priced_line, job_or_404
 from core.console.numbering import create_numbered
 from core.console.shell import notice, render_console
 from core.contacts import account_addresses
-from core.mail import Attachment as MailAttachment
-from core.mail import MailError, send_email
+from core.invoicing import DEFAULT_TERMS_DAYS, TERMS_DAYS, InvoiceRefused, issue_invoice, void_invoice, void_refusal
 from core.models.billing import INVOICE_FILTERS, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
 from core.models.customers import CustomerAccount
 from core.models.jobs import JobCharge
 from core.money import amount_input
-from core.pdf import PDF_TYPE, pdf_response, render_pdf
+from core.pdf import pdf_response, render_pdf
 from core import plugin_state
 from core.portal import invoices as portal_invoices
 from core.portal.pagination import Sorter, choice_arg, paginate
@@ -53,13 +48,10 @@ from core.services import current_services
 from core.web.errors import render_error
 from core.web.rendering import tenant_today
 
-log = logging.getLogger("porchside.console.invoices")
 
 blueprint = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 NUMBER_PREFIX = "INV-"
-DEFAULT_TERMS_DAYS = 30
-TERMS_DAYS = (0, 365)
 STATUS_LABELS = {"draft": "Draft", **portal_invoices.STATUS_LABELS}
 FILTERS = ("draft", *INVOICE_FILTERS)
 STAFF_METHODS = tuple(m for m in PAYMENT_METHODS if m != "card")  # cards come from the payments plugin
@@ -313,28 +305,6 @@ async def delete(invoice_id: str):
 # -- issue --------------------------------------------------------------------
 
 
-class IssueRefused(Exception):
-    """The draft cannot be issued as it is; the message says why."""
-
-
-async def _open_draft(invoice: Invoice, terms_days: int) -> bool:
-    """Draft -> open with fresh totals and dates, in one transaction; False if it was no longer a draft."""
-    today = tenant_today(g.tenant)
-    async with in_transaction():
-        amounts = await InvoiceLine.filter(invoice_id=invoice.id).values_list("amount_minor", flat=True)
-        if not amounts:
-            raise IssueRefused("Add at least one line before issuing the invoice.")
-        subtotal = sum(amounts)
-        total = subtotal + invoice.tax_minor
-        if total <= 0:
-            raise IssueRefused("The total must be more than zero to issue the invoice.")
-        updated = await Invoice.filter(id=invoice.id, status="draft").update(
-            status="open", issued_on=today, due_on=today + timedelta(days=terms_days),
-            subtotal_minor=subtotal, total_minor=total,
-        )
-    return bool(updated)
-
-
 @blueprint.post("/<invoice_id>/issue")
 @staff_required("back_office")
 async def issue(invoice_id: str):
@@ -343,65 +313,21 @@ async def issue(invoice_id: str):
         return to_invoice(invoice, "already_issued")
     reader = FormReader(await request.form, g.tenant)
     terms = reader.whole_number("terms_days", "Payment terms", *TERMS_DAYS)
-    if invoice.account.archived:
-        reader.fail("terms_days", "This account is archived. Restore it before issuing its invoice.")
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
     try:
-        opened = await _open_draft(invoice, terms)
-    except IssueRefused as exc:
-        return await detail_page(invoice, reader.values, {"issue": str(exc)}, 400)
-    if not opened:
+        issued = await issue_invoice(invoice, terms, actor=f"staff:{actor()}", link_creator=actor())
+    except InvoiceRefused as exc:
+        field = "terms_days" if exc.code == "account_archived" else "issue"
+        return await detail_page(invoice, reader.values, {field: exc.message}, 400)
+    if issued is None:
         return to_invoice(invoice, "already_issued")
-    invoice = await invoice_or_404(invoice_id)
-    sent = await email_invoice(invoice)
+    invoice, sent = issued
     await record(
         "invoice.issued", actor_type="staff", actor=actor(), target=invoice.public_id,
         number=invoice.number, total_minor=invoice.total_minor, due_on=invoice.due_on.isoformat(), emailed=sent,
     )
-    await announce("invoice.issued", invoice.public_id, number=invoice.number, account=invoice.account.public_id, total_minor=invoice.total_minor, currency=invoice.currency)
     return to_invoice(invoice, "issued")
-
-
-async def _pdf_attachment(invoice: Invoice) -> MailAttachment | None:
-    """The invoice's PDF, stored for the email; None (logged) if it cannot be made."""
-    services = current_services()
-    try:
-        document = await portal_invoices.load_document(invoice.account, invoice.public_id, g.tenant)
-        if document is None:
-            return None
-        data = await render_pdf(services, g.tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
-    except Exception:
-        log.exception("the PDF of invoice %s could not be made; emailing it without", invoice.public_id)
-        return None
-    filename = portal_invoices.invoice_pdf_name(invoice)
-    return MailAttachment(filename=filename, content_type=PDF_TYPE, storage_key=await services.storage.save(data, filename))
-
-
-async def email_invoice(invoice: Invoice) -> int:
-    """Email the issued invoice to its recipients; returns how many emails were queued."""
-    services = current_services()
-    recipients = await account_addresses(invoice.account_id, billing_only=True)
-    if not recipients:
-        return 0
-    pdf = await _pdf_attachment(invoice)
-    sent = 0
-    for email, first_name in recipients:
-        url = await deep_link(services, email, invoice.account, f"/invoices/{invoice.public_id}", created_by=actor())
-        try:
-            await send_email(
-                services,
-                to=email,
-                template="console/invoice_issued",
-                kind="invoice.issued",
-                context={"invoice": invoice, "account": invoice.account, "job": invoice.job, "first_name": first_name, "url": url},
-                attachments=[pdf] if pdf else None,
-            )
-        except MailError:
-            log.warning("invoice %s was not emailed to %s", invoice.public_id, email, exc_info=True)
-            continue
-        sent += 1
-    return sent
 
 
 # -- void -----------------------------------------------------------------------
@@ -414,17 +340,16 @@ async def void(invoice_id: str):
     invoice = await invoice_or_404(invoice_id)
     reader = FormReader(await request.form, g.tenant)
     reason = reader.text("reason", "The reason", max_length=500, required=True)
-    if invoice.status != "open":
-        reader.fail("reason", "Only an open invoice can be voided." if invoice.status != "draft" else "A draft is deleted, not voided.")
-    elif invoice.paid_minor:
-        reader.fail("reason", "This invoice has payments recorded against it, so it cannot be voided.")
+    refusal = void_refusal(invoice)
+    if refusal is not None:
+        reader.fail("reason", refusal.message)
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
-    voided = await Invoice.filter(id=invoice.id, status="open", paid_minor=0).update(status="void", voided_at=datetime.now(timezone.utc))
-    if not voided:
-        return await detail_page(invoice, reader.values, {"reason": "The invoice changed meanwhile; reload the page."}, 409)
+    try:
+        await void_invoice(invoice, reason, actor=f"staff:{actor()}")
+    except InvoiceRefused as exc:
+        return await detail_page(invoice, reader.values, {"reason": exc.message}, 409)
     await record("invoice.voided", actor_type="staff", actor=actor(), target=invoice.public_id, number=invoice.number, reason=reason)
-    await announce("invoice.voided", invoice.public_id, number=invoice.number, reason=reason)
     return to_invoice(invoice, "voided")
 
 

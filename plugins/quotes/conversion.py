@@ -9,6 +9,8 @@ charges and the invoice's lines are exactly what the customer signed for.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from core.console.invoices import NUMBER_PREFIX as INVOICE_PREFIX
 from core.console.jobs import NUMBER_PREFIX as JOB_PREFIX
 from core.console.numbering import create_numbered
@@ -49,7 +51,7 @@ async def to_job(quote: Quote, revision: QuoteRevision) -> Job:
     ]
     if charges:
         await JobCharge.bulk_create(charges)
-    if not await Quote.filter(id=quote.id, job_id=None, status=APPROVED).update(job=job):
+    if not await Quote.filter(id=quote.id, job_id=None, status=APPROVED).update(job=job, updated_at=datetime.now(timezone.utc)):
         await job.delete()
         raise ConversionRefused("This quote was just turned into a job by someone else.")
     quote.job = job
@@ -75,7 +77,7 @@ async def to_invoice(quote: Quote, revision: QuoteRevision) -> Invoice:
     ]
     if lines:
         await InvoiceLine.bulk_create(lines)
-    if not await Quote.filter(id=quote.id, invoice_id=None, status=APPROVED).update(invoice=invoice):
+    if not await Quote.filter(id=quote.id, invoice_id=None, status=APPROVED).update(invoice=invoice, updated_at=datetime.now(timezone.utc)):
         await invoice.delete()
         raise ConversionRefused("An invoice was just made from this quote by someone else.")
     quote.invoice = invoice

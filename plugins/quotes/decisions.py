@@ -95,7 +95,7 @@ async def decide(quote: Quote, revision_number: int, decision: Decision, tenant:
         won = await (
             Quote.filter(id=quote.id, revision=revision_number, status__in=OPEN_STATUSES)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-            .update(status=decision.kind, decided_at=now)
+            .update(status=decision.kind, decided_at=now, updated_at=now)
         )
         if won:
             await QuoteRevision.filter(quote_id=quote.id, number=revision_number).update(
@@ -145,7 +145,7 @@ async def mark_viewed(quote: Quote) -> bool:
     """First look at a sent revision: ``sent`` -> ``viewed`` (once; decided quotes stay)."""
     now = datetime.now(timezone.utc)
     async with in_transaction():
-        changed = await Quote.filter(id=quote.id, revision=quote.revision, status=SENT).update(status=VIEWED)
+        changed = await Quote.filter(id=quote.id, revision=quote.revision, status=SENT).update(status=VIEWED, updated_at=now)
         if changed:
             await QuoteRevision.filter(quote_id=quote.id, number=quote.revision, status=SENT).update(status=VIEWED, viewed_at=now)
     if changed:

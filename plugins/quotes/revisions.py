@@ -162,6 +162,7 @@ async def send_revision(quote: Quote, revision: QuoteRevision, today: date) -> b
             status=SUPERSEDED
         )
         await Quote.filter(id=quote.id).update(
+            updated_at=now,
             revision=revision.number,
             status=SENT,
             title=revision.title,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -141,7 +141,7 @@ async def cancel(request: ServiceRequest) -> bool:
 
 async def move(request: ServiceRequest, status: str, from_statuses: tuple[str, ...], **fields: Any) -> bool:
     """Set ``status`` (and ``fields``) if the request is still in one of ``from_statuses``."""
-    changed = await ServiceRequest.filter(id=request.id, status__in=from_statuses).update(status=status, **fields)
+    changed = await ServiceRequest.filter(id=request.id, status__in=from_statuses).update(status=status, updated_at=datetime.now(timezone.utc), **fields)
     if changed:
         request.status = status
         for name, value in fields.items():
@@ -188,7 +188,7 @@ async def to_job(request: ServiceRequest) -> Job:
         Job, JOB_PREFIX, account=account, title=request.what, description=job_description(request),
         status="scheduled", service_address=request.address or account.billing_address,
     )
-    claimed = await ServiceRequest.filter(id=request.id, job_id=None, status__in=OPEN_STATUSES).update(job=job, status=SCHEDULED)
+    claimed = await ServiceRequest.filter(id=request.id, job_id=None, status__in=OPEN_STATUSES).update(job=job, status=SCHEDULED, updated_at=datetime.now(timezone.utc))
     if not claimed:
         await job.delete()
         raise RequestRefused("This request was just turned into a job or closed by someone else.")
