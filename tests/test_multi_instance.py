@@ -322,7 +322,7 @@ async def seeded(postgres_database, tmp_path):
     """Acme with Pat (a password and a job), Hal, an owner with a password and 200 more customers."""
     from core.auth.passwords import hash_password
     from core.config import Settings
-    from core.db import close_database, open_database, tortoise_config
+    from core.db import open_database, release_database, tortoise_config
     from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
     from core.models.jobs import Job
     from core.models.staff import StaffUser
@@ -331,7 +331,8 @@ async def seeded(postgres_database, tmp_path):
 
     # Only the database matters here: the settings the processes run with are theirs.
     settings = Settings(data_dir=tmp_path / "seed", database_url=postgres_database, secret_key=SECRET)
-    await open_database(tortoise_config(settings, _installed_plugin_apps()))
+    config = tortoise_config(settings, _installed_plugin_apps())
+    await open_database(config)
     try:
         tenant = await create_tenant(SLUG, "Acme Pool Care", contact_email="office@acme.test")
         password_hash = await hash_password(PASSWORD)
@@ -345,9 +346,10 @@ async def seeded(postgres_database, tmp_path):
                     job = await Job.create(account=account, number="J-100", title="Pump repair", status="scheduled")
             await StaffUser.create(email=STAFF, name="Olive Owner", role="owner", password_hash=password_hash)
         await many_customers(tenant, use_tenant, INVITES)
-        yield {"tenant": tenant, "job": job.public_id}
     finally:
-        await close_database()
+        # Closed before the test: the processes under test are the only users.
+        await release_database(config)
+    return {"job": job.public_id}
 
 
 async def test_two_servers_and_two_workers_share_sessions_streams_and_jobs(
@@ -519,3 +521,38 @@ def test_queue_heartbeat_comes_from_the_environment(tmp_path):
     for bad in ("2", "3601", "soon"):
         with pytest.raises(ConfigError, match="PORCHSIDE_QUEUE_HEARTBEAT"):
             read(bad)
+
+
+async def test_the_sweep_leaves_a_job_just_taken_and_takes_back_one_whose_worker_died():
+    """A worker moves a job to the active list, then marks it active: a sweep in between must not re-run it."""
+    from core.queue.saq_queue import RUN, _PrefixedRedisQueue
+    from core.redis_pool import redis_client
+    from core.testing import REDIS_TEST_URL, _redis_reachable
+
+    reason = await _redis_reachable()
+    if reason:
+        _unavailable(reason)
+    client = redis_client(REDIS_TEST_URL, max_connections=5)
+    prefix = f"pstest:{secrets.token_hex(4)}"
+    queue = _PrefixedRedisQueue(client, name=f"{prefix}:queue")
+
+    async def sweep() -> list[str]:
+        await client.delete(queue.namespace("sweep"))  # the lock of the previous sweep
+        return await queue.sweep(lock=1)
+
+    try:
+        await queue.connect()
+        await queue.enqueue(RUN, key="k1", heartbeat=1, retries=3, timeout=60)
+        taken = await queue.dequeue()  # what a worker does first; marking it active comes next
+        assert taken is not None and taken.key == "k1"
+        assert await sweep() == []  # saq's own sweep re-queued it here, to run twice
+        # Its worker died before marking it: a later sweep, a heartbeat on, takes it back.
+        assert await eventually(sweep, timeout=10, interval=0.3) == [queue.job_id("k1")]
+        again = await queue.dequeue()
+        assert again is not None and again.key == "k1"
+    finally:
+        await queue.disconnect()
+        keys = [key async for key in client.scan_iter(f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()

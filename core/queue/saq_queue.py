@@ -22,6 +22,8 @@ from typing import AsyncIterator
 
 import redis.asyncio as aioredis
 from saq import Job, Worker
+from saq.job import Status
+from saq.utils import now as saq_now
 from saq.queue.redis import PubSubMultiplexer, RedisQueue
 
 from core.queue.base import JOB_TIMEOUT, KEY_TTL, TaskQueue, cancel_and_wait, cancel_until_done, let_jobs_finish
@@ -54,6 +56,19 @@ class _QuietSaq(logging.Filter):
 
 
 logging.getLogger("saq").addFilter(_QuietSaq())
+
+
+# saq's own (saq/queue/redis.py): one worker per `lock` seconds reads the active list.
+_SWEEP_SCRIPT = """
+local id_jobs = {}
+if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('SETEX', KEYS[1], ARGV[1], 1)
+    for i, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+        id_jobs[i] = {v, redis.call('GET', v)}
+    end
+end
+return id_jobs
+"""
 
 
 def _sweep_interval(heartbeat: int) -> int:
@@ -105,15 +120,74 @@ class _PrefixedRedisQueue(RedisQueue):
     def __init__(self, redis: aioredis.Redis, name: str) -> None:
         super().__init__(redis, name=name)
         self._pubsub = PubSubMultiplexer(redis.pubsub(), prefix=self.job_id(""))
+        # Jobs of the active list not marked active yet: id -> (first seen, record's state then).
+        self._suspects: dict[bytes, tuple[int, tuple[int, int]]] = {}
+
+    def _abandoned(self, job_id: bytes, job: Job) -> bool:
+        """Whether a job of the active list belongs to no live worker any more.
+
+        An active job is abandoned once its heartbeat (or time limit) ran
+        out. One not marked active yet was taken a moment ago (saq marks it
+        next), or by a worker that died at once: only the same record seen
+        again by a later sweep, a heartbeat after the first, tells which.
+        """
+        if job.status in (Status.ACTIVE, Status.ABORTING):
+            return job.stuck
+        state = (job.attempts, job.touched)
+        first = self._suspects.get(job_id)
+        if first is None or first[1] != state:
+            self._suspects[job_id] = (saq_now(), state)
+            return False
+        return saq_now() - first[0] > (job.heartbeat or job.timeout or JOB_TIMEOUT) * 1000
 
     def namespace(self, key: str) -> str:
         return f"{self.name}:{key}"
 
     async def sweep(self, lock: int = 60, abort: float = 1.0) -> list[str]:
-        # A job is swept once its heartbeat ran out, so its worker is gone
-        # (or frozen): saq's default 5 s wait for that worker to confirm the
-        # abort would only delay the retry.
-        return await super().sweep(lock, abort)
+        """Take back the jobs of workers that died; saq's own sweep, without its two races.
+
+        saq sweeps every job of the active list whose record does not say
+        ``active``, but a worker moves a job to that list a moment *before*
+        marking it active: a sweep in between aborted and re-ran a job that
+        had just started (seen in tests/test_multi_instance.py, with a sweep
+        every second). Here such a job is swept only when a later sweep
+        finds it unchanged a heartbeat on (see :meth:`_abandoned`). And saq
+        re-queues a swept job even when it finished while the sweep waited;
+        here a job that completed or failed for good stays so. ``abort`` is
+        1 s, not saq's 5 s: a job is swept once its heartbeat ran out, so
+        its worker is gone (or frozen) and will hardly confirm the abort.
+        """
+        if not self._cleanup_script:
+            self._cleanup_script = self.redis.register_script(_SWEEP_SCRIPT)
+        id_jobs = await self._cleanup_script(keys=[self._sweep, self._active], args=[lock], client=self.redis)
+        if id_jobs:  # this worker read the list: forget suspects no longer on it
+            listed = {job_id for job_id, _ in id_jobs}
+            self._suspects = {k: v for k, v in self._suspects.items() if k in listed}
+        swept = []
+        for job_id, job_bytes in id_jobs:
+            job = self.deserialize(job_bytes)
+            if job is None:  # its record expired: drop the id
+                swept.append(job_id)
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    await pipe.lrem(self._active, 0, job_id).zrem(self._incomplete, job_id).execute()
+                continue
+            if not self._abandoned(job_id, job):
+                continue
+            self._suspects.pop(job_id, None)
+            swept.append(job_id)
+            log.warning("job %s: its worker stopped touching it; taking it back", job.key)
+            await self.abort(job, error=self.swept_error_message)
+            try:
+                await job.refresh(abort)
+            except asyncio.TimeoutError:
+                pass
+            if job.status in (Status.COMPLETE, Status.FAILED):
+                continue
+            if job.retryable:
+                await self.retry(job, error=self.swept_error_message)
+            else:
+                await self.finish(job, Status.ABORTED, error=self.swept_error_message)
+        return [job_id.decode() for job_id in swept]
 
     def job_id(self, job_key: str) -> str:
         return f"{self.name}:job:{job_key}"
