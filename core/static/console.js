@@ -36,7 +36,7 @@
     button.type = "button";
     button.className = "secondary";
     button.textContent = "Copy";
-    button.setAttribute("aria-label", "Copy the " + (field.labels && field.labels[0] ? field.labels[0].textContent : "value"));
+    button.setAttribute("aria-label", "Copy " + (field.labels && field.labels[0] ? field.labels[0].textContent.toLowerCase() : "the value"));
     var status = document.createElement("span");
     status.setAttribute("role", "status");
     status.className = "muted";
