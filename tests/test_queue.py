@@ -355,6 +355,8 @@ async def test_porchside_worker_process_delivers_queued_email(redis_only, make_a
             "PORCHSIDE_SECRET_KEY": settings.secret_key,
             "PORCHSIDE_DATA_DIR": str(settings.data_dir),
             "PORCHSIDE_DEV_OUTBOX": "true",
+            # A PostgreSQL URL implies production mode, which refuses the dev outbox.
+            "PORCHSIDE_ENV": "development",
         }
         code = "from core.config import Settings; from core.queue.worker import run_worker; run_worker(Settings.from_env())"
         process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
