@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from core.cache import tenant_key
 from core.console.testing import sign_in_staff
 from core.models.api import ApiClient
 from core.models.platform import AuditEvent
@@ -50,7 +51,7 @@ async def bearer_status(http, token: str) -> int:
     return (await http.get("/api/v1/customers", headers={"Authorization": f"Bearer {token}"})).status_code
 
 
-async def test_create_shows_the_secret_once_and_it_gets_a_token(client, tenant, in_tenant):
+async def test_create_shows_the_secret_once_and_it_gets_a_token(app, client, tenant, in_tenant):
     await sign_in_staff(client, "owner@acme.test", role="owner")
     empty = await (await client.get(PAGE)).get_data(as_text=True)
     assert "No API clients yet" in empty and 'href="/api/docs"' in empty
@@ -58,12 +59,17 @@ async def test_create_shows_the_secret_once_and_it_gets_a_token(client, tenant, 
     for scope in ("customers:read", "customers:write", "contacts:read", "contacts:write"):
         assert f'value="{scope}"' in form
 
-    _, location = await create_in_console(client)
+    key, location = await create_in_console(client)
+    with in_tenant(tenant):
+        waiting = await app.extensions["porchside"].cache.get(tenant_key("api-client-secret", key))
     shown = await client.get(location)
     assert shown.headers["Cache-Control"] == "no-store"
     page = await shown.get_data(as_text=True)
     assert "you will not see it again" in page
     client_id, secret = credentials(page)
+    assert waiting and secret not in waiting  # the cache held it encrypted, and only until shown
+    with in_tenant(tenant):
+        assert await app.extensions["porchside"].cache.get(tenant_key("api-client-secret", key)) is None
 
     again = await (await client.get(location)).get_data(as_text=True)
     assert secret not in again and "already shown" in again

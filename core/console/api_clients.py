@@ -3,8 +3,9 @@
 Permission ``api``. The list shows each client's name, client id, scopes,
 who created it and when, its last use and whether it is revoked. The
 secret (created, or rotated) is shown once: the POST keeps it in the cache
-for a few minutes under the form's one-time key and redirects to a page
-that takes it out on first view, so reloading that page, going back, or a
+for a few minutes (encrypted with a key derived from the app's secret
+key, so Redis never holds it in clear) under the form's one-time key and
+redirects to a page that takes it out on first view, so reloading that page, going back, or a
 second tab never shows it again (only its SHA-256 is stored, see
 :mod:`core.api.clients`).
 
@@ -23,6 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
 from quart import Blueprint, current_app, g, redirect, request, url_for
 
 from core.api.clients import create_client, revoke_client, rotate_secret
@@ -32,6 +34,7 @@ from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.models.api import ApiClient
+from core.plugin_state import secret_fernet
 from core.services import current_services
 from core.web.errors import render_error
 
@@ -41,6 +44,7 @@ PERMISSION = "api"
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLAIM_TTL = 24 * 3600  # a form key works once for a day (a form left open overnight is refused)
 SECRET_TTL = 10 * 60  # how long a secret waits for its one-time page
+PURPOSE = b"porchside api client secret shown once"
 
 NOTICES = {
     "revoked": "The client is revoked: its secret and every token it held stopped working.",
@@ -78,8 +82,19 @@ async def _claim(key: str) -> bool:
 
 async def _keep_secret(key: str, client: ApiClient, secret: str, action: str) -> None:
     """Hold the secret for its one-time page, for this staff member only."""
+    services = current_services()
     payload = {"client_id": client.client_id, "secret": secret, "action": action, "staff": g.staff.public_id}
-    await current_services().cache.set(tenant_key("api-client-secret", key), json.dumps(payload), ttl=SECRET_TTL)
+    token = secret_fernet(services.settings.secret_key, PURPOSE).encrypt(json.dumps(payload).encode()).decode()
+    await services.cache.set(tenant_key("api-client-secret", key), token, ttl=SECRET_TTL)
+
+
+def _read_secret(token: str | None) -> dict | None:
+    if not token:
+        return None
+    try:
+        return json.loads(secret_fernet(current_services().settings.secret_key, PURPOSE).decrypt(token.encode()))
+    except InvalidToken:  # the secret key changed meanwhile: as good as expired
+        return None
 
 
 async def client_or_404(client_id: str) -> ApiClient | None:
@@ -151,7 +166,7 @@ async def secret(key: str):
     """The secret of a client just created or rotated, shown on the first view only."""
     cache = current_services().cache
     stored = await cache.get(tenant_key("api-client-secret", key)) if FORM_KEY.match(key) else None
-    payload = json.loads(stored) if stored else None
+    payload = _read_secret(stored)
     shown = None
     if payload is not None and payload.get("staff") == g.staff.public_id:
         # incr decides between two views at once (two tabs, a double load): one sees the secret.
