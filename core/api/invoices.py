@@ -30,7 +30,7 @@ from core.web.rendering import tenant_today
 
 Number = text(40, required=True)
 Memo = text(5000)
-Tax = Field(ge=0, le=10**12, description="Tax in minor units, added to the lines' subtotal.")
+Tax = Field(default=0, ge=0, le=10**12, description="Tax in minor units, added to the lines' subtotal.")
 
 
 class InvoiceOut(ApiModel):
