@@ -38,6 +38,7 @@ RECORD_ATTRIBUTES = {
     "porchside_settings_fields": "SETTINGS_FIELDS",
     "porchside_tasks": "TASKS",
     "porchside_cli_commands": "CLI_COMMANDS",
+    "porchside_api_resources": "API_RESOURCES",
 }
 
 

@@ -17,3 +17,9 @@ async def referenced(model: type, public_id: str, param: str, noun: str, query: 
     if row is None:
         raise ApiError(422, "validation_failed", f"No {noun} has the id {public_id!r}.", param=param)
     return row
+
+
+async def public_ids(model: type, ids: set[int | None]) -> dict[int, str]:
+    """``{primary key: public id}`` of the ``model`` rows in ``ids`` (one query; None ignored)."""
+    wanted = {i for i in ids if i is not None}
+    return dict(await model.filter(id__in=wanted).values_list("id", "public_id")) if wanted else {}

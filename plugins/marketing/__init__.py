@@ -2,7 +2,8 @@
 
 Registered through the ``porchside`` entry-point group like any third-party
 plugin; it reaches core only through the hooks in :mod:`core.hookspecs`.
-Its two halves keep their own models, routes and templates:
+Its two halves keep their own models, routes and templates (and
+:mod:`plugins.marketing.api` declares their read-only API resources):
 
 * :mod:`plugins.marketing.messages`: one thread per job between the customer
   and the business, live through server-sent events (M1, M2);
@@ -21,11 +22,12 @@ from pathlib import Path
 from core import hookimpl
 from core.plugin_parts import gather_records
 from core.records import PluginInfo, StaticDir
+from plugins.marketing import api
 from plugins.marketing.messages import contributions as messages
 from plugins.marketing.requests import contributions as requests
 
 HERE = Path(__file__).parent
-PARTS = (messages, requests)
+PARTS = (messages, requests, api)
 gather_records(globals(), PARTS)
 
 

@@ -26,10 +26,10 @@ from core import hookimpl
 from core.console.permissions import MONEY
 from core.plugin_parts import gather_records
 from core.records import ModelApp, PluginInfo, StaticDir
-from plugins.payments import autopay, connect, console, contributions, notify, portal, settings, webhooks
+from plugins.payments import api, autopay, connect, console, contributions, notify, portal, settings, webhooks
 
 HERE = Path(__file__).parent
-PARTS = (connect, webhooks, contributions, portal, autopay, console, notify, settings)
+PARTS = (connect, webhooks, contributions, portal, autopay, console, notify, settings, api)
 gather_records(globals(), PARTS)
 
 

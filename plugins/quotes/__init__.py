@@ -101,3 +101,10 @@ def porchside_webhook_event_types():
     from plugins.quotes.webhook_events import EVENT_TYPES
 
     return EVENT_TYPES
+
+
+@hookimpl
+def porchside_api_resources():
+    from plugins.quotes.api import QUOTES
+
+    return [QUOTES]
