@@ -389,3 +389,25 @@ async def test_api_update_and_delete_are_audited_with_the_client(app, tenant, ap
     with in_tenant(tenant):
         actions = await AuditEvent.filter(target=created["id"], actor_type="api").order_by("id").values_list("action", flat=True)
     assert actions == ["webhook_endpoint.created", "webhook_endpoint.updated", "webhook_endpoint.deleted"]
+
+
+async def test_a_customer_signing_in_and_opening_an_invoice_is_sent(app, tenant, api, client, receiver, make_customer, in_tenant):
+    from core.auth.passwords import hash_password
+    from core.models.customers import PortalLogin
+    from tests.portal_data import PortalData
+
+    account = await make_customer(tenant, "Pat Doe", emails=["pat@example.com"])
+    with in_tenant(tenant):
+        await PortalLogin.create(email="pat@example.com", password_hash=await hash_password("correct horse battery"))
+    invoice = await PortalData(app, tenant).invoice(account)
+    secret = (await subscribe(api, receiver.url(), ["customer.signed_in", "invoice.viewed"]))["secret"]
+
+    signed_in = await client.submit("/sign-in/password", {"email": "pat@example.com", "password": "correct horse battery"})
+    assert signed_in.status_code == 302
+    assert (await client.get(f"/invoices/{invoice.public_id}")).status_code == 200
+    await eventually(lambda: len(receiver.received) >= 2)
+    await jobs_settled(app)
+    payloads = sorted((verified(secret, r) for r in receiver.received), key=lambda p: p["type"])
+    assert [p["type"] for p in payloads] == ["customer.signed_in", "invoice.viewed"]
+    assert payloads[0]["data"]["id"] == account.public_id and payloads[0]["data"]["email"] == "pat@example.com"
+    assert payloads[1]["data"]["id"] == invoice.public_id and payloads[1]["data"]["number"] == invoice.number
