@@ -128,7 +128,8 @@ async def _list(state: CliState, slug: str) -> str:
         tenant = await _tenant(slug)
         known = await _grantable(services, tenant)
         with use_tenant(tenant):
-            clients = list(await ApiClient.all().order_by("revoked_at", "name", "id"))
+            # Active first; sorted here as SQLite and PostgreSQL put NULLs at opposite ends.
+            clients = sorted(await ApiClient.all().order_by("name", "id"), key=lambda c: c.revoked_at is not None)
     grantable = f"Scopes {tenant.slug} can grant: {' '.join(known)}"
     if not clients:
         return f"{tenant.name} has no API clients yet. Create one with: porchside api-client create {tenant.slug} NAME --scope ...\n{grantable}"

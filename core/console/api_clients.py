@@ -109,7 +109,8 @@ def _not_found():
 @blueprint.get("/")
 @staff_required(PERMISSION)
 async def index():
-    clients = list(await ApiClient.all().order_by("revoked_at", "name", "id"))
+    # Sorted here: SQLite and PostgreSQL put NULL revoked_at at opposite ends.
+    clients = sorted(await ApiClient.all().order_by("name", "id"), key=lambda c: c.revoked_at is not None)
     return await render_console("console/api_clients/index.html", clients=clients, notice=notice(NOTICES))
 
 
