@@ -75,7 +75,10 @@ def test_create_list_rotate_revoke(businesses):
     client, actions = stored(businesses, "acme", client_id)
     assert client.revoked_at is not None
     assert actions == ["api_client.created", "api_client.rotated", "api_client.revoked"]
-    assert "revoked" in invoke(["api-client", "list", "acme"], env).output
+    later_id, _ = created(invoke(["api-client", "create", "acme", "Zeta Books", "--scope", "customers:read"], env))
+    rows = invoke(["api-client", "list", "acme"], env).output.splitlines()
+    assert rows[1].startswith(later_id) and rows[1].endswith("active")  # active first, then revoked
+    assert rows[2].startswith(client_id) and rows[2].endswith("revoked")
     refused = invoke(["api-client", "rotate", "acme", client_id], env)
     assert refused.exit_code == 1 and "is revoked" in one_error_line(refused)
 
