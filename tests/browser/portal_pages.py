@@ -130,6 +130,8 @@ PAGES: tuple[PortalPage, ...] = (
     PortalPage("contact", "portal.contact", r"^Contact us$", path="/contact"),
     PortalPage("security", "auth.security", r"^Security$", path="/security"),
     PortalPage("dev-outbox", "dev_outbox.index", r"^Dev outbox$", path="/_dev/outbox", signed_in=False),
+    # The integration API's reference, read by a business's developer (issue 12).
+    PortalPage("api-reference", "api.reference", r"API", path="/api/docs", signed_in=False),
 )
 
 DOWNLOADS: tuple[Download, ...] = (
@@ -154,6 +156,12 @@ OTHER_ROUTES: dict[str, str] = {
     "plugin_static.serve": "plugins' static files, likewise",
     "health.live": "probe for load balancers (JSON)",
     "health.ready": "probe for load balancers (JSON)",
+    "metrics.metrics": "Prometheus scrape endpoint (text, needs a token); tests/test_observability.py",
+    "api.openapi_document": "the API's OpenAPI document (JSON); tests/test_api_openapi.py",
+    "api.list_objects": "API lists (JSON, bearer token); tests/test_api_resources.py",
+    "api.get_object": "API objects (JSON, bearer token); tests/test_api_resources.py",
+    "api.get_by_external_id": "API objects by external id (JSON, bearer token); tests/test_api_resources.py",
+    "domain_check.check": "on-demand TLS ask endpoint for the proxy (no page); tests/test_domain_verification.py",
     "portal.brand_css": "stylesheet, loaded by every page",
     "portal.logo": "image, loaded by every page of a tenant with a logo",
     "documents.thumbnail": "images on the documents, job and service-history pages",
