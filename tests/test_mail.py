@@ -272,3 +272,25 @@ async def test_in_process_queue_resends_what_a_stopped_app_left_queued(make_app)
             assert app.extensions["porchside"].queue.working
             sent = await eventually(lambda: _status(tenant, email, "sent"))
             assert sent.attempts == 1
+
+
+async def test_an_email_sent_while_redis_is_away_stays_queued_and_the_relay_sends_it(make_app, tmp_path):
+    """A Redis outage delays an email (the outbox relay queues it later); it never marks it failed."""
+    from core.mail.delivery import requeue_waiting
+    from tests.private_services import PrivateRedis
+
+    redis = PrivateRedis()  # its own server: killing it disturbs no one else
+    redis.start()
+    try:
+        async with make_app(redis_url=redis.url, **FAST_RETRIES) as app:
+            acme = await create_tenant("acme", "Acme Pool Care")
+            redis.stop()
+            email = await send_test(app, acme)
+            assert (await stored(acme, email)).status == "queued"
+
+            redis.start()
+            assert await requeue_waiting(services_of(app)) == 1
+            sent = await eventually(lambda: _status(acme, email, "sent"), timeout=30)
+            assert sent.attempts == 1
+    finally:
+        redis.stop()

@@ -7,8 +7,9 @@ delivery job keyed by its public id is enqueued (:mod:`core.mail.delivery`).
 Inside :func:`deferred_delivery` the row is only stored (an outbox row)
 and queued after the caller's transaction commits, so an operation that
 must be all-or-nothing (``porchside tenant create``) never depends on Redis
-answering: an email that could not be queued stays ``queued`` and the
-worker's relay (:func:`~core.mail.delivery.requeue_waiting`) queues it later.
+answering. Inside it or not, an email that could not be queued stays
+``queued`` and the worker's relay (:func:`~core.mail.delivery.requeue_waiting`)
+queues it once Redis is back.
 """
 
 from __future__ import annotations
@@ -133,10 +134,11 @@ async def send_email(
     try:
         await services.queue.enqueue(DELIVER_TASK, tenant=tenant, key=email.public_id, email_id=email.public_id)
     except Exception as exc:
-        # Stored but not queued: say so on the email itself and in the log,
-        # rather than leave it "queued" forever.
-        log.exception("email %s to %s could not be queued", email.public_id, to)
-        email.status = "failed"
-        email.last_error = f"could not be queued: {type(exc).__name__}: {exc}"
-        await email.save(update_fields=["status", "last_error"])
+        # Stored but not queued (Redis is away): the row stays "queued", an
+        # outbox row the worker's relay (requeue_waiting, every minute) queues
+        # once Redis answers; marking it failed would drop an email that is
+        # only late.
+        log.warning(
+            "email %s to %s stored, queued later by the relay: %s: %s", email.public_id, to, type(exc).__name__, exc
+        )
     return email
