@@ -34,6 +34,10 @@ log = logging.getLogger("porchside.app")
 HERE = Path(__file__).parent
 
 ALWAYS_ALLOWED = {"static", "plugin_static", "health", "domain_check", "metrics"}
+# Answered on an old (redirecting) address too: the page confirming a new web
+# address is served on the old host, and its CSP (style-src 'self') blocks a
+# stylesheet redirected to the new one.
+SERVED_ON_OLD_ADDRESSES = {"portal.brand_css"}
 
 
 class _PorchsideQuart(Quart):
@@ -207,7 +211,7 @@ async def _resolve_tenant() -> ResponseReturnValue | None:
     tenant = await Tenant.get_or_none(id=resolution.tenant_id)
     if tenant is None or not tenant.is_active:
         return await errors.render_error(404, "unknown_host", "No business uses this address.")
-    if resolution.kind == "redirect":
+    if resolution.kind == "redirect" and endpoint not in SERVED_ON_OLD_ADDRESSES:
         # An old address: the same page on the tenant's primary host, keeping
         # the scheme and port the visitor used, the path and the query.
         from werkzeug.sansio.utils import get_current_url

@@ -194,7 +194,7 @@ async def switch():
 @blueprint.post("/portal/address")
 @staff_required("portal_address")
 async def change_address():
-    """A new subdomain; the old one redirects for 90 days, and so does this page."""
+    """A new subdomain; the old one redirects for 90 days. Answers a page that links to the new one."""
     tenant: Tenant = g.tenant
     services = current_services()
     slug = (await request.form).get("slug", "").strip().lower()
@@ -206,8 +206,19 @@ async def change_address():
     except TenantError as exc:
         return await _page(400, {"slug": str(exc)}, {"slug": slug})
     await record("settings.address_changed", actor_type="staff", actor=g.staff.email, old=old, new=slug)
-    # The staff cookie is host-only: the new address asks to sign in again.
-    return redirect(await portal_url(services, tenant, url_for("console.settings.portal", done="address")))
+    # A page on this (old) host, not a redirect: the Content-Security-Policy's
+    # form-action 'self' stops a browser from following a form's redirect to
+    # another host, which left the owner on the old page with no sign that
+    # anything changed. A plain link may cross hosts. It leads to the console
+    # sign-in of the new address because the staff cookie is host-only.
+    settings = services.settings
+    suffix = f".{settings.base_domain}:{settings.public_port}" if settings.public_port else f".{settings.base_domain}"
+    back_here = url_for("console.settings.portal", done="address")
+    sign_in_url = f"{settings.public_scheme}://{slug}{suffix}{url_for('console.auth.sign_in', next=back_here)}"
+    return await render_console(
+        "console/settings/address_moved.html",
+        old_host=old + suffix, new_host=slug + suffix, sign_in_url=sign_in_url,
+    )
 
 
 @blueprint.post("/portal/domains")
