@@ -117,9 +117,19 @@ def _back(endpoint: WebhookEndpoint, done: str):
     return redirect(url_for("console.webhooks.detail", public_id=endpoint.public_id, **args))
 
 
-@blueprint.post("/<public_id>/<any(enable, disable):state>")
+@blueprint.post("/<public_id>/enable")
 @staff_required(PERMISSION)
-async def switch(public_id: str, state: str):
+async def enable(public_id: str):
+    return await _switch(public_id, "enable")
+
+
+@blueprint.post("/<public_id>/disable")
+@staff_required(PERMISSION)
+async def disable(public_id: str):
+    return await _switch(public_id, "disable")
+
+
+async def _switch(public_id: str, state: str):
     endpoint = await _endpoint_or_404(public_id)
     if endpoint is None:
         return await render_error(404, "not_found", "There is no such webhook endpoint.")
