@@ -102,6 +102,8 @@ def demo_environment(backend: str, data_dir: Path) -> dict[str, str]:
         PORCHSIDE_DATA_DIR=str(data_dir),
         PORCHSIDE_SECRET_KEY=secrets.token_urlsafe(48),
         PORCHSIDE_BASE_DOMAIN="localhost",
+        # A PostgreSQL URL implies production, which wants SMTP and https: this is a local demo.
+        PORCHSIDE_ENV="development",
         # Every run signs in again, more often than the sign-in limits allow.
         PORCHSIDE_RATE_LIMITS="signin_per_ip=1000000/60,password_per_email=1000000/60",
     )
