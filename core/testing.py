@@ -13,9 +13,14 @@ the same fixtures as core's:
   ``other_tenant`` are two businesses; ``client`` and ``other_client`` are
   test clients bound to their hosts; ``client_for(tenant)`` makes more.
 
-Databases: the schema is migrated once per session and backend; every test
-then starts from empty tables (a fresh copy of the SQLite file, or TRUNCATE on
-PostgreSQL). Redis keys get a prefix of their own per test.
+Databases: the schema is migrated once into a template per set of migration
+files (:func:`schema_key`), kept between runs: a SQLite file under
+``$TMPDIR/porchside-test-templates-<uid>`` and a PostgreSQL database
+``porchside_tpl_<key>``. Each test process copies the PostgreSQL template into
+a database of its own (``CREATE DATABASE ... TEMPLATE``, dropped at the end of
+the session); every test then starts from empty tables (a fresh copy of the
+SQLite file, or DELETE on PostgreSQL). Redis keys get a prefix of their own
+per test.
 """
 
 from __future__ import annotations
@@ -176,6 +181,10 @@ async def _create_postgres_database(name: str, plugin_apps: dict[str, Any], fold
             await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             await admin.execute("SELECT pg_advisory_unlock($1)", _TEMPLATE_LOCK)
+        # A test database is thrown away, so a commit need not wait for the
+        # WAL to reach the disk: 0.1-0.2 ms per commit instead of 3-5 ms here.
+        # Same server, same SQL; only crash durability differs.
+        await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
         await admin.close()
 
@@ -194,6 +203,7 @@ async def _migrated_template(admin, plugin_apps: dict[str, Any], folder: Path) -
     if ready is not None:  # left half-made by a run that was killed while migrating
         await admin.execute(f'DROP DATABASE "{template}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{template}"')
+    await admin.execute(f'ALTER DATABASE "{template}" SET synchronous_commit = off')  # see below
     settings = Settings.from_env({}, data_dir=folder, database_url=_database_url(template), secret_key=SECRET)
     await run_migrations(tortoise_config(settings, plugin_apps))
     # No connections from now on: nothing can change the schema that is copied.
@@ -208,6 +218,36 @@ async def _migrated_template(admin, plugin_apps: dict[str, Any], folder: Path) -
         except asyncpg.PostgresError:
             pass  # another role's template: its owner's next run drops it
     return template
+
+
+def _sqlite_template(plugin_apps: dict[str, Any], scratch: Path) -> Path:
+    """The migrated SQLite file for these migrations, kept between runs like the PostgreSQL template.
+
+    In ``$TMPDIR/porchside-test-templates-<uid>``, named by :func:`schema_key`;
+    a file lock lets one process migrate while the others (xdist workers,
+    other sessions) wait for its file. Tests copy it, never open it.
+    """
+    import fcntl
+    import sqlite3
+    import tempfile
+
+    from core.config import Settings
+
+    folder = Path(tempfile.gettempdir()) / f"porchside-test-templates-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = f"{schema_key(plugin_apps)}-sqlite{sqlite3.sqlite_version}.sqlite3"
+    path = folder / name
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = scratch / "template.sqlite3"
+            settings = Settings.from_env({}, data_dir=scratch, database_url=f"sqlite://{building}", secret_key=SECRET)
+            _migrate(settings, plugin_apps)
+            os.replace(building, path)  # complete or absent, never half-made
+            for stale in folder.glob("*.sqlite3"):
+                if stale.name != name:
+                    stale.unlink(missing_ok=True)
+    return path
 
 
 async def _drop_postgres_database(name: str) -> None:
@@ -245,12 +285,7 @@ class _Backends:
         return self.ready[name]
 
     def _sqlite(self) -> Backend:
-        from core.config import Settings
-
-        folder = self.tmp_path_factory.mktemp("sqlite-template")
-        path = folder / "template.sqlite3"
-        settings = Settings.from_env({}, data_dir=folder, database_url=f"sqlite://{path}", secret_key=SECRET)
-        _migrate(settings, self.plugin_apps)
+        path = _sqlite_template(self.plugin_apps, self.tmp_path_factory.mktemp("sqlite-template"))
         return Backend("sqlite", str(path), None, self.plugin_apps)
 
     def _postgres(self) -> Backend:

@@ -1,0 +1,90 @@
+"""The test databases of core.testing: migrated once into a template, emptied between tests.
+
+What plugin authors rely on (docs/plugins.md, "Testing your plugin"): every
+test starts from empty tables with ids from 1, whichever backend, and a
+changed migration never reuses an old template.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.testing import _children_first, _reset_postgres, schema_key
+from tenants.service import create_tenant
+
+
+async def _row_counts() -> dict[str, int]:
+    from tortoise import connections
+
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "sqlite":
+        _, rows = await conn.execute_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'tortoise_migrations'"
+        )
+        names = [r["name"] for r in rows]
+    else:
+        _, rows = await conn.execute_query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        )
+        names = [r["tablename"] for r in rows]
+    counts = {}
+    for name in names:
+        _, result = await conn.execute_query(f'SELECT count(*) AS n FROM "{name}"')
+        counts[name] = result[0]["n"]
+    return counts
+
+
+async def test_a_test_starts_with_every_table_empty_and_migrated(app):
+    counts = await _row_counts()
+
+    assert counts and set(counts.values()) == {0}
+    assert {"tenant", "customer_account", "invoice"} <= set(counts)
+
+
+async def test_postgres_reset_empties_every_table_and_restarts_ids(app, make_customer, porchside_backend):
+    if porchside_backend.name != "postgres":
+        pytest.skip("SQLite tests get a fresh copy of the template file instead")
+    acme = await create_tenant("acme", "Acme Pool Care")
+    await create_tenant("globex", "Globex Plumbing")
+    await make_customer(acme, "Pat Morgan", emails=["pat@example.com", "sam@example.com"])
+    assert sum((await _row_counts()).values()) >= 6
+
+    await _reset_postgres()
+
+    assert set((await _row_counts()).values()) == {0}
+    again = await create_tenant("acme", "Acme Pool Care")
+    assert again.id == 1  # as after TRUNCATE ... RESTART IDENTITY
+
+
+def test_tables_are_emptied_children_first():
+    links = [("invoice_line", "invoice"), ("invoice", "customer_account"), ("invoice", "tenant"), ("customer_account", "tenant")]
+
+    order = _children_first(["tenant", "invoice", "customer_account", "invoice_line", "note"], links)
+
+    assert order is not None and sorted(order) == ["customer_account", "invoice", "invoice_line", "note", "tenant"]
+    for child, parent in links:
+        assert order.index(child) < order.index(parent)
+
+
+def test_a_cycle_of_foreign_keys_falls_back_to_truncate():
+    assert _children_first(["a", "b"], [("a", "b"), ("b", "a")]) is None
+
+
+def test_a_changed_or_added_migration_gives_another_template(tmp_path: Path, monkeypatch):
+    package = tmp_path / "fake_plugin_migrations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "0001_initial.py").write_text("operations = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    apps = {"fake": {"models": [], "migrations": "fake_plugin_migrations"}}
+
+    first = schema_key(apps)
+    assert schema_key(apps) == first
+    (package / "0001_initial.py").write_text("operations = ['changed']\n")
+    changed = schema_key(apps)
+    (package / "0002_more.py").write_text("operations = []\n")
+    added = schema_key(apps)
+
+    assert len({first, changed, added, schema_key({})}) == 4
