@@ -66,12 +66,19 @@ class PrivatePostgres:
 
 
 class PrivateRedis:
-    """A ``redis-server`` on a free port without persistence; ``stop()`` kills it."""
+    """A ``redis-server`` on a free port; ``stop()`` kills it (SIGKILL: a crash, nothing flushed).
 
-    def __init__(self) -> None:
+    Without ``aof_folder`` nothing is persisted. With it, Redis runs as
+    docs/deployment.md says (AOF in that folder, fsync on every write, no
+    eviction), and ``start()`` after ``stop()`` comes back on the same port
+    with what was written.
+    """
+
+    def __init__(self, aof_folder: Path | None = None) -> None:
         self.binary = shutil.which("redis-server")
         if not self.binary:
             _unavailable("redis-server is not installed: a private Redis cannot be started")
+        self.aof_folder = aof_folder
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
 
@@ -79,19 +86,31 @@ class PrivateRedis:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def _arguments(self) -> list[str]:
+        persistence = ["--appendonly", "no"]
+        if self.aof_folder is not None:
+            persistence = [
+                "--dir", str(self.aof_folder), "--appendonly", "yes", "--appendfsync", "always",
+                "--maxmemory-policy", "noeviction",
+            ]
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence]
+
     def start(self) -> None:
         import redis
 
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         from core.testing import wait_until
+
+        self.process = subprocess.Popen(self._arguments(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         def answers() -> bool:
             try:
-                return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5).ping())
+                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+                try:
+                    return bool(client.ping())
+                finally:
+                    client.close()
+            except redis.exceptions.BusyLoadingError:
+                return False  # still reading its AOF
             except redis.ConnectionError:
                 return False
 

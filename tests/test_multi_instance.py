@@ -31,7 +31,6 @@ import asyncio
 import os
 import re
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from core.testing import (
     eventually,
     wait_until,
 )
+from tests.private_services import PrivateRedis
 from tests.test_console_invites import many_customers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,56 +70,6 @@ INVITES = 200
 CONCURRENCY = 4  # jobs per worker: the gate below holds 2 x this many when both workers send
 HEARTBEAT = 5  # seconds: how soon a dead worker's job goes to another (a busy CI machine must not stall a worker this long)
 START_TIMEOUT = 60.0
-
-
-class DurableRedis:
-    """A ``redis-server`` of this test's own, persisted as docs/deployment.md says: AOF, fsync always."""
-
-    def __init__(self, folder: Path) -> None:
-        self.binary = shutil.which("redis-server")
-        if not self.binary:
-            _unavailable("redis-server is not installed: the test's own Redis cannot be started")
-        self.folder = folder
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        """Start on the same port and folder as before: the AOF brings back what was written."""
-        import redis
-
-        self.process = subprocess.Popen(
-            [
-                self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-        def answers() -> bool:
-            try:
-                client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-                try:
-                    return bool(client.ping())
-                finally:
-                    client.close()
-            except redis.exceptions.BusyLoadingError:
-                return False  # still reading its AOF
-            except redis.ConnectionError:
-                return False
-
-        wait_until(answers, timeout=15, interval=0.05)
-
-    def kill(self) -> None:
-        """SIGKILL: a crash, not a clean shutdown (nothing is flushed on the way out)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
 
 
 class SmtpRelay:
@@ -299,12 +249,12 @@ async def postgres_database(tmp_path):
 def durable_redis(tmp_path):
     folder = tmp_path / "redis"
     folder.mkdir()
-    server = DurableRedis(folder)
+    server = PrivateRedis(aof_folder=folder)
     server.start()
     try:
         yield server
     finally:
-        server.kill()
+        server.stop()
 
 
 @pytest.fixture
@@ -415,7 +365,7 @@ async def test_two_servers_and_two_workers_share_sessions_streams_and_jobs(
         # Both workers hold CONCURRENCY emails each at the relay (no slot is
         # left for the batch's later rounds): Redis dies and comes back now.
         await eventually(lambda: smtp_relay.waiting == 2 * CONCURRENCY, timeout=20)
-        durable_redis.kill()
+        durable_redis.stop()  # SIGKILL: a crash, nothing flushed on the way out
         durable_redis.start()
         smtp_relay.gate.set()
 
