@@ -315,6 +315,8 @@ def _check_production(values: dict, database_given: bool, secret_given: bool) ->
         missing.append(f"{PREFIX}PUBLIC_SCHEME=https (portals are served over TLS)")
     if values.get("dev_outbox"):
         missing.append(f"{PREFIX}DEV_OUTBOX off (it shows every email on a web page)")
+    if values.get("webhooks_allow_private"):
+        missing.append(f"{PREFIX}WEBHOOKS_ALLOW_PRIVATE off (webhooks could reach the internal network)")
     if missing:
         raise ConfigError(f"{PREFIX}ENV=production needs: " + "; ".join(missing))
 

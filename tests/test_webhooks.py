@@ -411,3 +411,16 @@ async def test_a_customer_signing_in_and_opening_an_invoice_is_sent(app, tenant,
     assert [p["type"] for p in payloads] == ["customer.signed_in", "invoice.viewed"]
     assert payloads[0]["data"]["id"] == account.public_id and payloads[0]["data"]["email"] == "pat@example.com"
     assert payloads[1]["data"]["id"] == invoice.public_id and payloads[1]["data"]["number"] == invoice.number
+
+
+def test_allow_private_is_read_from_the_environment_and_refused_in_production(tmp_path):
+    from core.config import ConfigError, Settings
+    from tests.test_production_mode import COMPLETE
+
+    base = {"PORCHSIDE_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base).webhooks_allow_private is False
+    assert Settings.from_env({**base, "PORCHSIDE_WEBHOOKS_ALLOW_PRIVATE": "1"}).webhooks_allow_private is True
+    with pytest.raises(ConfigError, match="WEBHOOKS_ALLOW_PRIVATE"):
+        Settings.from_env({**base, "PORCHSIDE_WEBHOOKS_ALLOW_PRIVATE": "maybe"})
+    with pytest.raises(ConfigError, match="WEBHOOKS_ALLOW_PRIVATE off"):
+        Settings.from_env({**COMPLETE, **base, "PORCHSIDE_WEBHOOKS_ALLOW_PRIVATE": "true"})
