@@ -31,9 +31,11 @@ import asyncio
 import inspect
 import os
 import shutil
+import signal
 import socket
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Iterable, TypeVar
 
 import click
@@ -410,6 +412,10 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
         shutil.rmtree(folder)
         click.echo(f"Removed the previous demo data in {folder}")
     settings = replace(base, data_dir=folder, database_url=f"sqlite://{folder / 'porchside.sqlite3'}")
+    # uvicorn raises a SIGTERM again once it has shut down; with the default
+    # handler that ends the process before `finally` can stop localstripe.
+    # As an exception it unwinds through `finally` (SIGINT already does).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     local_stripe = None if no_stripe else _demo_stripe(folder)
     try:
         if local_stripe is not None:
@@ -428,6 +434,11 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
 
 
 DEMO_STRIPE_PORT = 8420
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM as ``SystemExit``, so the demo's child processes are stopped on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def _demo_stripe(folder):
@@ -650,6 +661,82 @@ async def _set_tenant(state: CliState, settings: Settings, slug: str, changes: d
         if not changed:
             return f"{found.name} ({found.slug}): nothing changed."
         return f"{found.name} ({found.slug}): " + ", ".join(f"{field} is now {value}" for field, value in changed.items())
+
+
+@tenant.command("export")
+@click.argument("slug")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the archive (default: SLUG-<UTC time>.tar.gz here).")
+@click.option("--include-secrets", is_flag=True,
+              help="Also write plugin secrets and webhook signing secrets, DECRYPTED: keep the archive like a password file.")
+@click.pass_obj
+def tenant_export(state: CliState, slug: str, output: Path | None, include_secrets: bool) -> None:
+    """Write one business's complete data and files to a versioned archive (.tar.gz).
+
+    For backups, moving a business to another installation, and a customer's
+    data-access request. The archive holds manifest.json (format version,
+    row counts, file checksums), one JSON-lines file per table and the
+    business's stored files. Secrets are encrypted with this installation's
+    key, so they are left out (and listed in the manifest for re-entry)
+    unless --include-secrets is given.
+    """
+    click.echo(run(_export_tenant(state, state.settings(), slug, output, include_secrets)))
+
+
+async def _export_tenant(state: CliState, settings: Settings, slug: str, output: Path | None, include_secrets: bool) -> str:
+    from datetime import datetime, timezone
+
+    from core import __version__
+    from tenants.archive import ArchiveError, export_tenant
+
+    async with state.database(settings) as services:
+        found = await _find_tenant(slug)
+        path = output or Path(f"{found.slug}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.tar.gz")
+        try:
+            manifest = await export_tenant(
+                found, path, storage=services.storage, plugin_apps=services.plugins.model_apps(),
+                secret_key=settings.secret_key, include_secrets=include_secrets, version=__version__,
+            )
+        except ArchiveError as exc:
+            raise CommandError(str(exc), exit_code=2) from None
+        rows = sum(table["rows"] for table in manifest["tables"])
+        lines = [f"Exported {found.name} ({found.slug}): {rows} rows, {len(manifest['files'])} files to {path}"]
+        for item in manifest["secrets"]["omitted"]:
+            lines.append(f"left out (enter again after import): {item['table']} {item['public_id']} {', '.join(item['fields'])}")
+        return "\n".join(lines)
+
+
+@tenant.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", "new_slug", help="The business's address here (default: the one in the archive).")
+@click.pass_obj
+def tenant_import(state: CliState, path: Path, new_slug: str | None) -> None:
+    """Create the business of an archive made by `tenant export`, all or nothing.
+
+    Rows keep their public ids (so a business is imported once per
+    installation) and get new internal ids; files are restored. Refused,
+    changing nothing (exit 2), when the archive's format version is unknown,
+    a checksum does not match, or the address or a public id exists here.
+    """
+    click.echo(run(_import_tenant(state, state.settings(), path, new_slug)))
+
+
+async def _import_tenant(state: CliState, settings: Settings, path: Path, new_slug: str | None) -> str:
+    from tenants.archive import ArchiveError, import_tenant
+
+    async with state.database(settings) as services:
+        try:
+            result = await import_tenant(
+                path, storage=services.storage, plugin_apps=services.plugins.model_apps(),
+                secret_key=settings.secret_key, slug=new_slug,
+            )
+        except ArchiveError as exc:
+            raise CommandError(f"import refused: {exc}", exit_code=2) from None
+        await services.resolver.invalidate(result.tenant)
+        lines = [f"Imported {result.tenant.name} ({result.tenant.slug}): {result.rows} rows, {result.files} files."]
+        for item in result.omitted_secrets:
+            lines.append(f"not in the archive, enter again: {item['table']} {item['public_id']} {', '.join(item['fields'])}")
+        return "\n".join(lines)
 
 
 @tenant.command("list")

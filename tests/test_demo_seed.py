@@ -165,6 +165,17 @@ async def test_seeding_twice_adds_nothing(demo, app):
     assert sorted(p for p in storage.root.rglob("*") if p.is_file()) == files
 
 
+async def test_a_demo_business_with_a_new_web_address_is_not_seeded_again(demo, app):
+    """Issue 18: after a web-address change the demo refused to start ("already taken")."""
+    from tenants.service import change_slug
+
+    services = app.extensions["porchside"]
+    await change_slug(demo["pipeworks"], "pipeworks-plumbing", services.resolver)
+    again = await seed_demo(services.storage)
+    assert sorted((r.created, r.tenant.slug) for r in again) == [(False, "pipeworks-plumbing"), (False, "sunny-pools")]
+    assert await Tenant.all().count() == 2
+
+
 async def test_each_demo_portal_answers_with_its_own_name(demo, client_for):
     for slug, tenant in demo.items():
         other = next(t for t in demo.values() if t.slug != slug)

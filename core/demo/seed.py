@@ -1,8 +1,8 @@
 """Turn the demo specs into rows and stored files.
 
 Each demo tenant is created in one transaction, through the models, inside
-``use_tenant(tenant)``; a tenant whose slug already exists is left alone, so
-seeding twice changes nothing. Dates are counted from today in the tenant's
+``use_tenant(tenant)``; a tenant seeded before is left alone, even after a
+web-address change (:func:`seeded_before`), so seeding twice changes nothing. Dates are counted from today in the tenant's
 time zone.
 """
 
@@ -28,7 +28,7 @@ from core.models.staff import StaffUser
 from core.plugin_state import enabled_plugins
 from core.storage import Storage
 from tenants.context import use_tenant
-from tenants.models import Tenant
+from tenants.models import Domain, Tenant
 from tenants.service import create_tenant
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ async def seed_demo(
     """
     results = []
     for spec in specs or DEMO_TENANTS:
-        existing = await Tenant.get_or_none(slug=spec.slug)
+        existing = await seeded_before(spec)
         if existing is not None:
             results.append(SeededTenant(existing, spec, created=False))
             continue
@@ -80,6 +80,20 @@ async def seed_demo(
                     )
         results.append(SeededTenant(tenant, spec, created=True))
     return results
+
+
+async def seeded_before(spec: TenantSpec) -> Tenant | None:
+    """The tenant this spec created earlier, even under a new web address.
+
+    A tenant keeps the row of its first subdomain after moving (it redirects
+    for 90 days and is only released when another business claims it), so
+    the spec's slug finds it where ``Tenant.slug`` no longer does.
+    """
+    tenant = await Tenant.get_or_none(slug=spec.slug)
+    if tenant is not None:
+        return tenant
+    domain = await Domain.get_or_none(kind="subdomain", host=spec.slug)
+    return await Tenant.get_or_none(id=domain.tenant_id) if domain is not None else None
 
 
 def _job_numbers(spec: TenantSpec) -> dict[tuple[int, int], str]:
