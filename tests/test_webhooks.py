@@ -424,3 +424,20 @@ def test_allow_private_is_read_from_the_environment_and_refused_in_production(tm
         Settings.from_env({**base, "PORCHSIDE_WEBHOOKS_ALLOW_PRIVATE": "maybe"})
     with pytest.raises(ConfigError, match="WEBHOOKS_ALLOW_PRIVATE off"):
         Settings.from_env({**COMPLETE, **base, "PORCHSIDE_WEBHOOKS_ALLOW_PRIVATE": "true"})
+
+
+async def test_the_request_goes_to_the_vetted_address_with_the_name_as_host(make_app, client_for, loopback_dns, receiver):
+    """The name is resolved once, checked, and the connection made to that address; Host still names the endpoint."""
+    loopback_dns.publish_address("hooks.test", "127.0.0.1")
+    async with make_app(webhooks_allow_private=True, dns_nameservers=(("127.0.0.1", loopback_dns.port),)) as started:
+        acme = await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test")
+        http = client_for(acme, started)
+        headers = await bearer(http, acme, SCOPES)
+        url = f"http://hooks.test:{receiver.port}/hook?source=porchside"
+        created = await http.post("/api/v1/webhook_endpoints", json={"url": url, "event_types": ["invoice.paid"]}, headers=headers)
+        assert created.status_code == 201
+        await happen(started, acme)
+        await eventually(lambda: receiver.received)
+        path, sent, _ = receiver.received[0]
+        assert path == "/hook" and sent["host"] == f"hooks.test:{receiver.port}"
+        assert "hooks.test" in loopback_dns.queries

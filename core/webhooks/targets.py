@@ -102,7 +102,7 @@ def check_url(url: str, allow_private: bool) -> tuple[str, str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise TargetRefused("The URL is not valid (check the port).") from None
+        raise TargetRefused("The URL is not valid (check the host and the port).") from None
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
         raise TargetRefused("The URL must start with https://.")
@@ -135,14 +135,14 @@ async def _addresses(host: str, port: int, nameservers: tuple[tuple[str, int], .
                 answer = await resolver.resolve(host, kind, lifetime=RESOLVE_TIMEOUT)
             except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.NoNameservers):
                 continue
-            except dns.exception.DNSException as exc:
+            except (dns.exception.DNSException, ValueError) as exc:  # ValueError: a name IDNA cannot encode
                 raise TargetRefused(f"The host name {host} could not be resolved ({type(exc).__name__}).") from None
             found.extend(record.to_text() for record in answer)
         return found
     loop = asyncio.get_running_loop()
     try:
         infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT)
-    except (OSError, asyncio.TimeoutError):
+    except (OSError, ValueError, asyncio.TimeoutError):  # ValueError: a name IDNA cannot encode
         return []
     return [info[4][0] for info in infos]
 
