@@ -15,5 +15,7 @@ One small module per concern:
 - :mod:`~core.api.engine`: list, get, create, update, delete, upsert, actions;
 - :mod:`~core.api.blueprint`: the routes; :mod:`~core.api.openapi`: the document;
 - :mod:`~core.api.customers`, :mod:`~core.api.contacts`: core's resources,
-  declared by :mod:`~core.api.builtin` like a plugin's.
+  declared by :mod:`~core.api.builtin` like a plugin's;
+- :mod:`~core.api.webhook_endpoints`: outgoing webhook subscriptions,
+  declared by :mod:`core.webhooks.builtin` (the webhooks package).
 """
