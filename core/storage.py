@@ -3,7 +3,7 @@
 Keys look like ``<tenant id>/<random>/<safe name>``: the tenant's folder comes
 from the current tenant, never from the caller, and reading a key of another
 tenant fails. :class:`LocalStorage` keeps files under the data directory; an
-S3-compatible backend implements the same three methods, with the key as the
+S3-compatible backend implements the same four methods, with the key as the
 object name.
 """
 
@@ -60,6 +60,10 @@ class Storage(Protocol):
         """Remove a key of the current tenant; a missing file is not an error."""
         ...
 
+    async def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` of the current tenant (restoring a tenant archive keeps its keys)."""
+        ...
+
 
 class LocalStorage:
     """Files under ``root/<tenant id>/``, written atomically."""
@@ -94,6 +98,9 @@ class LocalStorage:
             return await asyncio.to_thread(path.read_bytes)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise StorageError(key) from None
+
+    async def put(self, key: str, data: bytes) -> None:
+        await asyncio.to_thread(_write, self._path(key), data)
 
     async def delete(self, key: str) -> None:
         path = self._path(key)

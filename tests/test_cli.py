@@ -47,6 +47,8 @@ COMMANDS = {
     ("tenant", "create"): "Create a business",
     ("tenant", "invite-owner"): "Invite EMAIL as an owner",
     ("tenant", "set"): "Change the name, time zone, currency or locale",
+    ("tenant", "export"): "Write one business's complete data and files",
+    ("tenant", "import"): "Create the business of an archive",
     ("tenant", "list"): "List every business",
     ("tenant", "disable"): "Take a business offline",
     ("tenant", "enable"): "Bring a disabled business back online",
