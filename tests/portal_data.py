@@ -300,6 +300,7 @@ class PortalData:
         card_last4: str = "4242",
         refunded_minor: int = 0,
         reference: str = "",
+        source: str = "staff",
     ) -> Payment:
         """A payment on ``invoice`` (its balance by default), received ``days_ago``
         or at 3 pm on the business's calendar day ``on``; a succeeded one updates
@@ -316,6 +317,7 @@ class PortalData:
                 status=status,
                 received_at=_on(self.tenant, on, 15) if on else _at(self.tenant, -days_ago, hour=15),
                 reference=reference,
+                source=source,
                 card_brand=card_brand if method == "card" else "",
                 card_last4=card_last4 if method == "card" else "",
             )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
-from tests.portal_data import PAT, PortalData, page_of, pat, pat_client, portal_data, queries_of, set_sections  # noqa: F401 - fixtures
+from core.console.testing import sign_in_staff
+from core.web.rendering import tenant_today
+from tests.portal_data import PAT, PortalData, page_of, pat, pat_client, pdf_text, portal_data, queries_of, set_sections  # noqa: F401 - fixtures
 
 NO_BILLS = "kim@example.com"
 
@@ -157,3 +160,30 @@ async def test_payments_left_out_of_the_portal(payer, tenant):
 async def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = await client.get("/payments?method=card")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+async def test_customers_see_the_card_not_the_processor_id_which_staff_keep(client, client_for, tenant, make_customer, portal_data):
+    """Issue 18: "Card payment pi_..." reached the payments page, statement and invoice PDF."""
+    account = await make_customer(tenant, "Pat Doe", emails=[PAT])
+    invoice = await portal_data.invoice(account, number="INV-CARD", lines=[("Service", 1000, 5000)])
+    await portal_data.payment(invoice, 2000, reference="Card payment pi_91IeYPT1JPAh8O", source="stripe", days_ago=2)
+    await portal_data.payment(invoice, 3000, method="cheque", reference="Cheque 77", days_ago=1)
+    await client.sign_in_as(PAT)
+    today = tenant_today(tenant)
+    period = f"from={today - timedelta(days=30)}&to={today}"
+    pages = {
+        "payments": await page_of(client, "/payments"),
+        "statement": await page_of(client, f"/statement?{period}"),
+        "invoice": await page_of(client, f"/invoices/{invoice.public_id}"),
+        "statement PDF": pdf_text(await (await client.get(f"/statement.pdf?{period}")).get_data()),
+        "invoice PDF": pdf_text(await (await client.get(f"/invoices/{invoice.public_id}.pdf")).get_data()),
+        "CSV": await (await client.get("/export/payments.csv")).get_data(as_text=True),
+    }
+    for name, text in pages.items():
+        assert "pi_91IeYPT1JPAh8O" not in text, name
+        assert "Visa ending 4242" in text, name
+        assert "Cheque 77" in text, name  # a reference the business typed stays
+    staff = client_for("acme.localhost")
+    await sign_in_staff(staff, "olive@acme.test", role="staff")
+    console = await (await staff.get(f"/console/invoices/{invoice.public_id}")).get_data(as_text=True)
+    assert "Card payment pi_91IeYPT1JPAh8O" in console

@@ -27,6 +27,7 @@ from core.money import amount_input
 from core.portal.access import billing_visible
 from core.portal.invoices import (
     STATUS_LABELS as INVOICE_STATUS_LABELS,
+    customer_reference,
     invoices_required,
     local_day,
     method_label,
@@ -128,7 +129,7 @@ async def payments_csv():
             amount_input(payment.refunded_minor, payment.currency),
             payment.currency,
             method_label(payment),
-            payment.reference,
+            customer_reference(payment),
             payment.invoice.number if invoice_shown(payment, show_invoices) else "",
             PAYMENT_STATUS_LABELS.get(payment.status, payment.status),
         ]

@@ -112,6 +112,17 @@ def method_label(payment: Payment) -> str:
     return METHOD_LABELS.get(payment.method, payment.method.title())
 
 
+# Payments whose reference the business typed (a cheque number, a transfer's
+# reference). A payments plugin's reference holds the processor's own id
+# (e.g. Stripe's pi_...), which means nothing to a customer: staff see it.
+CUSTOMER_REFERENCE_SOURCES = frozenset({"staff", "api"})
+
+
+def customer_reference(payment: Payment) -> str:
+    """The payment's reference as a customer may see it, or "" (see above)."""
+    return payment.reference if payment.source in CUSTOMER_REFERENCE_SOURCES else ""
+
+
 def customer_invoices(account: CustomerAccount) -> QuerySet[Invoice]:
     """The invoices ``account`` may see: all but drafts."""
     return Invoice.filter(account_id=account.id, status__in=CUSTOMER_STATUSES)
@@ -164,9 +175,9 @@ class InvoiceDocument:
         return STATUS_LABELS.get(self.status, self.status.title())
 
     @property
-    def payment_rows(self) -> list[tuple[Payment, str]]:
-        """``(payment, how it was paid)`` in the order received."""
-        return [(payment, method_label(payment)) for payment in self.payments]
+    def payment_rows(self) -> list[tuple[Payment, str, str]]:
+        """``(payment, how it was paid, reference shown)`` in the order received."""
+        return [(payment, method_label(payment), customer_reference(payment)) for payment in self.payments]
 
 
 def document_lines(invoice_lines: list[InvoiceLine], job: Job | None, view: str, subtotal_minor: int, tenant: Tenant) -> list[DocumentLine]:

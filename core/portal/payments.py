@@ -21,7 +21,7 @@ from core.auth.current import login_required
 from core.models.billing import PAYMENT_METHODS, Payment
 from core.models.customers import CustomerAccount
 from core.portal.access import billing_visible, link_to, payments_visible
-from core.portal.invoices import CUSTOMER_STATUSES, METHOD_LABELS, RECEIVED_STATUSES, method_label
+from core.portal.invoices import CUSTOMER_STATUSES, METHOD_LABELS, RECEIVED_STATUSES, customer_reference, method_label
 from core.portal.pagination import DateRange, Sorter, choice_arg, paginate
 from core.portal.views import render_portal
 from core.web.rendering import tenant_today
@@ -108,7 +108,10 @@ async def payment_list():
     method, period, query = requested_payments(portal.account, portal.tenant)
     page = await paginate(query.select_related("invoice").order_by(*sort.order_by))
     show_invoices = billing_visible(portal)
-    rows = [(payment, method_label(payment), invoice_shown(payment, show_invoices)) for payment in page.items]
+    rows = [
+        (payment, method_label(payment), customer_reference(payment), invoice_shown(payment, show_invoices))
+        for payment in page.items
+    ]
     return await render_portal(
         "portal/payments.html",
         page=page,

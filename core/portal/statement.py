@@ -33,6 +33,7 @@ from core.portal.invoices import (
     RECEIVED_STATUSES,
     blueprint,
     customer_invoices,
+    customer_reference,
     invoices_required,
     local_day,
     method_label,
@@ -122,8 +123,8 @@ def presets(today: date) -> list[tuple[str, date, date]]:
 
 def payment_description(payment: Payment) -> str:
     text = f"Payment: {method_label(payment)}"
-    if payment.reference:
-        text += f" ({payment.reference})"
+    if reference := customer_reference(payment):
+        text += f" ({reference})"
     return text
 
 
