@@ -506,7 +506,7 @@ async def _demo_banner(services: Services, seeded: list[SeededTenant]) -> str:
 
 @click.group()
 def tenant() -> None:
-    """Create, list, disable and enable businesses."""
+    """Create, list, disable and enable businesses; export one to an archive and import it elsewhere."""
 
 
 @tenant.command("create")
