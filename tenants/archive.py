@@ -326,6 +326,9 @@ async def export_tenant(
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         output.parent.mkdir(parents=True, exist_ok=True)
         draft = output.with_name(f".{output.name}.part")
+        # Customers' personal data (and, on request, secrets): readable by its owner only.
+        draft.unlink(missing_ok=True)
+        draft.touch(mode=0o600)
         with tarfile.open(draft, "w:gz") as tar:
             tar.add(folder / "manifest.json", "manifest.json")
             for table in tables:

@@ -147,6 +147,7 @@ def test_round_trip_into_a_second_installation_keeps_every_row_and_file(cli_env,
 
     built = read_db(cli_env.settings, lambda: _build_business(cli_env.settings))
     first = _export(cli_env, tmp_path / "first.tar.gz", "--include-secrets")
+    assert (tmp_path / "first.tar.gz").stat().st_mode & 0o077 == 0, "personal data and secrets: owner-only"
 
     imported = invoke(["tenant", "import", str(tmp_path / "first.tar.gz")], second_install.env)
     assert imported.exit_code == 0, imported.output
