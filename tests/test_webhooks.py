@@ -104,7 +104,7 @@ async def test_a_signed_webhook_reaches_a_local_server_and_verifies_independentl
     assert payload["type"] == "invoice.paid" and payload["timestamp"].endswith("Z")
     assert payload["data"]["id"] == "inv_abc" and payload["data"]["total_minor"] == 12345
     headers = request[1]
-    assert headers["webhook-id"].startswith("msg_") and headers["content-type"] == "application/json"
+    assert headers["webhook-id"].startswith("whmsg_") and headers["content-type"] == "application/json"
     with pytest.raises(Exception):
         Webhook("whsec_" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=").verify(request[2], headers)
 

@@ -5,7 +5,7 @@ subscribed to some event types. Its signing secret is kept encrypted (the
 same Fernet key derivation as plugin secrets) and shown once. A
 ``WebhookDelivery`` is one event sent to one endpoint: the exact body that
 is signed, the attempts made and what the receiver answered. Its public id
-(``msg_...``) is the ``webhook-id`` header, the same on every retry and
+(``whmsg_...``) is the ``webhook-id`` header, the same on every retry and
 resend, so receivers can drop duplicates.
 """
 
@@ -52,7 +52,7 @@ class WebhookEndpoint(TenantModel):
 class WebhookDelivery(TenantModel):
     """One event sent to one endpoint: the signed body, the attempts and the last answer."""
 
-    public_id_prefix = "msg"
+    public_id_prefix = "whmsg"  # "msg" is the marketing plugin's messages
 
     endpoint: fields.ForeignKeyRelation[WebhookEndpoint] = fields.ForeignKeyField(
         "core.WebhookEndpoint", related_name="deliveries", on_delete=fields.CASCADE
