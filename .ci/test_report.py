@@ -1,0 +1,99 @@
+"""Read the JUnit report of a CI test run: skips, totals and the time budget.
+
+    python .ci/test_report.py junit.xml --wall SECONDS --budget SECONDS
+
+Prints one line per skipped test and the test times on stderr, and the
+summary (``N passed, F failed, S skipped``) on stdout for the closing line
+of ``.ci/run``. Exits non-zero, with the reason, when no test passed, when a
+real-service test was skipped (the PostgreSQL/Redis half, a browser test, or
+a skip because a service or tool is missing), or when the run took longer
+than the budget: the suite must stay fast as features land (issue 19).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+MISSING = re.compile(r"not reachable|not installed|not available|not found|is missing|cannot start|start it", re.I)
+POSTGRES_HALF = re.compile(r"\[(.*-)?postgres(-.*)?\]")
+
+
+@dataclass
+class Report:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    test_seconds: float = 0.0  # sum of the tests' own durations (setup, call, teardown)
+    pytest_seconds: float = 0.0  # pytest's figure for the whole session
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
+
+
+def read_report(path: str, wall: float, budget: float) -> Report:
+    """What the JUnit file at ``path`` says, checked against CI's rules."""
+    root = ET.parse(path).getroot()
+    report = Report()
+    for suite in root.iter("testsuite"):
+        report.pytest_seconds += float(suite.get("time") or 0)
+    bad = 0
+    for case in root.iter("testcase"):
+        report.test_seconds += float(case.get("time") or 0)
+        skip = case.find("skipped")
+        if skip is None:
+            ok = case.find("failure") is None and case.find("error") is None
+            report.passed += ok
+            report.failed += not ok
+            continue
+        report.skipped += 1
+        name = f"{case.get('classname')}::{case.get('name')}"
+        reason = skip.get("message", "")
+        real_service = (
+            POSTGRES_HALF.search(case.get("name", ""))
+            or case.get("classname", "").startswith("tests.browser")
+            or MISSING.search(reason)
+        )
+        report.notes.append(f"{'NOT ALLOWED' if real_service else 'allowed'}: skipped {name}: {reason}")
+        bad += bool(real_service)
+    report.notes.append(
+        f"test time: {wall:.0f} s for the test step (budget {budget:.0f} s); pytest: {report.pytest_seconds:.0f} s;"
+        f" sum of {report.passed + report.failed + report.skipped} tests' durations: {report.test_seconds:.0f} s"
+    )
+    if not report.passed:
+        report.problems.append("no test passed")
+    if bad:
+        report.problems.append(f"{bad} real-service test(s) skipped; CI skips none of them")
+    if wall > budget:
+        report.problems.append(
+            f"the test run took {wall:.0f} s, over its budget of {budget:.0f} s (issue 19):"
+            " make the slowest tests listed above cheaper before adding more"
+        )
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("junit")
+    parser.add_argument("--wall", type=float, required=True, help="seconds the test step took")
+    parser.add_argument("--budget", type=float, required=True, help="most seconds the test step may take")
+    arguments = parser.parse_args(argv)
+    report = read_report(arguments.junit, arguments.wall, arguments.budget)
+    for note in report.notes:
+        print(note, file=sys.stderr)
+    for problem in report.problems:
+        print(f".ci/run: {problem}", file=sys.stderr)
+    if report.problems:
+        return 1
+    print(report.summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
