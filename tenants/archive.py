@@ -139,6 +139,25 @@ def _columns(model: type[Model]) -> list[str]:
     return [name for name in model._meta.fields_db_projection if name not in ("id", "tenant_id")]
 
 
+def _archive_columns(model: type[Model]) -> set[str]:
+    """The keys a row of ``model`` may have in an archive: its columns, links under the link's name."""
+    meta = model._meta
+    links = {meta.fields_map[name].source_field: name for name in (*meta.fk_fields, *meta.o2o_fields)}
+    return {links.get(name, name) for name in _columns(model)}
+
+
+def _check_row(model: type[Model], row: Any, allowed: set[str]) -> None:
+    """Refuse a row with a column this installation does not have (made by a newer Porchside)."""
+    if not isinstance(row, dict):
+        raise ArchiveError(f"a row of tables/{model._meta.db_table}.jsonl is not a JSON object")
+    unknown = set(row) - allowed
+    if unknown:
+        raise ArchiveError(
+            f"tables/{model._meta.db_table}.jsonl has column {sorted(unknown)[0]!r}, which this installation "
+            "does not have; upgrade Porchside here first"
+        )
+
+
 # -- values ---------------------------------------------------------------------
 
 
@@ -459,30 +478,43 @@ async def import_tenant(
                     f"the archive has rows of table {table['name']}, which this installation does not have "
                     "(install and enable the plugin that owns it)"
                 )
-        tenant_rows = [row for chunk in _rows(folder / "tables" / "tenant.jsonl") for row in chunk]
-        if len(tenant_rows) != 1:
-            raise ArchiveError("the archive does not hold exactly one business")
-        source = tenant_rows[0]
-        new_slug = (slug or source["slug"]).strip().lower()
-        if problem := validate_slug(new_slug):
-            raise ArchiveError(f"cannot use the address {new_slug!r}: {problem}")
-        if await Tenant.filter(slug=new_slug).exists() or await Domain.filter(kind="subdomain", host=new_slug).exists():
-            raise ArchiveError(f"the address {new_slug!r} is already taken here; import it with --slug NEW_SLUG")
-        if await Tenant.filter(public_id=source["public_id"]).exists():
-            raise ArchiveError(
-                f"business {source['public_id']} ({source['slug']}) already exists here; public ids stay on import, "
-                "so a business is imported once per installation"
-            )
-        written: list[tuple[Tenant, str]] = []
         try:
-            async with in_transaction():
-                return await _import_rows(folder, manifest, models, source, new_slug, storage, secret_key, written)
-        except IntegrityError as exc:  # a Tenant or Domain row; table rows are named above
-            await _remove(storage, written)
-            raise ArchiveError(f"a row of the archive already exists here: {str(exc).strip().splitlines()[0]}") from None
-        except BaseException:
-            await _remove(storage, written)
-            raise
+            return await _import_checked(folder, manifest, models, storage, secret_key, slug)
+        except (ValueError, TypeError) as exc:  # a row that does not read (bad JSON, a date that is not one)
+            raise ArchiveError(f"a row of the archive cannot be read: {type(exc).__name__}: {exc}") from None
+
+
+async def _import_checked(
+    folder: Path, manifest: dict, models: list, storage: Any, secret_key: str, slug: str | None
+) -> ImportResult:
+    """The import once the archive's files are known to be the ones its manifest lists."""
+    tenant_rows = [row for chunk in _rows(folder / "tables" / "tenant.jsonl") for row in chunk]
+    if len(tenant_rows) != 1:
+        raise ArchiveError("the archive does not hold exactly one business")
+    source = tenant_rows[0]
+    _check_row(Tenant, source, _archive_columns(Tenant))
+    if not isinstance(source.get("slug"), str) or not isinstance(source.get("public_id"), str):
+        raise ArchiveError("the business row of the archive has no slug or public id")
+    new_slug = (slug or source["slug"]).strip().lower()
+    if problem := validate_slug(new_slug):
+        raise ArchiveError(f"cannot use the address {new_slug!r}: {problem}")
+    if await Tenant.filter(slug=new_slug).exists() or await Domain.filter(kind="subdomain", host=new_slug).exists():
+        raise ArchiveError(f"the address {new_slug!r} is already taken here; import it with --slug NEW_SLUG")
+    if await Tenant.filter(public_id=source["public_id"]).exists():
+        raise ArchiveError(
+            f"business {source['public_id']} ({source['slug']}) already exists here; public ids stay on import, "
+            "so a business is imported once per installation"
+        )
+    written: list[tuple[Tenant, str]] = []
+    try:
+        async with in_transaction():
+            return await _import_rows(folder, manifest, models, source, new_slug, storage, secret_key, written)
+    except IntegrityError as exc:  # a Tenant or Domain row; table rows are named above
+        await _remove(storage, written)
+        raise ArchiveError(f"a row of the archive already exists here: {str(exc).strip().splitlines()[0]}") from None
+    except BaseException:
+        await _remove(storage, written)
+        raise
 
 
 async def _remove(storage: Any, written: list[tuple[Tenant, str]]) -> None:
@@ -517,8 +549,10 @@ async def _import_rows(
         def unref(value: str) -> str:
             return keys.get(value, value)
 
+        domain_columns = _archive_columns(Domain)
         for chunk in _rows(folder / "tables" / "tenant_domain.jsonl"):
             for row in chunk:
+                _check_row(Domain, row, domain_columns)
                 domain = {name: _decode(Domain, name, value) for name, value in row.items()}
                 if domain["kind"] == "subdomain" and domain["host"] != source["slug"] and new_slug != source["slug"]:
                     continue  # an old address of the source installation: not this business's here
@@ -537,13 +571,20 @@ async def _import_rows(
             for model in models:
                 ids[model] = {}
                 links = {name: (source_field, ids[remote]) for name, source_field, _, remote in model._links()}
+                allowed = _archive_columns(model)
                 for chunk in _rows(folder / "tables" / f"{model._meta.db_table}.jsonl"):
                     made = []
                     for row in chunk:
+                        _check_row(model, row, allowed)
                         fields_: dict[str, Any] = {}
                         for name, value in row.items():
                             if name in links:
                                 source_field, remote_ids = links[name]
+                                if value is not None and value not in remote_ids:
+                                    raise ArchiveError(
+                                        f"a row of tables/{model._meta.db_table}.jsonl links to {value!r}, "
+                                        "which is not in the archive"
+                                    )
                                 fields_[source_field] = None if value is None else remote_ids[value]
                             else:
                                 fields_[name] = _decode(model, name, _map_strings(value, unref))
