@@ -124,6 +124,17 @@ async def test_visit_photos_notes_and_attachments_share_flag(api, tenant, in_ten
     assert (await shared.get_json())["shared"] is True
     assert [n["id"] for n in (await (await http.get(f"/api/v1/notes?job={job}&shared=true", headers=auth)).get_json())["data"]] == [note_id]
 
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    attach = {**auth, "Idempotency-Key": "attach-quote-pdf-1"}
+    for _ in range(2):  # a retried upload with the same key is stored once
+        attached = await http.post(f"/api/v1/jobs/{job}/attachments", headers=attach, files={"file": FileStorage(io.BytesIO(pdf), "quote.pdf", content_type="text/html")}, form={"shared": "true"})
+        assert attached.status_code == 200, await attached.get_data(as_text=True)
+    assert attached.headers.get("Idempotent-Replayed") == "true"
+    [job_file] = (await (await http.get(f"/api/v1/attachments?job={job}&kind=attachment", headers=auth)).get_json())["data"]
+    assert (job_file["filename"], job_file["content_type"], job_file["shared"]) == ("quote.pdf", "application/pdf", True)
+    no_file = await http.post(f"/api/v1/jobs/{job}/attachments", headers=auth, form={"shared": "true"})
+    assert no_file.status_code in (415, 422)
+
     deleted = await http.request("DELETE", f"/api/v1/visits/{visit_id}", headers=auth)
     assert deleted.status_code == 200
     with in_tenant(tenant):

@@ -19,7 +19,7 @@ from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
 from core.api.references import referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
-from core.console.uploads import MAX_FILES_AT_ONCE, UploadError, discard_files, read_photos, store
+from core.console.uploads import MAX_FILES_AT_ONCE, UploadError, discard_files, read_attachment, read_photos, store
 from core.models.jobs import Attachment, Job, Note, Visit
 
 Summary = text(300)
@@ -150,6 +150,31 @@ async def add_photos(ctx: ApiContext, row: Visit, data: None) -> Visit:
     await row.save()  # the visit changed: its photos are part of it
     return row
 
+
+async def add_attachment(ctx: ApiContext, row: Job, data: None) -> Job:
+    """Store the one ``file`` part of a multipart body as an attachment of the job (type from its bytes)."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data in a 'file' part.", param="Content-Type")
+    try:
+        upload = await read_attachment("file")
+    except UploadError as exc:
+        raise ApiError(422, "validation_failed", str(exc), param="file") from None
+    form = await request.form
+    shared = form.get("shared", "false")
+    if shared not in ("true", "false"):
+        raise ApiError(422, "validation_failed", "shared must be true or false.", param="shared")
+    await store(upload, kind="attachment", shared=shared == "true", job=row)
+    return row
+
+
+ATTACHMENT_FORM = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary", "description": "Any file up to 20 MB; its type is read from its bytes."},
+        "shared": {"type": "string", "enum": ["true", "false"], "description": "Whether the customer sees it (default false)."},
+    },
+}
 
 PHOTOS_FORM = {
     "type": "object",
@@ -330,6 +355,6 @@ ATTACHMENTS = ApiResource(
         Filter("kind", "kind", description="attachment or photo."),
         Filter("shared", "shared", kind="boolean", description="true: files the customer sees."),
     ),
-    description="Files on jobs and visit photos: share them with the customer or remove them. Upload photos with POST /api/v1/visits/<id>/photos.",
+    description="Files on jobs and visit photos: share them with the customer or remove them. Upload with POST /api/v1/jobs/<id>/attachments or /api/v1/visits/<id>/photos.",
     order=60,
 )

@@ -14,9 +14,10 @@ from pydantic import AwareDatetime, Field
 
 from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
+from core.api.job_records import ATTACHMENT_FORM, add_attachment
 from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, sync_lines
 from core.api.references import referenced
-from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
+from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.jobs import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
 from core.models.customers import CustomerAccount
@@ -163,6 +164,10 @@ RESOURCE = ApiResource(
         Filter("status", "status", description="scheduled, in_progress, completed or cancelled."),
         Filter("number", "number", description="The job number."),
     ),
+    actions=(ResourceAction(
+        "attachments", add_attachment, multipart=ATTACHMENT_FORM,
+        description="Attach a file to the job (multipart/form-data); list them with GET /api/v1/attachments?job=<id>",
+    ),),
     description="Jobs with their charges. Cancel one with PATCH status=cancelled; they are not deleted.",
     order=30,
 )
