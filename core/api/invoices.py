@@ -18,7 +18,7 @@ from pydantic import Field
 from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
 from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, lines_differ, sync_lines
-from core.api.references import referenced
+from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.invoices import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
@@ -90,9 +90,8 @@ class VoidBody(ApiModel):
 
 async def prepare(rows: list[Invoice]) -> None:
     """Account and job ids and lines of a page: three queries."""
-    accounts = dict(await CustomerAccount.filter(id__in={r.account_id for r in rows}).values_list("id", "public_id"))
-    job_ids = {r.job_id for r in rows if r.job_id}
-    jobs = dict(await Job.filter(id__in=job_ids).values_list("id", "public_id")) if job_ids else {}
+    accounts = await public_ids(CustomerAccount, {r.account_id for r in rows})
+    jobs = await public_ids(Job, {r.job_id for r in rows})
     lines: dict[int, list[InvoiceLine]] = {r.id: [] for r in rows}
     for line in await InvoiceLine.filter(invoice_id__in=list(lines)).order_by("position", "id"):
         lines[line.invoice_id].append(line)

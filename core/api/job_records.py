@@ -17,7 +17,7 @@ from quart import request
 
 from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
-from core.api.references import referenced
+from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.uploads import MAX_FILES_AT_ONCE, UploadError, discard_files, read_attachment, read_photos, store
 from core.models.jobs import Attachment, Job, Note, Visit
@@ -29,8 +29,7 @@ Caption = text(300)
 
 
 async def _job_ids(rows: list[Any]) -> dict[int, str]:
-    ids = {row.job_id for row in rows if row.job_id is not None}
-    return dict(await Job.filter(id__in=ids).values_list("id", "public_id")) if ids else {}
+    return await public_ids(Job, {row.job_id for row in rows})
 
 
 async def _job(public_id: str) -> Job:
@@ -313,8 +312,7 @@ class AttachmentUpdate(ApiModel):
 
 async def prepare_attachments(rows: list[Attachment]) -> None:
     jobs = await _job_ids(rows)
-    visit_ids = {row.visit_id for row in rows if row.visit_id is not None}
-    visits = dict(await Visit.filter(id__in=visit_ids).values_list("id", "public_id")) if visit_ids else {}
+    visits = await public_ids(Visit, {row.visit_id for row in rows})
     for row in rows:
         row._api_job = jobs.get(row.job_id)  # type: ignore[attr-defined]
         row._api_visit = visits.get(row.visit_id)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
 from core.api.job_records import ATTACHMENT_FORM, add_attachment
 from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, sync_lines
-from core.api.references import referenced
+from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.jobs import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
@@ -91,7 +91,7 @@ class JobUpdate(ApiModel):
 
 async def prepare(rows: list[Job]) -> None:
     """Account ids and charges of a page of jobs: two queries."""
-    accounts = dict(await CustomerAccount.filter(id__in={r.account_id for r in rows}).values_list("id", "public_id"))
+    accounts = await public_ids(CustomerAccount, {r.account_id for r in rows})
     charges: dict[int, list[JobCharge]] = {r.id: [] for r in rows}
     for charge in await JobCharge.filter(job_id__in=list(charges)).order_by("position", "id"):
         charges[charge.job_id].append(charge)

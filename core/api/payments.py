@@ -25,7 +25,7 @@ from tortoise.exceptions import IntegrityError
 from core import plugin_state
 from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
-from core.api.references import referenced
+from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter
 from core.ledger import PaymentRefused, apply_payment
 from core.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES, Invoice, Payment
@@ -67,9 +67,8 @@ class PaymentCreate(ApiModel):
 
 
 async def prepare(rows: list[Payment]) -> None:
-    accounts = dict(await CustomerAccount.filter(id__in={r.account_id for r in rows}).values_list("id", "public_id"))
-    invoice_ids = {r.invoice_id for r in rows if r.invoice_id}
-    invoices = dict(await Invoice.filter(id__in=invoice_ids).values_list("id", "public_id")) if invoice_ids else {}
+    accounts = await public_ids(CustomerAccount, {r.account_id for r in rows})
+    invoices = await public_ids(Invoice, {r.invoice_id for r in rows})
     for row in rows:
         row._api_customer = accounts.get(row.account_id, "")  # type: ignore[attr-defined]
         row._api_invoice = invoices.get(row.invoice_id)  # type: ignore[attr-defined]
