@@ -141,3 +141,32 @@ async def test_visit_photos_notes_and_attachments_share_flag(api, tenant, in_ten
         assert not await Attachment.filter(public_id=photo["id"]).exists()
         actions = [e.action for e in await AuditEvent.filter(target=visit_id).order_by("id")]
     assert actions == ["visit.created", "visit.photos", "visit.deleted"]
+
+
+async def test_another_tenants_visits_notes_files_and_payments_are_404(api, other_tenant, make_customer, in_tenant):
+    from datetime import datetime, timezone
+
+    from core.models.billing import Invoice, Payment
+    from core.models.jobs import Note, Visit
+
+    http, auth = api
+    theirs = await make_customer(other_tenant, "Globex Client")
+    with in_tenant(other_tenant):
+        job = await Job.create(account=theirs, number="J-9", title="Theirs")
+        visit = await Visit.create(job=job)
+        note = await Note.create(job=job, body="secret")
+        photo = await Attachment.create(visit=visit, kind="photo", filename="a.png", content_type="image/png", storage_key="k")
+        invoice = await Invoice.create(account=theirs, number="INV-9", currency="USD", status="open", total_minor=100)
+        payment = await Payment.create(account=theirs, invoice=invoice, amount_minor=100, currency="USD", method="cash", received_at=datetime.now(timezone.utc))
+    for name, row in (("visits", visit), ("notes", note), ("attachments", photo), ("payments", payment)):
+        response = await http.get(f"/api/v1/{name}/{row.public_id}", headers=auth)
+        assert response.status_code == 404 and (await response.get_json())["code"] == "resource_missing", name
+        assert (await (await http.get(f"/api/v1/{name}", headers=auth)).get_json())["data"] == [], name
+    for method, path in (("PATCH", f"/api/v1/notes/{note.public_id}"), ("DELETE", f"/api/v1/attachments/{photo.public_id}"), ("DELETE", f"/api/v1/visits/{visit.public_id}")):
+        kwargs = {"json": {"shared": True}} if method == "PATCH" else {}
+        assert (await http.request(method, path, headers=auth, **kwargs)).status_code == 404, path
+    upload = await http.post(f"/api/v1/visits/{visit.public_id}/photos", headers=auth, files={"photos": FileStorage(io.BytesIO(png()), "p.png", content_type="image/png")})
+    assert upload.status_code == 404
+    with in_tenant(other_tenant):
+        assert (await Note.get(id=note.id)).shared is False
+        assert await Attachment.filter(visit_id=visit.id).count() == 1
