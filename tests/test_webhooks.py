@@ -441,3 +441,21 @@ async def test_the_request_goes_to_the_vetted_address_with_the_name_as_host(make
         path, sent, _ = receiver.received[0]
         assert path == "/hook" and sent["host"] == f"hooks.test:{receiver.port}"
         assert "hooks.test" in loopback_dns.queries
+
+
+async def test_finished_deliveries_are_forgotten_after_30_days_pending_ones_are_kept(app, tenant, api, receiver, in_tenant):
+    from core.webhooks.delivery import sweep_task
+
+    await subscribe(api, receiver.url())
+    await happen(app, tenant, subject="inv_old")
+    delivered = await eventually(lambda: _succeeded(tenant))
+    receiver.always = 500
+    await happen(app, tenant, subject="inv_failing")
+    await eventually(lambda: len(receiver.received) >= 2)
+    await jobs_settled(app)
+    with in_tenant(tenant), use_services(app.extensions["porchside"]):
+        # Both are 31 days old; the failing one is still being retried, so it stays.
+        await WebhookDelivery.all().update(created_at=delivered.created_at - timedelta(days=31))
+        await sweep_task(app.extensions["porchside"])
+        left = await WebhookDelivery.all()
+    assert [d.status for d in left] == ["pending"] and json.loads(left[0].body)["data"]["id"] == "inv_failing"

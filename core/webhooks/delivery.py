@@ -10,8 +10,8 @@ delivers it; anything else schedules the next attempt after
 :data:`RETRY_DELAYS` (5 s, 5 min, 30 min, 2 h, 5 h, then every 10 h: the
 last about three days after the first), each its own job with a key, so a
 job run twice makes one attempt. ``webhooks.sweep`` (every five minutes)
-runs deliveries whose job was lost, and :func:`run_due` does the same on
-demand. An endpoint whose deliveries have all failed for
+runs deliveries whose job was lost (:func:`run_due` does the same on
+demand) and forgets finished deliveries after 30 days. An endpoint whose deliveries have all failed for
 :data:`DISABLE_AFTER` is disabled, and the business's owners get an email.
 """
 
@@ -47,6 +47,8 @@ EXCERPT = 500
 # How long one attempt holds a delivery before another worker may try it.
 LEASE = timedelta(minutes=2)
 USER_AGENT = "Porchside-Webhooks/1"
+# Finished deliveries stay in the console's log this long.
+KEEP_LOG = timedelta(days=30)
 
 
 def _now() -> datetime:
@@ -229,6 +231,13 @@ async def run_due(services: "Services", limit: int = 100) -> int:
     return made
 
 
+async def purge_old(keep: timedelta | None = None) -> int:
+    """Drop the current tenant's finished deliveries older than :data:`KEEP_LOG` (the log is for recent trouble)."""
+    cutoff = _now() - (keep or KEEP_LOG)
+    return await WebhookDelivery.filter(created_at__lt=cutoff, status__in=(SUCCEEDED, FAILED)).delete()
+
+
 async def sweep_task(services: "Services") -> None:
-    """The ``webhooks.sweep`` cron task, per tenant."""
+    """The ``webhooks.sweep`` cron task, per tenant: send what is due, forget what is old."""
     await run_due(services)
+    await purge_old()
