@@ -12,22 +12,20 @@ Routes of the ``console_quotes`` blueprint (:mod:`plugins.quotes.console`).
 
 from __future__ import annotations
 
-from quart import abort, g, redirect, request, url_for
+from quart import abort, redirect, request, url_for
 
 from core.audit import record
 from core.console.access import staff_required
 from core.pdf import pdf_response
-from core.plugin_state import announce
 from core.services import current_services
-from core.web.rendering import tenant_today
 from plugins.quotes.console import actor, blueprint, detail_page, quote_or_404, refused_page, to_quote
 from plugins.quotes.conversion import ConversionRefused, to_invoice, to_job
 from plugins.quotes.documents import pdf_name
-from plugins.quotes.emails import email_quote, quote_pdf, quote_recipients
+from plugins.quotes.emails import quote_pdf, quote_recipients
 from plugins.quotes.models import DRAFT, Quote, QuoteRevision
-from plugins.quotes.revisions import RevisionRefused, current_revision, require_draft, send_revision, start_revision
+from plugins.quotes.revisions import RevisionRefused, current_revision, require_draft, start_revision
+from plugins.quotes.sending import QUOTE_SENT, send_draft
 
-QUOTE_SENT = "quote.sent"
 
 
 @blueprint.post("/<quote_id>/send")
@@ -44,22 +42,15 @@ async def send(quote_id: str):
     if not chosen:
         return await detail_page(quote, errors={"to": "Choose at least one address to send the quote to."}, status=400)
     try:
-        sent = await send_revision(quote, draft, tenant_today(g.tenant))
+        sent = await send_draft(quote, draft, [(email, addresses[email]) for email in chosen], actor=f"staff:{actor()}", sent_by=actor())
     except RevisionRefused as exc:
         return await refused_page(quote, exc, "send")
-    if not sent:
+    if sent is None:
         return to_quote(quote, "already_sent")
-    quote = await quote_or_404(quote_id)
-    revision = await current_revision(quote)
-    queued = await email_quote(current_services(), quote, revision, [(email, addresses[email]) for email in chosen], actor())
+    quote, revision, queued = sent
     await record(
         QUOTE_SENT, actor_type="staff", actor=actor(), target=quote.public_id,
         revision=revision.number, total_minor=revision.total_minor, emailed=queued, to=chosen,
-    )
-    await announce(
-        QUOTE_SENT, quote.public_id, f"staff:{actor()}",
-        revision=revision.number, number=quote.number, account=quote.account.public_id,
-        total_minor=revision.total_minor, currency=revision.currency,
     )
     return to_quote(quote, "sent")
 
