@@ -13,6 +13,7 @@ from typing import Iterable
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from quart import current_app, Quart, g, redirect, request
+from quart.routing import QuartRule
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
 
@@ -35,9 +36,31 @@ HERE = Path(__file__).parent
 
 ALWAYS_ALLOWED = {"static", "plugin_static", "health", "domain_check", "metrics"}
 # Answered on an old (redirecting) address too: the page confirming a new web
-# address is served on the old host, and its CSP (style-src 'self') blocks a
-# stylesheet redirected to the new one.
-SERVED_ON_OLD_ADDRESSES = {"portal.brand_css"}
+# address is served on the old host, and its CSP ('self') blocks a stylesheet
+# or an icon redirected to the new one.
+SERVED_ON_OLD_ADDRESSES = {"portal.brand_css", "portal.logo", "portal.favicon"}
+
+
+class _LazyBuildRule(QuartRule):
+    """A route whose URL builders are generated on first use instead of when the route is added.
+
+    Werkzeug writes and compiles Python code for two builders per rule as it
+    is added (``Rule.compile``): about 85 % of :func:`create_app`'s time for
+    our ~240 routes, paid by every server process and by nearly every test,
+    while most routes are never built into a URL in a given process.
+    Matching is untouched; ``url_for`` gives the same URLs.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = None
+
+        def build(*args, **kwargs):
+            nonlocal compiled
+            if compiled is None:
+                compiled = QuartRule._compile_builder(self, append_unknown)
+            return compiled(*args, **kwargs)
+
+        return build
 
 
 class _PorchsideQuart(Quart):
@@ -47,7 +70,10 @@ class _PorchsideQuart(Quart):
     while building the request, before any handler runs, which ends in a
     500. Bound to a placeholder name instead, the request reaches
     :func:`_resolve_tenant`, which answers 400 ``bad_host``.
+    URL builders are made on first use (:class:`_LazyBuildRule`).
     """
+
+    url_rule_class = _LazyBuildRule
 
     def create_url_adapter(self, request):  # type: ignore[override]
         try:
