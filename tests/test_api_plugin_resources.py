@@ -65,7 +65,7 @@ async def test_each_plugin_resource_lists_gets_and_filters(client, tenant, seede
 
 async def test_plugin_resources_refuse_writes_other_tenants_and_missing_scopes(client, tenant, other_tenant, make_customer, in_tenant, seeded, app):
     auth = await bearer(client, tenant, SCOPES)
-    for name in ("quotes", "card_payments", "autopay", "message_threads", "service_requests"):
+    for name in ("card_payments", "autopay", "message_threads", "service_requests"):
         response = await client.post(f"/api/v1/{name}", json={}, headers=auth)
         assert response.status_code == 405, name
     theirs = await make_customer(other_tenant, "Globex Client")
@@ -82,3 +82,36 @@ async def test_plugin_resources_refuse_writes_other_tenants_and_missing_scopes(c
         await set_enabled("quotes", False, services.plugins, services.cache)
     assert (await client.get("/api/v1/quotes", headers=auth)).status_code == 404
     assert "/api/v1/quotes" not in (await (await client.get("/api/v1/openapi.json")).get_json())["paths"]
+
+
+async def test_quotes_are_written_as_drafts_sent_once_and_revised(client, tenant, make_customer, in_tenant):
+    from core.models.mail import OutboundEmail
+
+    auth = await bearer(client, tenant, SCOPES)
+    account = await make_customer(tenant, "Reyes Home", emails=["dana@example.com"])
+    created = await client.post("/api/v1/quotes", json={
+        "customer": account.public_id, "title": "Heater", "tax_minor": 1000,
+        "lines": [{"description": "Heat pump", "unit_price_minor": 250000}, {"description": "Install", "quantity_milli": 4000, "unit_price_minor": 9000}],
+    }, headers=auth)
+    assert created.status_code == 201, await created.get_data(as_text=True)
+    quote = await created.get_json()
+    [draft] = quote["revisions"]
+    assert (quote["status"], draft["status"], draft["subtotal_minor"], draft["total_minor"]) == ("draft", "draft", 286000, 287000)
+    patched = await client.request("PATCH", f"/api/v1/quotes/{quote['id']}", json={"lines": [{"description": "Heat pump", "unit_price_minor": 240000}]}, headers=auth)
+    assert (await patched.get_json())["revisions"][0]["total_minor"] == 241000 and patched.headers["ETag"] != created.headers["ETag"]
+    wrong = await client.post(f"/api/v1/quotes/{quote['id']}/send", json={"to": ["someone@else.example"]}, headers=auth)
+    assert wrong.status_code == 422 and (await wrong.get_json())["param"] == "to"
+    for _ in range(2):
+        sent = await client.post(f"/api/v1/quotes/{quote['id']}/send", json={}, headers=auth)
+        assert sent.status_code == 200, await sent.get_data(as_text=True)
+    body = await sent.get_json()
+    assert (body["status"], body["revision"], body["total_minor"]) == ("sent", 1, 241000)
+    with in_tenant(tenant):
+        assert await OutboundEmail.filter(to="dana@example.com").exclude(kind__startswith="invite").count() == 1
+    locked = await client.request("PATCH", f"/api/v1/quotes/{quote['id']}", json={"title": "Changed"}, headers=auth)
+    assert locked.status_code == 409 and (await locked.get_json())["code"] == "quote_not_draft"
+    revised = await client.post(f"/api/v1/quotes/{quote['id']}/revise", json={}, headers=auth)
+    assert [r["status"] for r in (await revised.get_json())["revisions"]] == ["sent", "draft"]
+    assert (await client.request("PATCH", f"/api/v1/quotes/{quote['id']}", json={"title": "Changed"}, headers=auth)).status_code == 200
+    reader = await bearer(client, tenant, ["quotes:read"], name="Reader")
+    assert (await client.post(f"/api/v1/quotes/{quote['id']}/send", json={}, headers=reader)).status_code == 403
