@@ -17,8 +17,6 @@ from core.api.fields import text
 from core.api.resources import ApiModel
 from core.money import line_amount
 
-__all__ = ["LineIn", "LineOut", "MAX_LINES", "line_amount", "line_out", "lines_differ", "sync_lines"]
-
 MAX_LINES = 200
 Description = text(300, required=True)
 

@@ -18,13 +18,14 @@ from pydantic import Field
 
 from core.api.errors import ApiError
 from core.api.fields import Email, PublicId, text
-from core.api.lines import MAX_LINES, LineIn, LineOut, line_amount, line_out, sync_lines
+from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, sync_lines
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from plugins.quotes.emails import quote_recipients
 from plugins.quotes.revisions import LineInput, RevisionRefused, create_quote, recompute_totals, require_draft, start_revision
 from plugins.quotes.sending import send_draft
 from core.models.customers import CustomerAccount
+from core.money import line_amount
 from core.models.billing import Invoice
 from core.models.jobs import Job
 from plugins.quotes.models import STATUSES, Quote, QuoteLine, QuoteRevision
