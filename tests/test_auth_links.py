@@ -171,7 +171,7 @@ async def test_invite_creates_a_password_login(mail_app, acme, make_customer, cl
         login = await PortalLogin.get(email="pat@example.com")
         assert login.invited_at is not None and login.password_hash is None
     message = await next_message(smtp_server, 1)
-    assert "Create your login" in message["Subject"]
+    assert "Create your customer portal login" in message["Subject"]
     [url] = links_in(message)
     assert "/create-login/" in url
     client = client_for(acme, mail_app)

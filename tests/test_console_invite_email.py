@@ -33,7 +33,7 @@ async def invite_email_for(app, tenant, in_tenant, address: str) -> OutboundEmai
 async def test_the_editor_starts_with_the_default_text_and_its_preview(admin, tenant):
     page = await (await admin.get(EDITOR)).get_data(as_text=True)
     assert "This is the default text." in page
-    assert "Create your login for {business_name}&#39;s customer portal" in page
+    assert "Create your customer portal login at {business_name}" in page
     assert "{customer_name}" in page and "{portal_link}" in page
     assert 'name="invite-preview"' in page and 'formtarget="invite-preview"' in page
     preview = await admin.get(f"{EDITOR}preview")
@@ -42,7 +42,7 @@ async def test_the_editor_starts_with_the_default_text_and_its_preview(admin, te
     policy = preview.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src" not in policy and "form-action 'none'" in policy
     html = await preview.get_data(as_text=True)
-    assert "Create your login for Acme Pool Care&#39;s customer portal" in html
+    assert "Create your customer portal login at Acme Pool Care" in html
     assert "Hello Alex Morgan," in html and ">Create login</a>" in html
     assert '<a href="http://acme.localhost/" style="color:#0b6e99;">http://acme.localhost/</a>' in html
 
@@ -171,11 +171,11 @@ async def test_link_only_portals_invite_with_a_sign_in_link_and_their_own_defaul
     await make_customer(tenant, "Pat's House", emails=["pat@example.com"])
     await admin.submit("/console/settings/portal", {"sign_in_methods": "link", "magic_link_minutes": "15", "deep_link_days": "7"})
     email = await invite_email_for(app, tenant, in_tenant, "pat@example.com")
-    assert email.subject == "You're invited to Acme Pool Care's customer portal"
+    assert email.subject == "Acme Pool Care invites you to its customer portal"
     assert "Sign in: http://acme.localhost/sign-in/link/" in email.text
     assert "Your username" not in email.text and ">Sign in</a>" in email.html
     preview = await (await admin.get(f"{EDITOR}preview")).get_data(as_text=True)
-    assert "You&#39;re invited to Acme Pool Care" in preview and ">Sign in</a>" in preview
+    assert "Acme Pool Care invites you to its customer portal" in preview and ">Sign in</a>" in preview
 
 
 async def test_the_contact_name_comes_from_the_invited_address(app, tenant, make_customer, in_tenant):
@@ -214,3 +214,11 @@ async def test_deliverable_through_smtp(make_app, smtp_server, client_for, make_
         assert message["Subject"] == "Pat, your Acme Pool Care portal is ready"
         assert "Bookmark http://acme.localhost/ for your invoices." in message.get_body(("plain",)).get_content()
         assert "Bookmark <a href" in message.get_body(("html",)).get_content()
+
+
+async def test_the_history_subject_fills_the_business_and_describes_the_rest(tenant):
+    from core.console.invite_email import history_subject
+
+    assert history_subject(tenant, "Hello {customer_name}, {business_name} is online") == (
+        "Hello [the contact's name], Acme Pool Care is online"
+    )

@@ -87,7 +87,7 @@ async def test_two_hundred_invites_over_smtp_once_each_despite_a_double_click_an
 
     html = await confirm_page(client, "scope=all&q=")
     assert "<strong>200 addresses</strong> of 200 customers will receive the invite" in html
-    assert "Create your login for Acme Pool Care" in html  # the message as it will be sent
+    assert "Create your customer portal login at Acme Pool Care" in html  # the message as it will be sent
     form = {"scope": "all", "q": "", **confirm_fields(html)}
 
     # A double click: two posts of the same form, at the same time.
@@ -107,11 +107,13 @@ async def test_two_hundred_invites_over_smtp_once_each_despite_a_double_click_an
     to = Counter(address for _, rcpt in smtp_server.envelopes for address in rcpt)
     assert len(smtp_server.messages) == 199
     assert set(to) == {f"person{i}@example.com" for i in range(1, 200)} and set(to.values()) == {1}
-    assert all(m["Subject"] == "Create your login for Acme Pool Care's customer portal" for m in messages)
+    assert all(m["Subject"] == "Create your customer portal login at Acme Pool Care" for m in messages)
     assert "/create-login/" in messages[0].get_body(("plain",)).get_content()
 
     page = await (await client.get(batch_path + "?status=failed")).get_data(as_text=True)
     assert "broken address@example" in page and "is not an email address" in page
+    # The history names the subject as sent, not the template's placeholders.
+    assert "Subject: “Create your customer portal login at Acme Pool Care”" in page and "{business_name}" not in page
     with in_tenant(acme):
         batch = await InviteBatch.get()
         assert (batch.sent, batch.skipped, batch.failed, batch.status) == (199, 0, 1, "done")

@@ -22,6 +22,7 @@ from core.auth.current import (
     sign_out as end_session,
 )
 from core.auth.passwords import hash_password, password_problem, verify_password
+from core.auth.user_agents import describe_user_agent
 from core.auth.rate_limit import hit
 from core.models.customers import CustomerAccount, PortalLogin, normalise_email
 from core.services import current_services
@@ -271,7 +272,7 @@ async def security():
     open_links = await tokens.open_links(g.portal.email)
     return await _page(
         "auth/security.html",
-        sessions=[s for _, s in sessions],
+        sessions=[(s, describe_user_agent(s.user_agent)) for _, s in sessions],
         current_handle=g.session.handle if g.get("session") else None,
         links=open_links,
     )

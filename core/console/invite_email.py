@@ -35,8 +35,8 @@ PLACEHOLDERS: dict[str, str] = {
 }
 # Link-only tenants invite with a sign-in link: there is no login to create.
 DEFAULT_SUBJECTS = {
-    "password": "Create your login for {business_name}'s customer portal",
-    "link": "You're invited to {business_name}'s customer portal",
+    "password": "Create your customer portal login at {business_name}",
+    "link": "{business_name} invites you to its customer portal",
 }
 DEFAULT_BODY = (
     "Hello {customer_name},\n\n"
@@ -154,6 +154,18 @@ class InviteText:
         if name == "portal_link":
             return Markup('<a href="{0}" style="color:{1};">{0}</a>').format(value, link_colour)
         return escape(value)
+
+
+def history_subject(tenant: Tenant, subject_template: str) -> str:
+    """A sent batch's subject for its history page: the business's name filled
+    in, the per-customer placeholders described in brackets."""
+    return InviteText(
+        subject_template=subject_template,
+        body_template="",
+        customer_name=f"[{PLACEHOLDERS['customer_name']}]",
+        business_name=tenant.name,
+        portal_link=f"[{PLACEHOLDERS['portal_link']}]",
+    ).subject()
 
 
 async def customer_name_for(email: str, accounts: list[CustomerAccount]) -> str:

@@ -31,7 +31,7 @@ from core.console.invite_batches import (
     resume_batch,
     text_fingerprint,
 )
-from core.console.invite_email import SAMPLE_CUSTOMER, invite_text, saved_text
+from core.console.invite_email import SAMPLE_CUSTOMER, history_subject, invite_text, saved_text
 from core.console.shell import notice, render_console
 from core.models.customers import CustomerAccount
 from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
@@ -158,6 +158,7 @@ async def show_batch(batch_id: str):
     return await render_console(
         "console/customers/invite_batch.html",
         batch=batch,
+        subject=history_subject(g.tenant, batch.subject),
         progress=_progress(batch, await batch_counts(batch)),
         page=page,
         shown=shown,

@@ -41,7 +41,7 @@ def console(portal_browser) -> Iterator[object]:
         problems.extend(page_problems(page, watch, label))
 
     server = portal_browser.server
-    subject = f"Your password link for {PIPEWORKS.name}'s console"
+    subject = f"Your password link for the console of {PIPEWORKS.name}"
     seen = outbox_emails(page, server, PIPEWORKS, OWNER, subject)
     page.goto(server.url(PIPEWORKS.slug, "/console/settings/portal"))
     expect_heading(page, "Staff sign-in")
@@ -149,7 +149,7 @@ def wait_for_preview_text(page, text: str) -> None:
 def test_the_invite_preview_follows_typing_and_can_be_mailed_to_me(console, portal_browser):
     page, watch = open_page(console, portal_browser, "/console/settings/invite-email/", "Invite email")
     try:
-        wait_for_preview_text(page, "Create your login for Pipeworks Plumbing")
+        wait_for_preview_text(page, "Create your customer portal login at Pipeworks Plumbing")
         # The email keeps its inline styles inside the preview's own policy.
         button_colour = preview_frame(page).locator("a", has_text="Create login").evaluate("a => getComputedStyle(a.parentElement).backgroundColor")
         assert button_colour not in ("rgba(0, 0, 0, 0)", "transparent")

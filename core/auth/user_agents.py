@@ -1,0 +1,29 @@
+"""A User-Agent header as a person would name their device: "Chrome on Linux".
+
+The security page lists where someone is signed in; the raw header
+("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/...") means nothing to most
+people. Parsing uses ua-parser (Browserscope's maintained rules); the
+result is cached, as the same few browsers come back on every page view.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+UNKNOWN = "Unknown browser"
+
+
+@lru_cache(maxsize=512)
+def describe_user_agent(header: str) -> str:
+    """``"<browser> on <system>"``, one of them alone, or "Unknown browser"."""
+    from ua_parser import parse  # its rules take a moment to load: only when needed
+
+    header = (header or "").strip()
+    if not header:
+        return UNKNOWN
+    result = parse(header)
+    browser = result.user_agent.family if result.user_agent and result.user_agent.family != "Other" else ""
+    system = result.os.family if result.os and result.os.family != "Other" else ""
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else UNKNOWN)
