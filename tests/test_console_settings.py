@@ -41,7 +41,7 @@ async def test_switching_the_portal_off_shows_customers_the_not_available_page(o
     for path in ("/", "/sign-in", "/contact"):
         page = await customer.get(path)
         assert page.status_code == 503, path
-        assert "customer portal is not available" in await page.get_data(as_text=True)
+        assert "The customer portal of Acme Pool Care is not available" in await page.get_data(as_text=True)
     settings = await owner.get(f"{PORTAL}?done=off")  # the console keeps working
     assert settings.status_code == 200 and "The portal is off" in await settings.get_data(as_text=True)
     await owner.submit(f"{PORTAL}/switch", {"enabled": "on"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -173,3 +173,16 @@ async def test_address_without_send_invoices_sees_no_statement(pat, history, ten
         assert (await kim.get(path)).status_code == 404, path
     home = await page_of(kim, "/")
     assert 'href="/statement"' not in home and "INV-B" not in home
+
+
+async def test_statement_pdf_keeps_each_date_on_one_line(pat_client, pat, portal_data, tenant):
+    """Issue 18: with long details the date column wrapped ("Dec 12," over "2025")."""
+    invoice = await portal_data.invoice(pat, number="INV-LONG", lines=[("Service", 1000, 5000)], issued_days_ago=5)
+    reference = "Cheque 4471 from the joint account of Pat and Sam Morgan, posted with the spring opening deposit"
+    await portal_data.payment(invoice, 5000, method="cheque", reference=reference, days_ago=2)
+    today = tenant_today(tenant)
+    response = await pat_client.get(f"/statement.pdf?from={today - timedelta(days=30)}&to={today}")
+    text = pdf_text(await response.get_data())
+    day = r"[A-Z][a-z]{2} \d{1,2}, \d{4}"
+    assert re.search(day + " Invoice INV-LONG", text), text
+    assert re.search(day + " Payment: Cheque", text), text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quart import request, url_for
+from quart import g, request, url_for
 
 from core.plugins import run_isolated
 from core.portal.access import shown_in_portal
@@ -26,7 +26,19 @@ class NavItem:
     current: bool
 
 
-def _is_current(url: str) -> bool:
+def show_as_current(tab_id: str) -> None:
+    """Mark the tab this page belongs to when its address says otherwise.
+
+    A plugin's page under another tab's path (the payments plugin's
+    ``/payments/pay`` pays an invoice) calls this before rendering.
+    """
+    g.portal_current_tab = tab_id
+
+
+def _is_current(tab_id: str, url: str) -> bool:
+    chosen = g.get("portal_current_tab")
+    if chosen is not None:
+        return tab_id == chosen
     path = request.path
     return path == url or (url != "/" and path.startswith(url.rstrip("/") + "/"))
 
@@ -42,7 +54,7 @@ async def nav_items(portal: Portal) -> list[NavItem]:
         tab = item.record
         ok, url = await run_isolated(item.plugin, f"nav tab {tab.id!r} ({tab.endpoint})", url_for, tab.endpoint)
         if ok:
-            items.append(NavItem(tab.id, tab.label, url, tab.icon, _is_current(url)))
+            items.append(NavItem(tab.id, tab.label, url, tab.icon, _is_current(tab.id, url)))
     return items
 
 

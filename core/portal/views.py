@@ -64,6 +64,20 @@ async def brand_css():
     return response
 
 
+@blueprint.get("/favicon.ico")
+async def favicon():
+    """The business's logo as the browser tab's icon, else Porchside's default.
+
+    Browsers ask for /favicon.ico on their own; answering it (and the
+    ``<link rel="icon">`` of every page) keeps a 404 out of the console.
+    """
+    from quart import g, redirect, url_for
+
+    if g.tenant.logo_path:
+        return await logo()
+    return redirect(url_for("static", filename="favicon.svg"))
+
+
 @blueprint.get("/logo")
 async def logo():
     from quart import Response, abort, g
@@ -81,3 +95,16 @@ async def logo():
     response = Response(data, content_type=kind)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# The "portal is off" page wears the business's brand, so these stay served
+# while the portal is switched off (core/app.py reads the rule's flag).
+OPEN_WHILE_PORTAL_OFF = ("brand_css", "logo", "favicon")
+
+
+@blueprint.record
+def _brand_open_while_portal_off(state) -> None:
+    names = {f"{state.blueprint.name}.{name}" for name in OPEN_WHILE_PORTAL_OFF}
+    for rule in state.app.url_map.iter_rules():
+        if rule.endpoint in names:
+            rule.host_open_when_portal_off = True

@@ -52,6 +52,7 @@ from core.auth.current import login_required
 from core.plugin_state import announce
 from core.models.billing import Invoice
 from core.portal.access import link_to
+from core.portal.navigation import show_as_current
 from core.portal.views import render_portal
 from core.services import current_services
 from core.web.rendering import tenant_today
@@ -152,6 +153,7 @@ async def _pay_page(invoices: list[Invoice], *, many: bool, chosen: set[str] | N
     saved = await cards.saved_cards(portal.account)
     settings = await payment_settings()
     currency = payable_now[0].currency if payable_now else portal.tenant.currency
+    show_as_current("invoices")  # paying invoices, though the address is under /payments
     body = await render_portal(
         "payments/pay.html",
         title="Pay invoices" if many else (f"Pay invoice {invoices[0].number}" if invoices else "Pay"),

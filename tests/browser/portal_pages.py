@@ -164,6 +164,7 @@ OTHER_ROUTES: dict[str, str] = {
     "domain_check.check": "on-demand TLS ask endpoint for the proxy (no page); tests/test_domain_verification.py",
     "portal.brand_css": "stylesheet, loaded by every page",
     "portal.logo": "image, loaded by every page of a tenant with a logo",
+    "portal.favicon": "the tab icon, linked from every page; test_the_favicon_is_the_logo_or_the_default",
     "documents.thumbnail": "images on the documents, job and service-history pages",
     "marketing_requests.photo": "images on the request page (walked as 'request'); test_a_request_with_photos_is_stored_listed_and_shown",
     "auth.open_link": "test_sign_in_by_link follows the emailed link",

@@ -127,6 +127,8 @@ async def test_pay_an_invoice_with_a_new_card(app, connected, pat, pat_client, p
 
     html, key = await pay_form(pat_client, f"/payments/pay?invoice={invoice.public_id}")
     assert "$123.45" in html and 'data-card-element' in html
+    # Paying an invoice is under the Invoices tab, though the address is /payments/...
+    assert 'aria-current="page">Invoices' in html and 'aria-current="page">Payments' not in html
     assert f"{localstripe.api_base}/js.stripe.com/v3/" in html
 
     added = await add_card(pat_client, localstripe, tenant, VISA)
