@@ -18,6 +18,7 @@ from core.audit import client_ip, record
 from core.auth.accounts import accounts_for_email, can_see_invoices
 from core.auth.sessions import REMEMBER_SECONDS, Session, SessionStore
 from core.auth.viewing import view_problem
+from core.characters import ADDRESS_BAD
 from core.plugin_state import announce
 from core.models.customers import CustomerAccount, PortalLogin
 from core.portal.context import Portal
@@ -38,6 +39,8 @@ def safe_next(target: str | None, default: str = "/") -> str:
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if ADDRESS_BAD.search(target):  # a line break would end up in a Location header
         return default
     return target
 

@@ -8,12 +8,12 @@ routes get it too) checks every request once:
 
 - path: any control character or bytes that are not UTF-8 answer 404 (an
   id with such characters names nothing);
-- query string: any control character or bytes that are not UTF-8 answer
-  400 ``invalid_characters``;
-- form fields (url-encoded and multipart) and JSON strings (keys too): C0
-  control characters other than tab, line feed and carriage return, DEL,
-  lone surrogates and bytes that are not UTF-8 answer 400
-  ``invalid_characters``; upload file names follow the query's stricter rule.
+- query string, form fields (url-encoded and multipart) and JSON strings
+  (keys too): C0 control characters other than tab, line feed and carriage
+  return, DEL, lone surrogates and bytes that are not UTF-8 answer 400
+  ``invalid_characters`` (a query value is text too: a link may prefill a
+  form's multi-line field); upload file names follow the path's stricter
+  rule.
 
 A JSON request gets a JSON error body, a page an HTML error page. Queued
 jobs are guarded as well (:func:`core.characters.storable`, checked by
@@ -121,7 +121,7 @@ async def check_request() -> ResponseReturnValue | None:
         code, message = DEFAULT_MESSAGES[404]
         return await render_error(404, code, message)
     try:
-        _check_pairs(request.query_string, ADDRESS_BAD)
+        _check_pairs(request.query_string, TEXT_BAD)
     except _Refused as refused:
         where = f"The web address (its “{refused.field}” part)" if refused.field else "The web address"
         return await _refuse(f"{where} contains characters that are not allowed ({WHY}). Check the link and try again.")

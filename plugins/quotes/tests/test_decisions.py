@@ -217,20 +217,20 @@ async def test_two_simultaneous_decisions_one_wins_the_other_is_told(tenant, pat
     assert (await reload(tenant, quote)).status == decided.status
 
 
-async def test_staff_viewing_as_the_customer_see_no_decisions_and_mark_nothing(tenant, pat, pat_client):
-    from core.auth.current import customer_sessions
+async def test_staff_viewing_as_the_customer_see_no_decisions_and_mark_nothing(tenant, pat, client_for):
+    from core.console.testing import sign_in_staff
+    from core.models.customers import ContactEmail
 
     quote = await make_quote(tenant, pat)
-    session_id = pat_client.cookie("ps_session")
-    async with pat_client.app.test_request_context("/", headers={"Host": pat_client.host}):
-        with use_tenant(tenant):
-            store = customer_sessions()
-            session = await store.load(session_id)
-            session.data["read_only"] = True
-            await store.save(session_id, session)
-    html = await (await pat_client.get(f"/quotes/{quote.public_id}")).get_data(as_text=True)
-    assert "quotes_approve" not in html
+    # The owner opens the portal as Pat from the console: a read-only view.
+    staff = client_for(tenant)
+    await sign_in_staff(staff, "owner@acme.test", role="owner")
+    with use_tenant(tenant):
+        email = await ContactEmail.filter(contact__account_id=pat.id).first()
+    assert (await staff.submit("/console/view-as/", {"email": email.public_id})).status_code == 302
+    html = await (await staff.get(f"/quotes/{quote.public_id}")).get_data(as_text=True)
+    assert "read only" in html and "quotes_approve" not in html
     assert (await reload(tenant, quote)).status == "sent"
-    response = await pat_client.submit(f"/quotes/{quote.public_id}/approve", {"revision": "1", "signature": "Staff"})
+    response = await staff.submit(f"/quotes/{quote.public_id}/approve", {"revision": "1", "signature": "Staff"})
     assert response.status_code == 403
     assert (await reload(tenant, quote)).status == "sent"
