@@ -434,6 +434,25 @@ def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
         client.close()
 
 
+_TEMPLATE_CODE = None
+
+
+def _share_compiled_templates(app) -> None:
+    """Let ``app``'s page and email templates reuse what earlier apps of this process compiled.
+
+    See :mod:`core.jinja_code_cache`: the same unchanged template is
+    otherwise parsed and compiled again for every test's app.
+    """
+    global _TEMPLATE_CODE
+    from core.jinja_code_cache import SharedTemplateCode
+    from core.mail.render import mail_templates
+
+    if _TEMPLATE_CODE is None:
+        _TEMPLATE_CODE = SharedTemplateCode()
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
+    mail_templates(app.extensions["porchside"]).bytecode_cache = _TEMPLATE_CODE
+
+
 @pytest.fixture
 async def make_app(porchside_backend: Backend, porchside_settings_factory):
     """``async with make_app(plugins=..., **settings) as app`` -> a started app.
@@ -460,6 +479,7 @@ async def make_app(porchside_backend: Backend, porchside_settings_factory):
             allowed_plugins=allowed_plugins,
             load_entry_points=load_entry_points,
         )
+        _share_compiled_templates(app)
         async with app.test_app() as test_app:
             started.append(app)
             try:
