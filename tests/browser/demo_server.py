@@ -42,6 +42,7 @@ class DemoServer:
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir
+        self.chosen_port = port is None  # ours to change if another process takes it first
         self.port = port or free_port()
         self.log_path = data_dir / "demo-server.log"
         self.process: subprocess.Popen | None = None
@@ -58,7 +59,22 @@ class DemoServer:
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> "DemoServer":
-        """Start the demo and wait until it answers ``/healthz``."""
+        """Start the demo and wait until it answers ``/healthz``.
+
+        The free port is only reserved until the demo binds it, seconds later
+        (it migrates and seeds first); if another process took it meanwhile,
+        the demo starts again on another free port.
+        """
+        for attempt in range(3):
+            try:
+                return self._start_once(timeout)
+            except DemoServerError as error:
+                if not (self.chosen_port and "address already in use" in str(error).lower()) or attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start_once(self, timeout: float) -> "DemoServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
