@@ -143,7 +143,11 @@ def wait_for_preview_text(page, text: str) -> None:
     def shown() -> bool:
         return text in preview_html(page)
 
-    wait_until(shown, timeout=15, interval=0.1, describe=lambda: f"the preview never showed {text!r}; it shows: {preview_html(page)[:800]}")
+    def seen() -> str:
+        frame = preview_frame(page)
+        return f"the preview never showed {text!r}; frame at {frame.url if frame else None} shows: {preview_html(page)[:800]}"
+
+    wait_until(shown, timeout=15, interval=0.1, describe=seen)
 
 
 def test_the_invite_preview_follows_typing_and_can_be_mailed_to_me(console, portal_browser):
