@@ -199,7 +199,8 @@ class PorchsideGroup(click.Group):
 
 
 def _serve(
-    state: CliState, settings: Settings, host: str, port: int, workers: int, access_log: bool, log_format: str = "json"
+    state: CliState, settings: Settings, host: str, port: int, workers: int, access_log: bool, log_format: str = "json",
+    limit_concurrency: int | None = None,
 ) -> None:
     """Run uvicorn: the app object in this process, or one app per worker process.
 
@@ -213,7 +214,7 @@ def _serve(
 
     options = dict(
         host=host, port=port, lifespan="on", access_log=access_log, proxy_headers=True,
-        log_config=logging_config(settings.log_format or log_format),
+        log_config=logging_config(settings.log_format or log_format), limit_concurrency=limit_concurrency,
     )
     if workers > 1 and settings.metrics_token:
         prepare_multiprocess()  # before the workers import prometheus-client
@@ -268,9 +269,13 @@ def _require_services(settings: Settings, wait: float) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes; one per CPU core is a good start.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True, help="Log every request.")
+@click.option("--limit-concurrency", type=click.IntRange(min=1), default=None,
+              help="Requests in flight per worker before new ones get a quick 503 (docs/deployment.md sizes it).")
 @WAIT_OPTION
 @click.pass_obj
-def serve(state: CliState, host: str, port: int, workers: int, access_log: bool, wait: float) -> None:
+def serve(
+    state: CliState, host: str, port: int, workers: int, access_log: bool, limit_concurrency: int | None, wait: float
+) -> None:
     """Serve the portal of every tenant with uvicorn.
 
     The database, Redis and SMTP server are checked first: an unreachable
@@ -280,7 +285,7 @@ def serve(state: CliState, host: str, port: int, workers: int, access_log: bool,
     settings = state.settings()
     state.plugin_host(settings)  # a configuration error is named before any reachability problem
     _require_services(settings, wait)
-    _serve(state, settings, host, port, workers, access_log)
+    _serve(state, settings, host, port, workers, access_log, limit_concurrency=limit_concurrency)
 
 
 @click.command()
