@@ -83,6 +83,20 @@ async def release_database(config: dict) -> None:
     await close_database()
 
 
+async def close_leftover_database() -> bool:
+    """Close a set-up that no app released (its shutdown failed); True if there was one.
+
+    Test fixtures call this when a test ends, so one failed shutdown does
+    not make every later test in the process fail with "another app in this
+    process uses a different database".
+    """
+    if not _open_apps:
+        return False
+    _open_apps.clear()
+    await close_database()
+    return True
+
+
 async def close_database() -> None:
     # Forget the models' bindings too, so the next app in this process (tests
     # run SQLite and PostgreSQL in one session) binds them to its own dialect.

@@ -492,6 +492,9 @@ async def make_app(porchside_backend: Backend, porchside_settings_factory):
                 started.pop()
 
     yield factory
+    from core.db import close_leftover_database
+
+    await close_leftover_database()
 
 
 @pytest.fixture

@@ -88,3 +88,16 @@ def test_a_changed_or_added_migration_gives_another_template(tmp_path: Path, mon
     added = schema_key(apps)
 
     assert len({first, changed, added, schema_key({})}) == 4
+
+
+async def test_a_failed_shutdown_does_not_leak_into_the_next_test(make_app):
+    from core import db
+
+    async with make_app():
+        pass
+    # As if an app's shutdown had failed before releasing its database:
+    db._open_apps["sqlite://leaked"] = 1
+    assert await db.close_leftover_database() is True
+    assert not db._open_apps and await db.close_leftover_database() is False
+    async with make_app():  # the next app opens its own database again
+        pass
