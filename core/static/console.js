@@ -16,6 +16,13 @@
       if (timer) window.clearTimeout(timer);
       timer = window.setTimeout(refresh, 400);
     });
+    // Saving (or sending) replaces the page: a preview still waiting must not race it.
+    form.addEventListener("submit", function (event) {
+      if (event.submitter !== button && timer) {
+        window.clearTimeout(timer);
+        timer = null;
+      }
+    });
     // The frame first shows the saved text; after a refused save the form holds a draft.
     if (form.querySelector("[aria-invalid=true]")) refresh();
   });

@@ -125,7 +125,13 @@ def test_portal_settings_are_saved_and_shown_again(console, portal_browser):
 
 
 def preview_frame(page):
-    return page.frame(name="invite-preview")
+    """The frame inside the page's preview iframe, found through the element.
+
+    Not ``page.frame(name=...)``: the sandboxed preview is a cross-origin
+    frame, and under load its name can be unknown to Playwright for a while.
+    """
+    element = page.query_selector("iframe.preview-frame")
+    return element.content_frame() if element is not None else None
 
 
 def preview_html(page) -> str:
