@@ -8,7 +8,11 @@ codes given out in order (then 200). ``/redirect`` answers 302 to
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from aiohttp import web
+
+from tests.api_helpers import bearer
 
 
 class WebhookReceiver:
@@ -46,3 +50,14 @@ class WebhookReceiver:
 
     def on(self, path: str) -> list[tuple[str, dict[str, str], str]]:
         return [item for item in self.received if item[0] == path]
+
+
+async def subscribe(client, tenant, receiver: WebhookReceiver, event_types: Iterable[str]) -> str:
+    """Subscribe ``receiver`` to ``event_types`` through the API, as an integrator does; the endpoint's secret."""
+    headers = await bearer(client, tenant, ["webhook_endpoints:write"])
+    created = await client.post(
+        "/api/v1/webhook_endpoints", json={"url": receiver.url(), "event_types": list(event_types)}, headers=headers
+    )
+    assert created.status_code == 201, await created.get_data(as_text=True)
+    return (await created.get_json())["secret"]
+

@@ -8,8 +8,7 @@ from standardwebhooks import Webhook
 from core.testing import eventually, jobs_settled
 from plugins.marketing.tests.messages.helpers import make_job, send
 from plugins.marketing.tests.requests.helpers import new_request, request_id_of
-from tests.api_helpers import bearer
-from tests.webhook_receiver import WebhookReceiver
+from tests.webhook_receiver import WebhookReceiver, subscribe
 
 
 @pytest.fixture
@@ -21,14 +20,7 @@ async def app(make_app):
 async def test_a_customer_message_and_a_service_request_are_sent_signed(app, tenant, pat, pat_client, client_for):
     receiver = await WebhookReceiver().start()
     try:
-        integrator = client_for(tenant)
-        headers = await bearer(integrator, tenant, ["webhook_endpoints:write"])
-        created = await integrator.post(
-            "/api/v1/webhook_endpoints",
-            json={"url": receiver.url(), "event_types": ["message.created", "request.created"]},
-            headers=headers,
-        )
-        secret = (await created.get_json())["secret"]
+        secret = await subscribe(client_for(tenant), tenant, receiver, ["message.created", "request.created"])
         job = await make_job(tenant, pat)
         await send(pat_client, f"/jobs/{job.public_id}/messages", "Is the pump still under warranty?")
         request_id = request_id_of(await new_request(pat_client, tenant))

@@ -14,8 +14,7 @@ from core.testing import eventually, jobs_settled
 from plugins.payments.testing import VISA
 from plugins.payments.tests import spy
 from plugins.payments.tests.test_portal import add_card, pay, pay_form
-from tests.api_helpers import bearer
-from tests.webhook_receiver import WebhookReceiver
+from tests.webhook_receiver import WebhookReceiver, subscribe
 
 
 @pytest.fixture
@@ -39,15 +38,7 @@ async def receiver():
 
 async def test_paying_an_invoice_by_card_sends_signed_invoice_paid(app, connected, pat, pat_client, portal_data, localstripe, receiver, client_for):
     tenant = connected
-    integrator = client_for(tenant)
-    headers = await bearer(integrator, tenant, ["webhook_endpoints:write"])
-    created = await integrator.post(
-        "/api/v1/webhook_endpoints",
-        json={"url": receiver.url(), "event_types": ["invoice.paid", "payment.succeeded", "autopay.changed"]},
-        headers=headers,
-    )
-    assert created.status_code == 201
-    secret = (await created.get_json())["secret"]
+    secret = await subscribe(client_for(tenant), tenant, receiver, ["invoice.paid", "payment.succeeded", "autopay.changed"])
 
     invoice = await portal_data.invoice(pat, lines=[("Pool service", 1000, 12345)])
     _, key = await pay_form(pat_client, f"/payments/pay?invoice={invoice.public_id}")

@@ -7,8 +7,7 @@ from standardwebhooks import Webhook
 
 from core.testing import eventually, jobs_settled
 from plugins.quotes.tests.quote_data import make_quote
-from tests.api_helpers import bearer
-from tests.webhook_receiver import WebhookReceiver
+from tests.webhook_receiver import WebhookReceiver, subscribe
 
 
 @pytest.fixture
@@ -20,14 +19,7 @@ async def app(make_app):
 async def test_approving_and_rejecting_quotes_send_their_own_types(app, tenant, pat, pat_client, client_for):
     receiver = await WebhookReceiver().start()
     try:
-        integrator = client_for(tenant)
-        headers = await bearer(integrator, tenant, ["webhook_endpoints:write"])
-        created = await integrator.post(
-            "/api/v1/webhook_endpoints",
-            json={"url": receiver.url(), "event_types": ["quote.approved", "quote.rejected"]},
-            headers=headers,
-        )
-        secret = (await created.get_json())["secret"]
+        secret = await subscribe(client_for(tenant), tenant, receiver, ["quote.approved", "quote.rejected"])
         approved, rejected = await make_quote(tenant, pat), await make_quote(tenant, pat)
         ok = await pat_client.submit(f"/quotes/{approved.public_id}/approve", {"revision": "1", "signature": "Pat Morgan"})
         no = await pat_client.submit(f"/quotes/{rejected.public_id}/reject", {"revision": "1"})
