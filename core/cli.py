@@ -44,7 +44,14 @@ from tortoise.cli.utils import CLIError
 from tortoise.exceptions import OperationalError
 
 from core.config import ConfigError, Settings, read_env_file
-from core.db import make_migrations, open_database, release_database, run_migrations, tortoise_config
+from core.db import (
+    make_migrations,
+    migration_settings,
+    open_database,
+    release_database,
+    run_migrations,
+    tortoise_config,
+)
 from core.plugins import PluginError, PluginHost
 from core.services import Services
 
@@ -332,7 +339,7 @@ def migrate(state: CliState) -> None:
             applied.append(f"{app_label}.{name}")
             click.echo(f"  applied {app_label}.{name}")
 
-    run(run_migrations(state.db_config(settings), progress))
+    run(run_migrations(state.db_config(migration_settings(settings)), progress))
     click.echo(f"Applied {len(applied)} migration(s); the database is up to date." if applied
                else "No migrations to apply; the database is up to date.")
 
@@ -347,7 +354,7 @@ def makemigrations(state: CliState, apps: tuple[str, ...], name: str | None) -> 
     Plugin authors run this after changing their models; each plugin's models
     form an app named after the plugin.
     """
-    settings = state.settings()
+    settings = migration_settings(state.settings())
     config = state.db_config(settings)
     unknown = sorted(set(apps) - set(config["apps"]))
     if unknown:

@@ -143,6 +143,11 @@ class Settings:
     # URLs may carry passwords: keep them and the key out of reprs and logs.
     database_url: str = field(repr=False)
     secret_key: str = field(repr=False)
+    # PgBouncer in transaction pooling mode sits between the app and
+    # PostgreSQL: asyncpg must not keep prepared statements (core.db).
+    database_pgbouncer: bool = False
+    # A direct PostgreSQL URL (not through PgBouncer) for `porchside migrate`.
+    database_direct_url: str | None = field(default=None, repr=False)
     base_domain: str = "localhost"
     redis_url: str | None = field(default=None, repr=False)
     redis_prefix: str = "porchside"
@@ -215,6 +220,10 @@ class Settings:
             )
         else:
             values["database_url"] = f"sqlite://{data_dir / 'porchside.sqlite3'}"
+        if (value := get("DATABASE_PGBOUNCER")) is not None:
+            values["database_pgbouncer"] = _parse_bool("DATABASE_PGBOUNCER", value)
+        if (url := get("DATABASE_DIRECT_URL")) is not None:
+            values["database_direct_url"] = _parse_url("DATABASE_DIRECT_URL", url, ("postgres", "postgresql", "asyncpg"))
         if (url := get("REDIS_URL")) is not None:
             values["redis_url"] = _parse_url("REDIS_URL", url, ("redis", "rediss", "unix"))
         if (value := get("REDIS_PREFIX")) is not None:

@@ -7,6 +7,7 @@ own migrations package, so plugins migrate independently of each other.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from tortoise import Tortoise
@@ -21,8 +22,15 @@ def connection_url(settings: Settings, pool_size: int = 20) -> str:
     url = settings.database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url[len("postgresql://") :]
-    if url.startswith(("postgres://", "asyncpg://")) and "maxsize=" not in url:
-        url += ("&" if "?" in url else "?") + f"minsize=1&maxsize={pool_size}"
+    if url.startswith(("postgres://", "asyncpg://")):
+        if "maxsize=" not in url:
+            url += ("&" if "?" in url else "?") + f"minsize=1&maxsize={pool_size}"
+        if settings.database_pgbouncer and "statement_cache_size=" not in url:
+            # PgBouncer in transaction mode hands each transaction to any
+            # server connection: a statement asyncpg prepared and named on
+            # one is unknown on the next. Unnamed statements are parsed
+            # again with every execution, on whichever connection runs it.
+            url += "&statement_cache_size=0"
     if url.startswith("sqlite://"):
         path = url[len("sqlite://") :]
         if path not in (":memory:", "") and not path.startswith("/"):
@@ -30,6 +38,18 @@ def connection_url(settings: Settings, pool_size: int = 20) -> str:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = "sqlite://" + path
     return url
+
+
+def migration_settings(settings: Settings) -> Settings:
+    """The settings ``porchside migrate`` connects with: ``DATABASE_DIRECT_URL`` when given.
+
+    Migrations go straight to PostgreSQL, not through PgBouncer: a schema
+    change is a long session of its own and must not hold one of the few
+    pooled server connections the app shares.
+    """
+    if not settings.database_direct_url:
+        return settings
+    return replace(settings, database_url=settings.database_direct_url, database_pgbouncer=False)
 
 
 def tortoise_config(settings: Settings, plugin_apps: dict[str, dict[str, Any]] | None = None) -> dict:

@@ -65,6 +65,7 @@ async def check_database(settings: Settings, timeout: float = CHECK_TIMEOUT) -> 
         conn = await asyncpg.connect(
             host=parts.hostname, port=parts.port or 5432, user=unquote(parts.username or "") or None,
             password=unquote(parts.password or "") or None, database=database, timeout=timeout, ssl=ssl,
+            statement_cache_size=0,  # one query: nothing to cache, and safe behind PgBouncer
         )
     except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
         return Problem("DATABASE_URL", f"PostgreSQL at {where} refused the user {parts.username!r}: {exc}")

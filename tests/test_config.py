@@ -179,3 +179,37 @@ def test_connection_url_sizes_the_postgres_pool(tmp_path: Path) -> None:
         {"PORCHSIDE_DATABASE_URL": "postgresql://db.internal/x", "PORCHSIDE_ENV": "development"}, data_dir=tmp_path
     )
     assert connection_url(settings, pool_size=7) == "postgres://db.internal/x?minsize=1&maxsize=7"
+
+
+def test_pgbouncer_turns_off_asyncpgs_statement_cache(tmp_path: Path) -> None:
+    env = {"PORCHSIDE_DATABASE_URL": "postgres://db.internal:6432/x", "PORCHSIDE_ENV": "development"}
+    plain = Settings.from_env(env, data_dir=tmp_path)
+    assert "statement_cache_size" not in connection_url(plain)
+    bounced = Settings.from_env({**env, "PORCHSIDE_DATABASE_PGBOUNCER": "1"}, data_dir=tmp_path)
+    assert connection_url(bounced, pool_size=7) == "postgres://db.internal:6432/x?minsize=1&maxsize=7&statement_cache_size=0"
+    # A value written in the URL wins.
+    own = Settings.from_env(
+        {**env, "PORCHSIDE_DATABASE_PGBOUNCER": "yes", "PORCHSIDE_DATABASE_URL": "postgres://h/x?statement_cache_size=0&maxsize=3"},
+        data_dir=tmp_path,
+    )
+    assert connection_url(own) == "postgres://h/x?statement_cache_size=0&maxsize=3"
+    with pytest.raises(ConfigError, match="PORCHSIDE_DATABASE_PGBOUNCER"):
+        Settings.from_env({**env, "PORCHSIDE_DATABASE_PGBOUNCER": "maybe"}, data_dir=tmp_path)
+
+
+def test_migrations_use_the_direct_url(tmp_path: Path) -> None:
+    from core.db import migration_settings
+
+    env = {
+        "PORCHSIDE_DATABASE_URL": "postgres://porch:pw@pgbouncer.internal:6432/x",
+        "PORCHSIDE_DATABASE_PGBOUNCER": "1",
+        "PORCHSIDE_ENV": "development",
+    }
+    settings = Settings.from_env(env, data_dir=tmp_path)
+    assert migration_settings(settings) is settings
+    direct = Settings.from_env({**env, "PORCHSIDE_DATABASE_DIRECT_URL": "postgres://porch:pw@db.internal:5432/x"}, data_dir=tmp_path)
+    migrating = migration_settings(direct)
+    assert connection_url(migrating) == "postgres://porch:pw@db.internal:5432/x?minsize=1&maxsize=20"
+    assert "pw" not in repr(direct)
+    with pytest.raises(ConfigError, match="PORCHSIDE_DATABASE_DIRECT_URL"):
+        Settings.from_env({**env, "PORCHSIDE_DATABASE_DIRECT_URL": "sqlite:///x.db"}, data_dir=tmp_path)
