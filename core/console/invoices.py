@@ -31,6 +31,7 @@ from core.console.access import staff_required
 from core.console.permissions import MONEY
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader
+from core.console.lists import Column, Filter, ListPage
 from core.console.jobs import actor, edit_priced_line, job_or_404
 from core.console.numbering import create_numbered
 from core.console.shell import notice, render_console
@@ -43,7 +44,7 @@ from core.money import amount_input
 from core.pdf import pdf_response, render_pdf
 from core import plugin_state
 from core.portal import invoices as portal_invoices
-from core.portal.pagination import Sorter, choice_arg, paginate
+from core.portal.exports import iso_day
 from core.services import current_services
 from core.web.errors import render_error
 from core.web.rendering import tenant_today
@@ -56,18 +57,6 @@ STATUS_LABELS = {"draft": "Draft", **portal_invoices.STATUS_LABELS}
 FILTERS = ("draft", *INVOICE_FILTERS)
 STAFF_METHODS = tuple(m for m in PAYMENT_METHODS if m != "card")  # cards come from the payments plugin
 METHOD_LABELS = {"card": "Card", "cash": "Cash", "cheque": "Cheque", "bank": "Bank transfer", "other": "Other"}
-SORTS = Sorter(
-    {
-        "created": ("id",),
-        "number": ("number",),
-        "customer": ("account__name",),
-        "issued": ("issued_on",),
-        "due": ("due_on",),
-        "status": ("status",),
-        "total": ("total_minor",),
-    },
-    default="-created",
-)
 NOTICES = {
     "created": "Draft invoice created.",
     "line_added": "Line added.",
@@ -109,32 +98,44 @@ def to_invoice(invoice: Invoice, done: str, anchor: str = ""):
 # -- the list -----------------------------------------------------------------
 
 
+def _by_status(query, status: str):
+    if status == "draft":
+        return query.filter(status="draft")
+    return portal_invoices.filter_by_status(query, status, tenant_today(g.tenant))
+
+
+def _status_label(invoice: Invoice) -> str:
+    state = invoice.display_status(tenant_today(g.tenant))
+    return STATUS_LABELS.get(state, state)
+
+
+INVOICES = ListPage(
+    model=Invoice,
+    template="console/invoices/list.html",
+    title="Invoices",
+    noun=("invoice", "invoices"),
+    columns=(
+        Column("number", "Invoice", sort=("number",), csv=lambda i: i.number),
+        Column("customer", "Customer", sort=("account__name",), per_account=False, csv=lambda i: i.account.name),
+        Column("issued", "Issued", sort=("issued_on",), csv=lambda i: iso_day(i.issued_on)),
+        Column("due", "Due", sort=("due_on",), csv=lambda i: iso_day(i.due_on)),
+        Column("status", "Status", sort=("status",), csv=_status_label),
+        Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda i: amount_input(i.total_minor, i.currency)),
+        Column("balance", "Balance", numeric=True, csv=lambda i: amount_input(i.balance_minor, i.currency) if i.status in ("open", "paid") else ""),
+    ),
+    extra_sorts={"created": ("id",)},
+    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in FILTERS)], apply=_by_status),),
+    default_sort="-created",
+    select_related=("account",),
+    by_account=True,
+    csv_name="invoices",
+)
+
+
 @blueprint.get("/")
 @staff_required("back_office")
 async def index():
-    today = tenant_today(g.tenant)
-    query = Invoice.all()
-    account = None
-    if request.args.get("account"):
-        account = await account_or_404(request.args["account"])
-        query = query.filter(account_id=account.id)
-    status = choice_arg("status", FILTERS)
-    if status == "draft":
-        query = query.filter(status="draft")
-    elif status:
-        query = portal_invoices.filter_by_status(query, status, today)
-    sort = SORTS.parse()
-    page = await paginate(query.select_related("account").order_by(*sort.order_by))
-    return await render_console(
-        "console/invoices/list.html",
-        page=page,
-        sort=sort,
-        account=account,
-        status=status,
-        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in FILTERS)],
-        status_labels=STATUS_LABELS,
-        today=today,
-    )
+    return await INVOICES.respond(status_labels=STATUS_LABELS)
 
 
 # -- drafts -------------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""Console list pages declared once: columns, filters, sorts, pagination, empty state, CSV.
+
+Core's lists (jobs, invoices...) and plugins' (quotes, card payments...) are
+a :class:`ListPage` each: a small declaration, one engine behind it. A view
+is then one line::
+
+    JOBS = ListPage(
+        model=Job, template="console/jobs/list.html", title="Jobs", noun=("job", "jobs"),
+        columns=(
+            Column("number", "Job", sort=("number",), csv=lambda j: j.number),
+            Column("account", "Customer", sort=("account__name",), per_account=False),
+            Column("technician", "Technician", csv=lambda j: j.technician_name),
+        ),
+        filters=(Filter("status", "Status", (("", "Any status"), ("done", "Done"))),),
+        default_sort="-number", select_related=("account",), by_account=True,
+    )
+
+    @blueprint.get("/")
+    @staff_required("back_office")
+    async def index():
+        return await JOBS.respond()
+
+and its template extends ``console/_list_page.html``, filling only the cells
+of one row (``item`` is the row's record)::
+
+    {% extends "console/_list_page.html" %}
+    {% block row scoped %}<td>{{ item.number }}</td>...{% endblock %}
+
+Everything lives in the URL, as in the portal's lists
+(:mod:`core.portal.pagination`): ``?status=`` for each filter, ``?sort=``
+among the declared sort keys only (anything else gives the default),
+``?page=`` and ``?per_page=``, ``?account=`` when ``by_account`` (an
+unknown account is a 404), and ``?format=csv`` downloads every matching row
+(at most :data:`MAX_CSV_ROWS`) with the columns that declare ``csv``,
+spreadsheet-safe (:func:`core.portal.exports.csv_response`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Sequence
+
+from quart import Response, abort, g, request
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from core.console.form_fields import FormReader
+from core.console.shell import render_console
+from core.models.customers import CustomerAccount
+from core.portal.exports import csv_response
+from core.portal.pagination import Page, Sorter, choice_arg, paginate, url_with
+from core.web.rendering import tenant_today
+
+MAX_CSV_ROWS = 10_000
+LIST_TEMPLATE = "console/_list_page.html"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list.
+
+    :param key: its name; with ``sort`` also the value of ``?sort=``.
+    :param label: its header.
+    :param sort: the fields it orders by (makes the header a sort link).
+    :param numeric: right-aligned (amounts).
+    :param per_account: False hides it on one account's list (the customer column).
+    :param csv: ``csv(item)`` -> the cell of the CSV export; None leaves the
+        column out of the export.
+    """
+
+    key: str
+    label: str
+    sort: tuple[str, ...] | None = None
+    numeric: bool = False
+    per_account: bool = True
+    csv: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A choice filter shown as a select above the list.
+
+    :param choices: ``(value, label)`` pairs; the value ``""`` means "no filter".
+    :param apply: ``apply(query, value)`` -> the narrowed query, called only
+        with a non-empty value; the default filters the field named ``name``.
+    :param default: the value without ``?name=`` in the URL (an unknown value
+        in the URL gives ``""``).
+    """
+
+    name: str
+    label: str
+    choices: Sequence[tuple[str, str]]
+    apply: Callable[[QuerySet, str], QuerySet] | None = None
+    default: str = ""
+
+    def read(self) -> str:
+        if self.name not in request.args:
+            return self.default
+        return choice_arg(self.name, [value for value, _ in self.choices])
+
+    def narrow(self, query: QuerySet, value: str) -> QuerySet:
+        if not value:
+            return query
+        return self.apply(query, value) if self.apply else query.filter(**{self.name: value})
+
+
+@dataclass
+class ListState:
+    """What one request asked of a list; handed to ``narrow`` and ``context``."""
+
+    reader: FormReader
+    account: CustomerAccount | None
+    filters: dict[str, str]
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.filters.values())
+
+
+# narrow(query, state) -> query: filters beyond the declared selects (dates, ?invoice=).
+Narrow = Callable[[QuerySet, ListState], "QuerySet | Awaitable[QuerySet]"]
+# context(page, state) -> extra template values (a side panel, labels).
+Context = Callable[[Page, ListState], "dict[str, Any] | Awaitable[dict[str, Any]]"]
+
+
+@dataclass
+class ListPage:
+    """A console list page: see the module's documentation.
+
+    :param model: the Tortoise model listed (tenant-scoped like every model).
+    :param template: a template extending ``console/_list_page.html``.
+    :param title: the page's heading ("Jobs"); "of <account>" is added on
+        one account's list.
+    :param noun: singular and plural, for the summary line and the empty state.
+    :param default_sort: a column key, ``-`` for descending.
+    :param order_by: the fixed order of a list without sortable columns.
+    :param keep: query arguments kept as hidden fields of the filter form.
+    :param empty: the sentence of an empty list (a template may override
+        the ``empty`` block instead).
+    :param csv_name: the download's file name without ``.csv``; None offers no CSV.
+    :param extra_sorts: sort keys without a column (``{"created": ("id",)}``).
+    :param show_label: the filter button ("Show jobs" by default).
+    """
+
+    model: type[Model]
+    template: str
+    title: str
+    noun: tuple[str, str]
+    columns: Sequence[Column]
+    filters: Sequence[Filter] = ()
+    default_sort: str | None = None
+    order_by: tuple[str, ...] = ("-id",)
+    select_related: tuple[str, ...] = ()
+    by_account: bool = False
+    keep: tuple[str, ...] = ()
+    narrow: Narrow | None = None
+    context: Context | None = None
+    empty: str = ""
+    csv_name: str | None = None
+    show_label: str = ""
+    extra_sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    per_page: int | None = None
+    sorter: Sorter | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        sorts = {**{c.key: c.sort for c in self.columns if c.sort}, **self.extra_sorts}
+        if sorts:
+            self.sorter = Sorter(sorts, default=self.default_sort or next(iter(sorts)))
+        if not self.empty:
+            self.empty = f"No {self.noun[1]} match."
+        if not self.show_label:
+            self.show_label = f"Show {self.noun[1]}"
+
+    def csv_columns(self, account: CustomerAccount | None) -> list[Column]:
+        return [c for c in self.columns if c.csv and (c.per_account or account is None)]
+
+    async def query(self, state: ListState) -> QuerySet:
+        """The rows the request asks for, unordered and unpaged."""
+        query = self.model.all()
+        if state.account is not None:
+            query = query.filter(account_id=state.account.id)
+        for flt in self.filters:
+            query = flt.narrow(query, state.filters[flt.name])
+        if self.narrow is not None:
+            narrowed = self.narrow(query, state)
+            # A QuerySet is awaitable itself: await only a coroutine.
+            query = await narrowed if inspect.iscoroutine(narrowed) else narrowed
+        if self.select_related:
+            query = query.select_related(*self.select_related)
+        return query
+
+    async def state(self) -> ListState:
+        account = None
+        if self.by_account and request.args.get("account"):
+            account = await CustomerAccount.get_or_none(public_id=request.args["account"])
+            if account is None:
+                abort(404)
+        return ListState(FormReader(request.args, g.tenant), account, {f.name: f.read() for f in self.filters})
+
+    async def respond(self, **context: Any) -> str | Response:
+        """The page (or its CSV with ``?format=csv``) for the current request."""
+        state = await self.state()
+        query = await self.query(state)
+        sort = self.sorter.parse() if self.sorter else None
+        order = sort.order_by if sort else self.order_by
+        if request.args.get("format") == "csv" and self.csv_name:
+            return await self._csv(query.order_by(*order), state)
+        page = await paginate(query.order_by(*order), self.per_page)
+        extra = {}
+        if self.context is not None:
+            made = self.context(page, state)
+            extra = await made if inspect.iscoroutine(made) else made
+        return await render_console(
+            self.template,
+            listing=self,
+            page=page,
+            sort=sort,
+            account=state.account,
+            filters=state.filters,
+            columns=[c for c in self.columns if c.per_account or state.account is None],
+            values=state.reader.values,
+            errors=state.reader.errors,
+            today=tenant_today(g.tenant),
+            csv_url=url_with(format="csv", page=None) if self.csv_name else None,
+            **state.filters,
+            **extra,
+            **context,
+        )
+
+    async def _csv(self, query: QuerySet, state: ListState) -> Response:
+        columns = self.csv_columns(state.account)
+        items = await query.limit(MAX_CSV_ROWS)
+        rows = [[column.csv(item) for column in columns] for item in items]  # type: ignore[misc]
+        name = self.csv_name + (f"-{state.account.number}" if state.account else "")
+        return csv_response([c.label for c in columns], rows, f"{name}-{tenant_today(g.tenant).isoformat()}.csv")
