@@ -33,7 +33,9 @@ from core.models.billing import Invoice, InvoiceLine
 from core.models.customers import CustomerAccount
 from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Attachment, Job, JobCharge, Note, Visit
 from core.models.staff import StaffUser
-from core.portal.pagination import DateRange, Sorter, choice_arg, paginate
+from core.console.forms import actor
+from core.console.lists import Column, Filter, ListPage, ListState
+from core.portal.pagination import DateRange
 from core.portal.work import STATUS_LABELS
 from core.thumbnails import has_thumbnail
 from core.web.rendering import tenant_today
@@ -42,10 +44,6 @@ blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 NUMBER_PREFIX = "J-"
 VIEW_LABELS = {"detailed": "Detailed: every line with quantity and price", "summary": "Summary: one line for the job"}
-SORTS = Sorter(
-    {"date": ("scheduled_start",), "number": ("number",), "title": ("title",), "status": ("status",), "account": ("account__name",)},
-    default="-date",
-)
 NOTICES = {
     "created": "Job created.",
     "saved": "Job saved.",
@@ -63,10 +61,6 @@ NOTICES = {
     "file_hidden": "The file is no longer shared with the customer.",
     "file_deleted": "File removed.",
 }
-
-
-def actor() -> str:
-    return g.staff.email
 
 
 async def job_or_404(job_id: str) -> Job:
@@ -96,36 +90,41 @@ def _day_bounds(reader: FormReader) -> tuple[datetime | None, datetime | None]:
     return low, high
 
 
-@blueprint.get("/")
-@staff_required("back_office")
-async def index():
-    reader = FormReader(request.args, g.tenant)
-    query = Job.all()
-    account = None
-    if request.args.get("account"):
-        account = await account_or_404(request.args["account"])
-        query = query.filter(account_id=account.id)
-    status = choice_arg("status", JOB_STATUSES)
-    if status:
-        query = query.filter(status=status)
-    low, high = _day_bounds(reader)
+def _by_day(query, state: ListState):
+    low, high = _day_bounds(state.reader)
     if low:
         query = query.filter(scheduled_start__gte=low)
     if high:
         query = query.filter(scheduled_start__lt=high)
-    sort = SORTS.parse()
-    page = await paginate(query.select_related("account").order_by(*sort.order_by))
-    return await render_console(
-        "console/jobs/list.html",
-        page=page,
-        sort=sort,
-        account=account,
-        status=status,
-        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)],
-        status_labels=STATUS_LABELS,
-        values=reader.values,
-        errors=reader.errors,
-    )
+    return query
+
+
+JOBS = ListPage(
+    model=Job,
+    template="console/jobs/list.html",
+    title="Jobs",
+    noun=("job", "jobs"),
+    columns=(
+        Column("number", "Job", sort=("number",), csv=lambda j: j.number),
+        Column("title", "Title", sort=("title",), csv=lambda j: j.title),
+        Column("account", "Customer", sort=("account__name",), per_account=False, csv=lambda j: j.account.name),
+        Column("date", "Scheduled", sort=("scheduled_start",), csv=lambda j: j.scheduled_start.isoformat() if j.scheduled_start else ""),
+        Column("status", "Status", sort=("status",), csv=lambda j: STATUS_LABELS.get(j.status, j.status)),
+        Column("technician", "Technician", csv=lambda j: j.technician_name),
+    ),
+    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)]),),
+    default_sort="-date",
+    select_related=("account",),
+    by_account=True,
+    narrow=_by_day,
+    csv_name="jobs",
+)
+
+
+@blueprint.get("/")
+@staff_required("back_office")
+async def index():
+    return await JOBS.respond(status_labels=STATUS_LABELS)
 
 
 # -- create and edit ------------------------------------------------------------
