@@ -865,6 +865,35 @@ async def _invite(state: CliState, settings: Settings, slug: str, emails: tuple[
         return "\n".join(lines)
 
 
+@click.group()
+def plugin() -> None:
+    """Write plugins."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the package into (default: ./porchside-NAME); it must be empty or missing.")
+def plugin_new(name: str, folder: Path | None) -> None:
+    """Write a new plugin package NAME (lower case, e.g. pool_logs) to start from.
+
+    It holds the porchside entry point, hooks, a model and its migration, a
+    portal tab and page, a console page, a setting, an event handler, tests
+    with Porchside's fixtures and a README. Install it with pip install -e.
+    """
+    from core.scaffold import PluginNames, ScaffoldError, write_plugin
+
+    try:
+        target = folder or Path.cwd() / PluginNames.of(name).dist
+        written = write_plugin(name, target)
+    except ScaffoldError as exc:
+        raise CommandError(str(exc)) from None
+    click.echo(f"Wrote {len(written)} files to {target}:")
+    for path in written:
+        click.echo(f"  {path.relative_to(target)}")
+    click.echo(f"Next: pip install -e {target}, then turn it on in the console's Plugins page; pytest {target} runs its tests.")
+
+
 # -- the group -------------------------------------------------------------------
 
 BUILTIN_COMMANDS: tuple[click.Command, ...] = (
@@ -876,6 +905,7 @@ BUILTIN_COMMANDS: tuple[click.Command, ...] = (
     seed_demo_command,
     tenant,
     invite,
+    plugin,
 )
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 
 import click
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from quart import Blueprint
 
 from core import hookspecs
@@ -52,6 +53,14 @@ CORE = "core"
 CORE_IMPLEMENTATIONS = ("core.portal.tabs", "core.mail.tasks", "core.auth.tasks", "core.console.tasks", "core.console.invite_batches", "core.api.builtin", "core.webhooks.builtin")
 HOOK_PREFIX = "porchside_"
 STATIC_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def porchside_version() -> str:
+    """The running Porchside's version, as its package says (plugins' ``requires`` is checked against it)."""
+    try:
+        return dist_version("porchside")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0"
 
 
 def is_core(name: str) -> bool:
@@ -290,6 +299,7 @@ class PluginHost:
             if not isinstance(info, PluginInfo):
                 raise PluginError(f"plugin {plugin!r}: porchside_plugin_info must return PluginInfo, got {type(info).__name__}")
             d.info[plugin] = info
+        self._check_compatible(d.info)
         for plugin in self.plugin_names():
             if plugin not in d.info:
                 d.info[plugin] = PluginInfo(name=plugin, label=plugin.replace("_", " ").title(), version=self._version_of(plugin))
@@ -358,6 +368,26 @@ class PluginHost:
             if task.name in d.tasks:
                 raise PluginError(f"task {task.name!r} is declared by plugins {d.tasks[task.name].plugin!r} and {plugin!r}")
             d.tasks[task.name] = Declared(plugin, task)
+
+    def _check_compatible(self, info: dict[str, PluginInfo]) -> None:
+        """Refuse a plugin whose ``requires`` leaves out the running Porchside."""
+        running = porchside_version()
+        for name, plugin_info in sorted(info.items()):
+            if not plugin_info.requires:
+                continue
+            try:
+                supported = SpecifierSet(plugin_info.requires)
+            except InvalidSpecifier:
+                raise PluginError(
+                    f"plugin {name!r}: requires={plugin_info.requires!r} is not a version range; "
+                    "write it like \">=0.2,<0.4\""
+                ) from None
+            if not supported.contains(running, prereleases=True):
+                raise PluginError(
+                    f"plugin {name!r} {plugin_info.version} supports Porchside {plugin_info.requires}, "
+                    f"but this is Porchside {running}; install a release of {name!r} made for {running} "
+                    "or leave it out of PORCHSIDE_PLUGINS"
+                )
 
     def _collect_webhook_event_types(self) -> None:
         from core.webhooks.events import TYPE_NAME, WebhookEventType

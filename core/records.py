@@ -256,6 +256,10 @@ class PluginInfo:
         :data:`core.console.access.PERMISSIONS`, checked at start-up). A
         plugin whose settings move money (payment keys, automatic charges)
         says ``core.console.permissions.MONEY``.
+    :param requires: the Porchside versions the plugin works with, as a
+        version specifier (``">=0.2,<0.4"``, PEP 440); empty: any. The app
+        refuses to start with a plugin whose range leaves out the running
+        Porchside.
     """
 
     name: str
@@ -264,3 +268,4 @@ class PluginInfo:
     description: str = ""
     default_enabled: bool = False
     settings_permission: str = "plugins"
+    requires: str = ""

@@ -631,8 +631,8 @@ def other_client(client_for, other_tenant) -> TenantClient:
 
 
 @pytest.fixture
-def make_customer():
-    """``await make_customer(tenant, "Name", emails=[...])`` -> CustomerAccount.
+def make_account():
+    """``await make_account(tenant, "Name", emails=[...])`` -> CustomerAccount.
 
     Creates an account with one contact per address (``send_invoices`` on
     unless the address is listed in ``no_invoices``).
@@ -642,7 +642,7 @@ def make_customer():
 
     counter = {"n": 0}
 
-    async def factory(tenant, name: str, emails=("pat@example.com",), no_invoices=()):
+    async def factory(tenant, name: str = "Pat Doe", emails=("pat@example.com",), no_invoices=()):
         counter["n"] += 1
         with use_tenant(tenant):
             account = await CustomerAccount.create(number=f"C-{1000 + counter['n']}", name=name)
@@ -650,6 +650,88 @@ def make_customer():
                 contact = await Contact.create(account=account, first_name=email.split("@")[0].title(), is_primary=i == 0)
                 await ContactEmail.create(contact=contact, email=email, send_invoices=email not in no_invoices)
             return account
+
+    return factory
+
+
+@pytest.fixture
+def make_customer(make_account):
+    """The older name of :func:`make_account`."""
+    return make_account
+
+
+async def _tenant_of(record):
+    from tenants.models import Tenant
+
+    return await Tenant.get(id=record.tenant_id)
+
+
+@pytest.fixture
+def make_job():
+    """``await make_job(account, title=..., status="scheduled", days=7, charges=[(description, qty_milli, unit_minor)])`` -> Job.
+
+    A job of the account's business starting ``days`` from now (negative: in
+    the past); a ``completed`` one is completed at its end. The other keyword
+    arguments are those of :meth:`core.testing_data.RecordMaker.job`.
+    """
+    from core.testing_data import RecordMaker
+
+    async def factory(account, **kwargs):
+        return await RecordMaker(await _tenant_of(account)).job(account, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def make_visit():
+    """``await make_visit(job, days_ago=3, summary=..., notes=..., completed=True)`` -> Visit.
+
+    A visit of the job, completed ``days_ago`` at 2 pm where the business is
+    (``completed=False``: only scheduled). See :meth:`core.testing_data.RecordMaker.visit`.
+    """
+    from core.testing_data import RecordMaker
+
+    async def factory(job, **kwargs):
+        return await RecordMaker(await _tenant_of(job)).visit(job, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def make_invoice():
+    """``await make_invoice(account, job=None, status="open", lines=[(description, qty_milli, unit_minor)])`` -> Invoice.
+
+    Totals are computed from the lines, in the business's currency; dates are
+    its calendar days (``due_in_days=-5`` is overdue). See
+    :meth:`core.testing_data.RecordMaker.invoice`.
+    """
+    from core.testing_data import RecordMaker
+
+    async def factory(account, **kwargs):
+        return await RecordMaker(await _tenant_of(account)).invoice(account, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def make_staff():
+    """``await make_staff(tenant, "sam@acme.test", role="staff", password=None, active=True)`` -> StaffUser.
+
+    A member of the business's staff (``owner``, ``admin`` or ``staff``);
+    with ``password`` they can sign in through the real sign-in page. To
+    give a test client a staff session directly, use
+    :func:`core.console.testing.sign_in_staff`.
+    """
+    from core.auth.passwords import hash_password
+    from core.models.staff import StaffUser
+    from tenants.context import use_tenant
+
+    async def factory(tenant, email: str = "sam@acme.test", role: str = "staff", name: str = "", password: str | None = None, active: bool = True):
+        with use_tenant(tenant):
+            return await StaffUser.create(
+                email=email, name=name or email.split("@")[0].title(), role=role, active=active,
+                password_hash=await hash_password(password) if password else None,
+            )
 
     return factory
 
