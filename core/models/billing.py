@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tortoise import fields
+from tortoise.indexes import Index
 
 from core.models.base import TenantModel
 
@@ -42,6 +43,13 @@ class Invoice(TenantModel):
         table = "invoice"
         unique_together = (("tenant", "number"), ("tenant", "external_id"))
         ordering = ["-issued_on", "-id"]
+        # The portal's lists and balances read one account's invoices: by
+        # issued date (list, statement), by status and due date (balance due).
+        indexes = (
+            Index(fields=("tenant_id", "account_id", "issued_on", "id"), name="invoice_account_issued"),
+            Index(fields=("tenant_id", "account_id", "status", "due_on"), name="invoice_account_status_due"),
+            Index(fields=("tenant_id", "job_id"), name="invoice_job"),
+        )
 
     @property
     def balance_minor(self) -> int:
@@ -67,6 +75,7 @@ class InvoiceLine(TenantModel):
         app = "core"
         table = "invoice_line"
         ordering = ["position", "id"]
+        indexes = (Index(fields=("tenant_id", "invoice_id", "position"), name="invoice_line_invoice"),)
 
 
 class Payment(TenantModel):
@@ -97,3 +106,8 @@ class Payment(TenantModel):
         table = "payment"
         ordering = ["-received_at", "-id"]
         unique_together = (("tenant", "external_id"),)
+        # One account's payments by date (list, statement); one invoice's payments.
+        indexes = (
+            Index(fields=("tenant_id", "account_id", "received_at", "id"), name="payment_account_received"),
+            Index(fields=("tenant_id", "invoice_id"), name="payment_invoice"),
+        )

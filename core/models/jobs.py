@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 
 from core.models.base import TenantModel
 
@@ -35,6 +36,12 @@ class Job(TenantModel):
         table = "job"
         unique_together = (("tenant", "number"), ("tenant", "external_id"))
         ordering = ["-scheduled_start"]
+        # One account's jobs by date (work history), and by status then date
+        # (upcoming work, the counts per tab).
+        indexes = (
+            Index(fields=("tenant_id", "account_id", "scheduled_start", "id"), name="job_account_scheduled"),
+            Index(fields=("tenant_id", "account_id", "status", "scheduled_start"), name="job_account_status_scheduled"),
+        )
 
 
 class JobCharge(TenantModel):
@@ -55,6 +62,7 @@ class JobCharge(TenantModel):
         app = "core"
         table = "job_charge"
         ordering = ["position", "id"]
+        indexes = (Index(fields=("tenant_id", "job_id", "position"), name="job_charge_job"),)
 
 
 class Visit(TenantModel):
@@ -78,6 +86,12 @@ class Visit(TenantModel):
         unique_together = (("tenant", "external_id"),)
         table = "visit"
         ordering = ["-completed_at"]
+        # A job's visits; the tenant's completed visits by date (service history
+        # walks them newest first and keeps the account's).
+        indexes = (
+            Index(fields=("tenant_id", "job_id", "completed_at"), name="visit_job_completed"),
+            Index(fields=("tenant_id", "completed_at", "id"), name="visit_completed"),
+        )
 
 
 class Note(TenantModel):
@@ -97,6 +111,7 @@ class Note(TenantModel):
         unique_together = (("tenant", "external_id"),)
         table = "note"
         ordering = ["-created_at"]
+        indexes = (Index(fields=("tenant_id", "job_id"), name="note_job"),)
 
 
 class Attachment(TenantModel):
@@ -128,3 +143,8 @@ class Attachment(TenantModel):
         unique_together = (("tenant", "external_id"),)
         table = "attachment"
         ordering = ["created_at", "id"]
+        # Documents: the files of a job and of a visit.
+        indexes = (
+            Index(fields=("tenant_id", "job_id", "created_at"), name="attachment_job"),
+            Index(fields=("tenant_id", "visit_id", "created_at"), name="attachment_visit"),
+        )
