@@ -11,6 +11,11 @@ goes unnoticed, an outage that goes on still fails within about a second.
 
 Blocking pools wait for a free connection instead of raising
 ``MaxConnectionsError`` under load.
+
+The client answers ``setex`` with ``SET ... EX`` (the same command redis-py
+recommends): saq 0.26 still calls ``setex``, which redis-py 8 marks
+deprecated, and every run with a worker, plugins' test runs included,
+printed that warning.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
@@ -28,7 +34,25 @@ RETRY_BASE = 0.1
 RETRY_CAP = 0.5
 
 
-def redis_client(url: str, *, max_connections: int, timeout: float = 5, **options: Any) -> aioredis.Redis:
+class _SetexAsSet:
+    """``setex(name, time, value)`` as ``set(name, value, ex=time)``: same effect, not deprecated."""
+
+    def setex(self, name: Any, time: Any, value: Any) -> Any:
+        return self.set(name, value, ex=time)  # type: ignore[attr-defined]
+
+
+class PorchsidePipeline(_SetexAsSet, Pipeline):
+    """A pipeline of :class:`PorchsideRedis`."""
+
+
+class PorchsideRedis(_SetexAsSet, aioredis.Redis):
+    """redis-py's asyncio client whose pipelines are :class:`PorchsidePipeline`."""
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> PorchsidePipeline:
+        return PorchsidePipeline(self.connection_pool, self.response_callbacks, transaction, shard_hint)
+
+
+def redis_client(url: str, *, max_connections: int, timeout: float = 5, **options: Any) -> PorchsideRedis:
     """A client on a blocking pool of ``max_connections`` that reconnects after a Redis restart.
 
     :param timeout: seconds to wait for a free connection of the pool.
@@ -42,4 +66,4 @@ def redis_client(url: str, *, max_connections: int, timeout: float = 5, **option
         **options,
     )
     # from_pool hands the pool to the client, so close() also closes it.
-    return aioredis.Redis.from_pool(pool)
+    return PorchsideRedis.from_pool(pool)

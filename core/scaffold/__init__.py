@@ -70,12 +70,6 @@ def requires_range(current: str) -> str:
     return f">={major}.{minor},<{major}.{minor + 1}"
 
 
-def latest_core_migration() -> str:
-    """The newest core migration, which the plugin's first migration comes after."""
-    folder = Path(__file__).parent.parent / "migrations"
-    return sorted(p.stem for p in folder.glob("[0-9][0-9][0-9][0-9]_*.py"))[-1]
-
-
 def write_plugin(name: str, target: Path) -> list[Path]:
     """Write the plugin ``name`` into the folder ``target`` (made; it must be empty or missing).
 
@@ -90,7 +84,6 @@ def write_plugin(name: str, target: Path) -> list[Path]:
         **vars(names),
         "porchside_version": ".".join(current.split(".")[:2]),
         "requires": requires_range(current),
-        "core_migration": latest_core_migration(),
         "icon": "dot",
     }
     written = []
