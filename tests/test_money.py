@@ -101,3 +101,20 @@ def test_line_amount_rounds_half_away_from_zero():
     assert line_amount(500, 1) == 1  # 0.5 cent -> 1 cent
     assert line_amount(500, -1) == -1  # a discount rounds the same way
     assert line_amount(2500, -1000) == -2500
+
+
+@pytest.mark.parametrize("locale", ["en_US", "fr_FR", "de_CH", "ja_JP", "en_IN", "ar_EG"])
+def test_format_money_prints_what_babel_prints(locale):
+    """core.web.rendering.format_money parses each locale once (long statements) and
+    formats an exact Decimal: the text is babel's own format_currency."""
+    from types import SimpleNamespace
+
+    from babel.numbers import format_currency, get_currency_precision
+
+    from core.web.rendering import format_money
+
+    for currency in ("USD", "EUR", "JPY", "BHD", "INR"):
+        tenant = SimpleNamespace(locale=locale, currency=currency, timezone="UTC")
+        for amount in (0, 1, -250, 1234567, 10**12 + 7):
+            expected = format_currency(amount / 10 ** get_currency_precision(currency), currency, locale=locale)
+            assert format_money(amount, currency, tenant) == expected

@@ -7,12 +7,15 @@ pages and emails (which have no request) format alike.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import get_currency_precision
 from jinja2 import Environment, pass_context
 from quart import Quart, g
 
@@ -30,11 +33,23 @@ def _zone(tenant: "Tenant | None") -> ZoneInfo:
     return ZoneInfo(tenant.timezone if tenant else "UTC")
 
 
+@functools.lru_cache(maxsize=64)
+def babel_locale(name: str) -> Locale:
+    """The parsed locale ``name``, parsed once per process (a long statement
+    formats thousands of amounts and dates)."""
+    return Locale.parse(name)
+
+
 def format_money(amount_minor: int | None, currency: str | None, tenant: "Tenant | None") -> str:
-    """Integer minor units as money, e.g. 12345 USD -> "$123.45"."""
+    """Integer minor units as money, e.g. 12345 USD -> "$123.45".
+
+    What babel's ``format_currency`` does, with the locale parsed once and the
+    amount an exact Decimal.
+    """
     currency = currency or (tenant.currency if tenant else "USD")
-    digits = get_currency_precision(currency)
-    return format_currency((amount_minor or 0) / (10**digits), currency, locale=_locale(tenant))
+    locale = babel_locale(_locale(tenant))
+    amount = Decimal(amount_minor or 0).scaleb(-get_currency_precision(currency))
+    return locale.currency_formats["standard"].apply(amount, locale, currency=currency)
 
 
 def format_local_datetime(value: datetime | None, tenant: "Tenant | None", fmt: str = "medium") -> str:
@@ -52,7 +67,13 @@ def format_local_date(value: date | datetime | None, tenant: "Tenant | None", fm
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
         value = value.astimezone(_zone(tenant)).date()
-    return format_date(value, fmt, locale=_locale(tenant))
+    return _formatted_date(value, fmt, _locale(tenant))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(value: date, fmt: str, locale: str) -> str:
+    """Days repeat down a statement: each is formatted once per process."""
+    return format_date(value, fmt, locale=babel_locale(locale))
 
 
 def tenant_today(tenant: "Tenant | None") -> date:
