@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from core.auth.current import COOKIE as SESSION_COOKIE
+from core.console.access import COOKIE as STAFF_COOKIE
 from core.web.security import CSRF_COOKIE, CSRF_FIELD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,23 +184,29 @@ def _cookie(headers: http.client.HTTPMessage, name: str) -> str | None:
     return None
 
 
-def sign_in(port: int, email: str, password: str) -> str:
-    """Sign ``email`` in through the real form; return the Cookie header to send."""
-    status, body, headers = fetch(port, "/sign-in", {"Host": HOST_HEADER})
+def sign_in(port: int, email: str, password: str, host: str = HOST_HEADER, console: bool = False) -> str:
+    """Sign ``email`` in through the real password form; return the Cookie header to send.
+
+    A customer signs in to the portal of ``host``; with ``console`` a staff
+    member signs in to that business's console instead.
+    """
+    form_path, post_path = ("/console/sign-in", "/console/sign-in") if console else ("/sign-in", "/sign-in/password")
+    cookie_name = STAFF_COOKIE if console else SESSION_COOKIE
+    status, body, headers = fetch(port, form_path, {"Host": host})
     csrf_cookie = _cookie(headers, CSRF_COOKIE)
     token = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', body.decode())
     if status != 200 or csrf_cookie is None or token is None:
-        raise RuntimeError(f"GET /sign-in answered {status} without a CSRF cookie and token")
+        raise RuntimeError(f"GET {form_path} answered {status} without a CSRF cookie and token")
     form = urlencode({"email": email, "password": password, CSRF_FIELD: token.group(1)})
-    status, _, headers = fetch(port, "/sign-in/password", {
-        "Host": HOST_HEADER,
+    status, _, headers = fetch(port, post_path, {
+        "Host": host,
         "Cookie": f"{CSRF_COOKIE}={csrf_cookie}",
         "Content-Type": "application/x-www-form-urlencoded",
     }, method="POST", body=form)
-    session = _cookie(headers, SESSION_COOKIE)
+    session = _cookie(headers, cookie_name)
     if status not in (302, 303) or session is None:
-        raise RuntimeError(f"signing {email} in answered {status} without a session cookie")
-    return f"{SESSION_COOKIE}={session}"
+        raise RuntimeError(f"signing {email} in at {host}{post_path} answered {status} without a session cookie")
+    return f"{cookie_name}={session}"
 
 
 class Server:
