@@ -16,16 +16,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import abort, g, redirect, request, url_for
 
 from core.audit import record
-from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, staff_required
 from core.console.form_fields import FormReader, line_values
 from core.console.shell import notice, render_console
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job, JobCharge
 from core.money import amount_input
-from core.portal.pagination import Sorter, choice_arg, paginate
 from core.services import current_services
 from core.web.rendering import tenant_today
 from plugins.quotes.documents import load_document
@@ -34,24 +33,10 @@ from plugins.quotes.models import DRAFT, OPEN_STATUSES, STATUS_LABELS, STATUSES,
 from plugins.quotes.revisions import LineInput, RevisionRefused, add_lines, create_quote, recompute_totals, require_draft
 from plugins.quotes.settings import quote_settings
 
-blueprint = Blueprint("console_quotes", __name__, url_prefix="/console/quotes")
-blueprint.portal_section = None  # type: ignore[attr-defined]
-blueprint.before_request(load_staff)
-blueprint.after_request(write_staff_cookie)
+blueprint = console_blueprint("console_quotes", __name__, url_prefix="/console/quotes")
 
 TITLE_MAX = 200
 NOTES_MAX = 4000
-SORTS = Sorter(
-    {
-        "created": ("id",),
-        "number": ("number",),
-        "customer": ("account__name",),
-        "sent": ("sent_at",),
-        "status": ("status",),
-        "total": ("total_minor",),
-    },
-    default="-created",
-)
 NOTICES = {
     "created": "Quote created. Add its lines, then send it.",
     "line_added": "Line added.",
@@ -64,10 +49,6 @@ NOTICES = {
     "discarded": "The unsent revision was thrown away.",
     "job_created": "A job was made from the approved quote.",
 }
-
-
-def actor() -> str:
-    return g.staff.email
 
 
 async def quote_or_404(quote_id: str) -> Quote:
@@ -85,36 +66,46 @@ def to_quote(quote: Quote, done: str, anchor: str = ""):
 # -- the list -------------------------------------------------------------------
 
 
+def _by_status(query, status: str):
+    today = tenant_today(g.tenant)
+    if status == EXPIRED:
+        return query.filter(status__in=OPEN_STATUSES, valid_until__lt=today)
+    if status in OPEN_STATUSES:
+        return query.filter(status=status).exclude(valid_until__lt=today)
+    return query.filter(status=status)
+
+
+def _status_label(quote: Quote) -> str:
+    state = quote.display_status(tenant_today(g.tenant))
+    return STATUS_LABELS.get(state, state)
+
+
+QUOTES = ListPage(
+    model=Quote,
+    template="quotes/console/list.html",
+    title="Quotes",
+    noun=("quote", "quotes"),
+    columns=(
+        Column("number", "Quote", sort=("number",), csv=lambda q: q.number),
+        Column("customer", "Customer", sort=("account__name",), per_account=False, csv=lambda q: q.account.name),
+        Column("for", "For", csv=lambda q: q.title),
+        Column("sent", "Sent", sort=("sent_at",), csv=lambda q: q.sent_at.isoformat() if q.sent_at else ""),
+        Column("status", "Status", sort=("status",), csv=_status_label),
+        Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda q: amount_input(q.total_minor, q.currency) if q.was_sent else ""),
+    ),
+    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")], apply=_by_status),),
+    default_sort="-created",
+    extra_sorts={"created": ("id",)},
+    select_related=("account", "job"),
+    by_account=True,
+    csv_name="quotes",
+)
+
+
 @blueprint.get("/")
 @staff_required("back_office")
 async def index():
-    today = tenant_today(g.tenant)
-    query = Quote.all()
-    account = None
-    if request.args.get("account"):
-        account = await CustomerAccount.get_or_none(public_id=request.args["account"])
-        if account is None:
-            abort(404)
-        query = query.filter(account_id=account.id)
-    status = choice_arg("status", STATUSES)
-    if status == EXPIRED:
-        query = query.filter(status__in=OPEN_STATUSES, valid_until__lt=today)
-    elif status in OPEN_STATUSES:
-        query = query.filter(status=status).exclude(valid_until__lt=today)
-    elif status:
-        query = query.filter(status=status)
-    sort = SORTS.parse()
-    page = await paginate(query.select_related("account", "job").order_by(*sort.order_by))
-    return await render_console(
-        "quotes/console/list.html",
-        page=page,
-        sort=sort,
-        account=account,
-        status=status,
-        statuses=[("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")],
-        status_labels=STATUS_LABELS,
-        today=today,
-    )
+    return await QUOTES.respond(status_labels=STATUS_LABELS)
 
 
 # -- a new quote ---------------------------------------------------------------

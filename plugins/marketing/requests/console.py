@@ -16,21 +16,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import abort, g, redirect, request, url_for
 
 from core.audit import record
-from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.models.jobs import Job
 from core.portal.access import link_to
 from core.portal.documents import attachment_response
-from core.portal.pagination import choice_arg, paginate
 from plugins.marketing.requests.models import (
     ANSWERED,
     DECLINED,
     FILTER_LABELS,
-    FILTERS,
     OPEN_FILTER,
     QUOTED,
     SCHEDULED,
@@ -51,10 +49,7 @@ from plugins.marketing.requests.service import (
     to_job,
 )
 
-blueprint = Blueprint("console_marketing_requests", __name__, url_prefix="/console/requests")
-blueprint.portal_section = None  # type: ignore[attr-defined]
-blueprint.before_request(load_staff)
-blueprint.after_request(write_staff_cookie)
+blueprint = console_blueprint("console_marketing_requests", __name__, url_prefix="/console/requests")
 
 ANSWER_MAX = 4000
 QUOTE_NOTES_MAX = 4000
@@ -64,10 +59,6 @@ NOTICES = {
     "declined": "The request was declined; the customer was told.",
     "quoted": "The request is marked as quoted.",
 }
-
-
-def actor() -> str:
-    return g.staff.email
 
 
 async def request_or_404(request_id: str) -> ServiceRequest:
@@ -95,18 +86,35 @@ def quote_url(found: ServiceRequest) -> str:
 # -- the list -----------------------------------------------------------------------
 
 
+REQUESTS = ListPage(
+    model=ServiceRequest,
+    template="marketing/requests/console/list.html",
+    title="Service requests",
+    noun=("request", "requests"),
+    columns=(
+        Column("sent", "Sent", csv=lambda r: r.created_at.isoformat()),
+        Column("customer", "Customer", csv=lambda r: r.account.name),
+        Column("what", "What", csv=lambda r: r.what),
+        Column("dates", "Preferred dates", csv=lambda r: " ".join(str(day) for day in r.preferred_dates)),
+        Column("status", "Status", csv=lambda r: STATUS_LABELS[r.status]),
+    ),
+    filters=(
+        Filter(
+            "status", "Status",
+            [(OPEN_FILTER, FILTER_LABELS[OPEN_FILTER]), ("", "Every request"), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+            apply=filter_by_status, default=OPEN_FILTER,
+        ),
+    ),
+    order_by=("-created_at", "-id"),
+    select_related=("account",),
+    csv_name="service-requests",
+)
+
+
 @blueprint.get("/")
 @staff_required("back_office")
 async def index():
-    status = choice_arg("status", FILTERS) if "status" in request.args else OPEN_FILTER
-    page = await paginate(filter_by_status(ServiceRequest.all(), status).select_related("account").order_by("-created_at", "-id"))
-    return await render_console(
-        "marketing/requests/console/list.html",
-        page=page,
-        status=status,
-        statuses=[(OPEN_FILTER, FILTER_LABELS[OPEN_FILTER]), ("", "Every request"), *((s, STATUS_LABELS[s]) for s in STATUSES)],
-        status_labels=STATUS_LABELS,
-    )
+    return await REQUESTS.respond(status_labels=STATUS_LABELS)
 
 
 # -- one request ------------------------------------------------------------------------
