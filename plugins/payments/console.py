@@ -33,26 +33,24 @@ import re
 import secrets
 
 import stripe
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import abort, g, redirect, request, url_for
 
 from core.audit import record
 from core.cache import tenant_key
-from core.console.access import load_staff, staff_required, write_staff_cookie
+from core.console.pages import Column, Filter, ListPage, ListState, console_blueprint, staff_required
 from core.console.permissions import BACK_OFFICE, MONEY
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.ledger import RefundRefused, apply_refund
 from core.models.billing import Payment
-from core.models.customers import CustomerAccount
 from core.models.platform import AuditEvent
 from core.plugin_state import announce
 from core.money import amount_input
-from core.portal.pagination import choice_arg, paginate
+from core.portal.pagination import paginate
 from core.records import ConsoleLink
 from core.services import current_services
 from core.web.rendering import format_money
 from plugins.payments.models import (
-    ATTEMPT_KINDS,
     AUTOPAY,
     CANCELED,
     CREATED,
@@ -68,10 +66,7 @@ from plugins.payments.models import (
 
 log = logging.getLogger("porchside.plugins.payments")
 
-blueprint = Blueprint("console_payments", __name__, url_prefix="/console/card-payments")
-blueprint.portal_section = None  # type: ignore[attr-defined]
-blueprint.before_request(load_staff)
-blueprint.after_request(write_staff_cookie)
+blueprint = console_blueprint("console_payments", __name__, url_prefix="/console/card-payments")
 
 STATUS_LABELS = {
     CREATED: "Started",
@@ -131,43 +126,52 @@ async def _lines_by_attempt(attempts: list[PaymentAttempt]) -> dict[int, list[At
     return lines
 
 
+def _by_invoice(query, state: ListState):
+    invoice_id = request.args.get("invoice", "")
+    return query.filter(invoices__invoice__public_id=invoice_id).distinct() if invoice_id else query
+
+
+async def _list_context(page, state: ListState) -> dict:
+    invoice_id = request.args.get("invoice", "")
+    disputes = []
+    if not (state.account or invoice_id or state.filtered) and page.number == 1:  # the overview only
+        disputes = await Dispute.all().select_related("payment", "payment__account", "payment__invoice").order_by("-created_at", "-id").limit(RECENT_DISPUTES)
+    return {"lines": await _lines_by_attempt(page.items), "invoice_id": invoice_id, "disputes": disputes}
+
+
+ATTEMPTS = ListPage(
+    model=PaymentAttempt,
+    template="payments/console/list.html",
+    title="Card payments",
+    noun=("payment attempt", "payment attempts"),
+    columns=(
+        Column("started", "Started", csv=lambda a: a.created_at.isoformat()),
+        Column("customer", "Customer", per_account=False, csv=lambda a: a.account.name),
+        Column("invoices", "Invoices"),
+        Column("made", "Made", csv=lambda a: KIND_LABELS.get(a.kind, a.kind)),
+        Column("card", "Card", csv=lambda a: f"{a.card_brand} {a.card_last4}".strip()),
+        Column("status", "Status", csv=lambda a: STATUS_LABELS.get(a.status, a.status)),
+        Column("amount", "Amount", numeric=True, csv=lambda a: amount_input(a.amount_minor, a.currency)),
+    ),
+    filters=(
+        Filter("status", "Status", [("", "Any status"), *FILTER_LABELS.items()], apply=lambda q, v: q.filter(status__in=STATUS_FILTERS[v])),
+        Filter("kind", "Made", [("", "Portal and AutoPay"), *KIND_LABELS.items()]),
+    ),
+    order_by=("-created_at", "-id"),
+    select_related=("account",),
+    by_account=True,
+    keep=("invoice",),
+    narrow=_by_invoice,
+    context=_list_context,
+    show_label="Show payments",
+    csv_name="card-payments",
+)
+
+
 @blueprint.get("/")
 @staff_required(BACK_OFFICE)
 async def index():
-    query = PaymentAttempt.all()
-    account = None
-    if request.args.get("account"):
-        account = await CustomerAccount.get_or_none(public_id=request.args["account"])
-        if account is None:
-            abort(404)
-        query = query.filter(account_id=account.id)
-    invoice_id = request.args.get("invoice", "")
-    if invoice_id:
-        query = query.filter(invoices__invoice__public_id=invoice_id).distinct()
-    status = choice_arg("status", tuple(STATUS_FILTERS))
-    if status:
-        query = query.filter(status__in=STATUS_FILTERS[status])
-    kind = choice_arg("kind", ATTEMPT_KINDS)
-    if kind:
-        query = query.filter(kind=kind)
-    page = await paginate(query.select_related("account").order_by("-created_at", "-id"))
-    disputes = []
-    if not (account or invoice_id or status or kind) and page.number == 1:  # the overview only
-        disputes = await Dispute.all().select_related("payment", "payment__account", "payment__invoice").order_by("-created_at", "-id").limit(RECENT_DISPUTES)
-    return await render_console(
-        "payments/console/list.html",
-        page=page,
-        lines=await _lines_by_attempt(page.items),
-        account=account,
-        invoice_id=invoice_id,
-        status=status,
-        kind=kind,
-        statuses=[("", "Any status"), *FILTER_LABELS.items()],
-        kinds=[("", "Portal and AutoPay"), *KIND_LABELS.items()],
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
-        disputes=disputes,
-    )
+    return await ATTEMPTS.respond(status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
 @blueprint.get("/disputes")
