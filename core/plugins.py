@@ -305,6 +305,7 @@ class PluginHost:
                 d.info[plugin] = PluginInfo(name=plugin, label=plugin.replace("_", " ").title(), version=self._version_of(plugin))
 
         self._collect_ids("porchside_nav_tabs", NavTab, d.nav_tabs, "tab")
+        self._check_icons(d.nav_tabs)
         self._collect_ids("porchside_job_tabs", JobTab, d.job_tabs, "job tab")
         self._collect_ids("porchside_actions", Action, d.actions, "action")
         self._collect_ids("porchside_header_links", HeaderLink, d.header_links, "header link")
@@ -368,6 +369,17 @@ class PluginHost:
             if task.name in d.tasks:
                 raise PluginError(f"task {task.name!r} is declared by plugins {d.tasks[task.name].plugin!r} and {plugin!r}")
             d.tasks[task.name] = Declared(plugin, task)
+
+    def _check_icons(self, tabs: list[Declared]) -> None:
+        """A tab's icon must be a name of the sprite (core/static/icons.svg)."""
+        from core.icons import icon_names
+
+        for declared in tabs:
+            if declared.record.icon not in icon_names():
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: tab {declared.record.id!r} has icon {declared.record.icon!r}, "
+                    f"which is not in Porchside's icon set; use one of {', '.join(icon_names())}"
+                )
 
     def _check_compatible(self, info: dict[str, PluginInfo]) -> None:
         """Refuse a plugin whose ``requires`` leaves out the running Porchside."""

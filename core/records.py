@@ -32,7 +32,9 @@ class NavTab:
         routes; plugins default to their own name.
     :param is_shown: ``is_shown(portal)`` -> bool (may be async), for anything
         more than the section switch, e.g. "only with a Stripe connection".
-    :param icon: a name from the portal's icon set.
+    :param icon: a name of the portal's icon set, :func:`core.icons.icon_names`
+        (``home``, ``briefcase``, ``receipt``, ``calendar``, ``star``, ...;
+        all in docs/plugins.md "Icons"); another name stops start-up.
     """
 
     id: str

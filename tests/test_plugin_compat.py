@@ -56,3 +56,4 @@ def test_no_range_means_any_version(settings):
 def test_a_range_that_is_not_a_version_specifier_is_refused(settings):
     with pytest.raises(PluginError, match=r"plugin 'gauges': requires='0\.2 or later' is not a version range"):
         create_app(settings, plugins=[("gauges", plugin_requiring("0.2 or later"))], load_entry_points=False)
+
