@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from core.webhooks.events import WebhookEventType
     from core.records import (
         Action,
+        ConsoleAction,
         ConsoleLink,
         Event,
         HeaderLink,
@@ -76,6 +77,7 @@ DECLARATION_HOOKS = (
     "porchside_cli_commands",
     "porchside_tasks",
     "porchside_console_links",
+    "porchside_console_actions",
     "porchside_work_tabs",
     "porchside_api_resources",
     "porchside_webhook_event_types",
@@ -233,6 +235,22 @@ def porchside_console_links() -> "list[ConsoleLink]":
         plugins; an unknown permission stops start-up.
 
     .. versionadded:: 0.1 (issue 6)
+    """
+
+
+@hookspec
+def porchside_console_actions() -> "list[ConsoleAction]":
+    """Buttons on the staff console's customer (account), job and invoice pages.
+
+    Declaration hook. A button shows to signed-in staff when its plugin is
+    enabled for the tenant, the staff member's role has its ``permission``
+    and its ``is_shown(obj, staff)`` agrees; the route it opens must check
+    the permission again.
+
+    :return: :class:`~core.records.ConsoleAction` records. Ids are unique
+        across plugins; an unknown target or permission stops start-up.
+
+    .. versionadded:: 0.1 (issue 16)
     """
 
 

@@ -33,6 +33,7 @@ RECORD_ATTRIBUTES = {
     "porchside_header_links": "HEADER_LINKS",
     "porchside_home_cards": "HOME_CARDS",
     "porchside_console_links": "CONSOLE_LINKS",
+    "porchside_console_actions": "CONSOLE_ACTIONS",
     "porchside_blueprints": "BLUEPRINTS",
     "porchside_model_apps": "MODEL_APPS",
     "porchside_settings_fields": "SETTINGS_FIELDS",

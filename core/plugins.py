@@ -30,8 +30,10 @@ from core import hookspecs
 from core.api.resources import ApiResource
 from core.records import (
     ACTION_TARGETS,
+    CONSOLE_ACTION_TARGETS,
     SETTING_KINDS,
     Action,
+    ConsoleAction,
     ConsoleLink,
     HeaderLink,
     HomeCard,
@@ -111,6 +113,7 @@ class Declarations:
     header_links: list[Declared] = field(default_factory=list)
     home_cards: list[Declared] = field(default_factory=list)
     console_links: list[Declared] = field(default_factory=list)
+    console_actions: list[Declared] = field(default_factory=list)
     work_tabs: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
@@ -318,6 +321,7 @@ class PluginHost:
                 )
         self._collect_ids("porchside_console_links", ConsoleLink, d.console_links, "console link")
         self._check_console_permissions()
+        self._collect_console_actions()
         self._collect_ids("porchside_work_tabs", WorkTab, d.work_tabs, "work tab")
         self._collect_ids("porchside_api_resources", ApiResource, d.api_resources, "API resource")
         self._collect_webhook_event_types()
@@ -399,6 +403,24 @@ class PluginHost:
                     f"plugin {name!r} {plugin_info.version} supports Porchside {plugin_info.requires}, "
                     f"but this is Porchside {running}; install a release of {name!r} made for {running} "
                     "or leave it out of PORCHSIDE_PLUGINS"
+                )
+
+    def _collect_console_actions(self) -> None:
+        """Buttons on the console's account, job and invoice pages: known targets and permissions."""
+        from core.console.access import PERMISSIONS  # the console imports this module
+
+        self._collect_ids("porchside_console_actions", ConsoleAction, self.declared.console_actions, "console action")
+        for declared in self.declared.console_actions:
+            action = declared.record
+            if action.target not in CONSOLE_ACTION_TARGETS:
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: console action {action.id!r} has target {action.target!r}; "
+                    f"use one of {', '.join(CONSOLE_ACTION_TARGETS)}"
+                )
+            if action.permission not in PERMISSIONS:
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: console action {action.id!r} needs permission "
+                    f"{action.permission!r}, which does not exist; use one of {', '.join(PERMISSIONS)}"
                 )
 
     def _collect_webhook_event_types(self) -> None:

@@ -17,6 +17,7 @@ MaybeAwaitable = Any
 Shown = Callable[..., "bool | Awaitable[bool]"]
 
 ACTION_TARGETS = ("job", "invoice", "invoices", "quote")
+CONSOLE_ACTION_TARGETS = ("account", "job", "invoice")
 SETTING_KINDS = ("text", "url", "int", "bool", "choice", "secret")
 
 
@@ -164,6 +165,37 @@ class ConsoleLink:
     endpoint: str
     order: int = 100
     permission: str = "console"
+
+
+@dataclass(frozen=True)
+class ConsoleAction:
+    """A button on the staff console's customer (account), job or invoice page.
+
+    :param id: unique among all console actions.
+    :param label: what staff read, e.g. ``"Message this customer"``.
+    :param target: ``account``, ``job`` or ``invoice``.
+    :param href: ``href(obj)`` -> the URL (may be async); ``obj`` is the
+        page's ``CustomerAccount``, ``Job`` or ``Invoice``.
+    :param permission: a key of :data:`core.console.access.PERMISSIONS`;
+        staff whose role lacks it do not see the button. The route it opens
+        must check the same permission (``@staff_required``).
+    :param method: ``"get"`` for a link, ``"post"`` for a form button (with
+        the CSRF field).
+    :param is_shown: ``is_shown(obj, staff)`` -> bool (may be async).
+    :param style: ``"primary"`` or ``"secondary"``.
+
+    .. versionadded:: 0.1 (issue 16)
+    """
+
+    id: str
+    label: str
+    target: Literal["account", "job", "invoice"]
+    href: Callable[[Any], "str | Awaitable[str]"]
+    permission: str = "console"
+    order: int = 100
+    method: Literal["get", "post"] = "get"
+    is_shown: Shown | None = None
+    style: Literal["primary", "secondary"] = "secondary"
 
 
 @dataclass(frozen=True)

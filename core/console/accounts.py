@@ -21,6 +21,7 @@ from core.console.access import staff_required
 from core.console.customers import account_or_404, address_or_404, contacts_of, has_page
 from core.console.form_fields import FormReader
 from core.console.numbering import create_numbered, number_taken
+from core.console.actions import console_buttons
 from core.console.shell import notice, render_console
 from core.contacts import make_primary
 from core.models.billing import Invoice
@@ -128,6 +129,7 @@ async def _edit_page(account: CustomerAccount, values: dict[str, str], errors: d
         contacts=contacts[account.id],
         today=tenant_today(g.tenant),
         customer_url=url_for("console.customers.detail", account_id=account.public_id) if has_page("console.customers.detail") else None,
+        actions=await console_buttons("account", account),
     )
     return body, status
 

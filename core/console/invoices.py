@@ -28,6 +28,7 @@ from quart import Blueprint, abort, g, redirect, request, url_for
 
 from core.audit import record
 from core.console.access import staff_required
+from core.console.actions import console_buttons
 from core.console.permissions import MONEY
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader
@@ -199,6 +200,7 @@ async def detail_page(invoice: Invoice, values: dict[str, str] | None = None, er
         values={**defaults, "payment_key": secrets.token_urlsafe(16), **(values or {})},
         errors=errors or {},
         notice=notice(NOTICES),
+        actions=await console_buttons("invoice", invoice),
     )
     return body, status
 

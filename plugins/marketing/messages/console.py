@@ -163,6 +163,16 @@ async def for_job(job_id: str):
     return redirect(url_for("console_marketing.thread", thread_id=thread.public_id))
 
 
+def compose_for_account(account: CustomerAccount) -> str:
+    """The "new message" page with this customer chosen ("Message this customer" on its console page)."""
+    return url_for("console_marketing.new", account=account.public_id)
+
+
+def thread_for_job_url(job: Job) -> str:
+    """The job's thread ("Message this customer" on the console's job page)."""
+    return url_for("console_marketing.for_job", job_id=job.public_id)
+
+
 # -- a new message to one or many customers --------------------------------------
 
 

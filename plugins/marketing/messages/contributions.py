@@ -5,15 +5,17 @@
 * a **Messages** tab on every job page (``porchside_job_tabs``);
 * a home-page card while the business's messages wait unread;
 * the console's **Messages** entry (``porchside_console_links``, permission
-  ``customers``);
+  ``customers``), and "Message this customer" on the console's customer,
+  job and invoice pages (``porchside_console_actions``, same permission);
 * its tables, routes, the event handler that emails and notifies, and demo data.
 """
 
 from __future__ import annotations
 
 from core.portal.context import Portal
-from core.records import ConsoleLink, HomeCard, JobTab, ModelApp, NavTab
+from core.records import ConsoleAction, ConsoleLink, HomeCard, JobTab, ModelApp, NavTab
 from plugins.marketing.messages.console import blueprint as console_blueprint
+from plugins.marketing.messages.console import compose_for_account, thread_for_job_url
 from plugins.marketing.messages.demo import seed_demo
 from plugins.marketing.messages.notify import handle_event
 from plugins.marketing.messages.portal import blueprint as portal_blueprint
@@ -42,4 +44,14 @@ HOME_CARDS = [
     HomeCard(id="messages", title="Messages", summary=unread_summary, endpoint="marketing_messages.index", link_label="Read your messages", order=18)
 ]
 CONSOLE_LINKS = [ConsoleLink(id="messages", label="Messages", endpoint="console_marketing.index", order=15, permission="customers")]
+# "Message this customer" on the console's customer, job and invoice pages:
+# the compose page for the account, or the job's thread.
+CONSOLE_ACTIONS = [
+    ConsoleAction(id="message_customer", label="Message this customer", target="account", permission="customers", order=20, href=compose_for_account),
+    ConsoleAction(id="message_customer_job", label="Message this customer", target="job", permission="customers", order=20, href=thread_for_job_url),
+    ConsoleAction(
+        id="message_customer_invoice", label="Message this customer", target="invoice", permission="customers", order=20,
+        href=lambda invoice: compose_for_account(invoice.account),
+    ),
+]
 BLUEPRINTS = [portal_blueprint, console_blueprint]
