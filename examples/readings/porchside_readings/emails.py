@@ -15,7 +15,9 @@ from core.auth.links import deep_link
 from core.contacts import account_addresses
 from core.mail import MailError, send_email
 from core.models.jobs import Visit
-from porchside_readings.panels import visit_values
+from core.portal.formats import format_quantity
+from porchside_readings.panels import Value, visit_values
+from tenants.context import current_tenant
 
 if TYPE_CHECKING:
     from core.services import Services
@@ -25,6 +27,23 @@ log = logging.getLogger("porchside.plugins.readings")
 
 def visit_path(visit: Visit) -> str:
     return f"/service-history/{visit.public_id}"
+
+
+def email_rows(values: list[Value]) -> list[dict[str, str]]:
+    """The readings as text in the business's number format (emails have no ``quantity`` filter)."""
+    tenant = current_tenant()
+
+    def number(milli: int | None) -> str:
+        return "" if milli is None else format_quantity(milli, tenant)
+
+    rows = []
+    for value in values:
+        m = value.measure
+        unit = f" {m.unit}" if m.unit else ""
+        low, high = number(m.target_min_milli), number(m.target_max_milli)
+        target = f"{low}–{high}" if low and high else f"at least {low}" if low else f"at most {high}" if high else ""
+        rows.append({"name": m.name, "value": number(value.milli) + unit, "mark": value.mark, "target": target, "out": value.status in ("low", "high")})
+    return rows
 
 
 async def email_visit_report(services: "Services", visit: Visit, sent_by: str = "") -> int:
@@ -40,7 +59,7 @@ async def email_visit_report(services: "Services", visit: Visit, sent_by: str = 
                 to=address,
                 template="readings/visit_report",
                 kind="readings.visit_report",
-                context={"visit": visit, "job": visit.job, "account": account, "values": values, "first_name": first_name, "url": url},
+                context={"visit": visit, "job": visit.job, "account": account, "rows": email_rows(values), "first_name": first_name, "url": url},
             )
         except MailError:
             log.warning("the report of visit %s was not emailed to %s", visit.public_id, address, exc_info=True)
