@@ -16,6 +16,7 @@ from quart import Quart
 from core.portal.pagination import (
     MAX_PER_PAGE,
     DateRange,
+    Page,
     Sorter,
     choice_arg,
     date_range_arg,
@@ -86,6 +87,21 @@ async def test_page_links_and_window():
         assert page.has_previous and page.has_next
     async with at("page=2"):
         assert page_of(list(range(60))).window() == [1, 2, 3]
+
+
+async def test_keyset_pages_link_only_cheap_page_numbers_and_cursor_their_neighbours():
+    rows = [SimpleNamespace(public_id=f"inv_{n}") for n in range(20)]
+    async with at("page=50&after=inv_x&sort=number"):
+        page = Page(rows, 50, 20, 2000, keyset=True)  # 100 pages, far from both ends
+        assert page.window() == [1, None, 49, 50, 51, None, 100]  # not 48 and 52
+        assert page.url(51) == "/jobs?sort=number&page=51&after=inv_19"
+        assert page.url(49) == "/jobs?sort=number&page=49&before=inv_0"
+        assert page.url(1) == "/jobs?sort=number" and page.url(100) == "/jobs?sort=number&page=100"
+        assert page.url(2) == "/jobs?sort=number&page=2"  # near the start: by number
+    async with at("page=50"):
+        # Without keyset (an in-memory list, a sort on a computed column): every number, no cursor.
+        plain = Page(rows, 50, 20, 2000)
+        assert plain.window() == [1, None, 48, 49, 50, 51, 52, None, 100] and plain.url(51) == "/jobs?page=51"
 
 
 async def test_sorter_parses_keys_directions_and_tie_breaks():

@@ -2,9 +2,10 @@
 
 Core contributes the balance due (only to addresses that may see invoices,
 when the portal includes invoices) and the next visit; plugins add cards
-through :func:`core.hookspecs.porchside_home_cards`. Two queries for core's
-part whatever the account's size; a plugin's card costs what its
-``summary`` costs, and one that fails is logged and left out.
+through :func:`core.hookspecs.porchside_home_cards`. Three queries for
+core's part whatever the account's size (the balance is a SQL sum, the page
+lists only the first few open invoices and visits); a plugin's card costs
+what its ``summary`` costs, and one that fails is logged and left out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from quart import url_for
+from tortoise.expressions import F, Q
+from tortoise.functions import Count, Sum
 
 from core.models.billing import Invoice
 from core.models.jobs import Job
@@ -43,10 +46,12 @@ class Card:
 
 @dataclass
 class Billing:
-    """The account's open invoices, oldest due first, and what is owed per currency."""
+    """The account's first open invoices (oldest due first), and over all of them
+    what is owed per currency, how many there are and how many are overdue."""
 
     invoices: list[Invoice] = field(default_factory=list)
     balances: dict[str, int] = field(default_factory=dict)
+    count: int = 0
     overdue: int = 0
     today: date | None = None
 
@@ -58,18 +63,27 @@ class Home:
     billing: Billing | None
 
 
-async def open_billing(portal: Portal) -> Billing:
-    """Open invoices of the account (never drafts): one query."""
+async def open_billing(portal: Portal, shown: int = HOME_LIST_SIZE) -> Billing:
+    """Open invoices with something left to pay (never drafts): two queries whatever
+    their number, the sums per currency in SQL and the first ``shown`` invoices."""
     today = tenant_today(portal.tenant)
-    invoices = await Invoice.filter(account_id=portal.account.id, status="open").order_by("due_on", "id")
+    owing = Invoice.filter(account_id=portal.account.id, status="open", total_minor__gt=F("paid_minor"))
     billing = Billing(today=today)
-    for invoice in invoices:
-        if invoice.balance_minor <= 0:
-            continue
-        billing.invoices.append(invoice)
-        billing.balances[invoice.currency] = billing.balances.get(invoice.currency, 0) + invoice.balance_minor
-        if invoice.display_status(today) == "overdue":
-            billing.overdue += 1
+    totals = await (
+        owing.annotate(
+            owed=Sum(F("total_minor") - F("paid_minor")),
+            n=Count("id"),
+            late=Count("id", _filter=Q(due_on__lt=today)),
+        )
+        .group_by("currency")
+        .values("currency", "owed", "n", "late")
+    )
+    for row in totals:
+        billing.balances[row["currency"]] = int(row["owed"] or 0)
+        billing.count += int(row["n"] or 0)
+        billing.overdue += int(row["late"] or 0)
+    if billing.count:
+        billing.invoices = list(await owing.order_by("due_on", "id").limit(shown))
     return billing
 
 
@@ -88,7 +102,7 @@ def _balance_card(portal: Portal, billing: Billing) -> Card:
         text = "You have no open invoices. Thank you!"
     else:
         owed = " + ".join(format_money(amount, currency, tenant) for currency, amount in sorted(billing.balances.items()))
-        count = len(billing.invoices)
+        count = billing.count
         text = f"{owed} due on {count} open invoice{'s' if count != 1 else ''}"
         if billing.overdue:
             text += f", {billing.overdue} overdue"

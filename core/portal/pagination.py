@@ -22,6 +22,18 @@ and in its template (``portal/_lists.html``)::
 
 Links built here keep the request's other query arguments and go back to
 page 1 whenever the sort changes.
+
+Deep pages cost what a first page costs (keyset pagination): the link to
+the next page carries ``?after=<public id of the last row shown>`` and the
+link to the previous one ``?before=<public id of the first row>``, so the
+page is read from that row onwards through the list's index instead of
+skipping rows with OFFSET; the last page is read from the end of the list.
+A page number alone (a bookmark, a hand-typed URL) still works; only the
+page links near either end are offered without a cursor. A cursor is looked
+up inside the page's own query (same tenant, account and filters): one of
+another account, or one that left the list, is ignored. Keyset pages need
+every sort field to be a column of the listed model; a sort on an
+annotation or a related row falls back to OFFSET.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from quart import request
+from tortoise.expressions import Q
 
 if TYPE_CHECKING:
     from tortoise.queryset import QuerySet
@@ -43,6 +56,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PAGE_PARAM = "page"
+AFTER_PARAM, BEFORE_PARAM = "after", "before"
+# Rows an OFFSET may skip before a page counts as deep (cursor links only).
+CHEAP_OFFSET = 200
+CURSOR_MAX = 60
 PER_PAGE_PARAM = "per_page"
 SORT_PARAM = "sort"
 DEFAULT_PER_PAGE = 20
@@ -94,6 +111,8 @@ class Page(Generic[T]):
     number: int
     per_page: int
     total: int
+    # Links to the neighbouring pages carry a cursor (see the module's docstring).
+    keyset: bool = False
 
     @property
     def pages(self) -> int:
@@ -117,16 +136,32 @@ class Page(Generic[T]):
         return self.first_index + len(self.items) - 1 if self.items else 0
 
     def url(self, number: int) -> str:
-        """The link to page ``number`` (page 1 has no ``page`` argument)."""
-        return url_with(**{PAGE_PARAM: number if number > 1 else None})
+        """The link to page ``number`` (page 1 has no ``page`` argument); the
+        next and previous pages of a keyset list carry their cursor."""
+        changes: dict[str, Any] = {PAGE_PARAM: number if number > 1 else None, AFTER_PARAM: None, BEFORE_PARAM: None}
+        if self.keyset and self.items and 1 < number < self.pages:
+            if number == self.number + 1:
+                changes[AFTER_PARAM] = getattr(self.items[-1], "public_id", None)
+            elif number == self.number - 1:
+                changes[BEFORE_PARAM] = getattr(self.items[0], "public_id", None)
+        return url_with(**changes)
+
+    def is_cheap(self, number: int) -> bool:
+        """Whether page ``number`` can be read without a cursor at a small cost:
+        near the start, near the end, or a neighbour of this one."""
+        if not self.keyset or abs(number - self.number) <= 1:
+            return True
+        skipped = min((number - 1) * self.per_page, max(self.total - number * self.per_page, 0))
+        return skipped <= CHEAP_OFFSET
 
     def window(self, around: int = 2) -> list[int | None]:
-        """Page numbers to link: the first, the last and ``around`` each side of this one.
+        """Page numbers to link: the first, the last and ``around`` each side of this one
+        (on a keyset list, only those that are cheap to read).
 
         ``None`` marks a gap, shown as an ellipsis.
         """
         wanted = {1, self.pages, *range(self.number - around, self.number + around + 1)}
-        numbers = sorted(n for n in wanted if 1 <= n <= self.pages)
+        numbers = sorted(n for n in wanted if 1 <= n <= self.pages and self.is_cheap(n))
         out: list[int | None] = []
         for n in numbers:
             if out and n - out[-1] > 1:  # type: ignore[operator]
@@ -146,18 +181,130 @@ def _clamp(number: int, size: int, total: int) -> int:
     return min(number, max(1, math.ceil(total / size)))
 
 
-async def paginate(query: "QuerySet[T]", per_page: int | None = None) -> Page[T]:
-    """One page of ``query`` as asked for by ``?page=`` and ``?per_page=``.
+async def paginate(query: "QuerySet[T]", per_page: int | None = None, *, total: int | None = None) -> Page[T]:
+    """One page of ``query`` as asked for by ``?page=``, ``?per_page=`` and a cursor
+    (``?after=`` / ``?before=``, see the module's docstring).
 
-    Two queries whatever the list's size (a count, then the page; just the
-    count when the list is empty). A page past the end shows the last page.
-    Ordering, ``select_related`` and ``prefetch_related`` stay the caller's.
+    Two queries whatever the list's size and the page's depth (a count, then
+    the page; just the count when the list is empty), three when a cursor is
+    looked up. Pass ``total`` when the caller already counted the list. A
+    page past the end shows the last page. Ordering (which must end on a
+    unique field, as :class:`Sorter` does), ``select_related`` and
+    ``prefetch_related`` stay the caller's.
     """
     number, size = _requested(per_page)
-    total = await query.count()
+    if total is None:
+        total = await query.count()
     number = _clamp(number, size, total)
-    items = list(await query.offset((number - 1) * size).limit(size)) if total else []
-    return Page(items, number, size, total)
+    fields = _keyset_fields(query)
+    keyset = fields is not None
+    if not total:
+        return Page([], number, size, 0, keyset)
+    items: list[T] | None = None
+    if fields is not None and number > 1:
+        items = await _from_cursor(query, fields, size)
+    if items is None:
+        items = await _by_offset(query, number, size, total)
+    return Page(items, number, size, total, keyset)
+
+
+def _keyset_fields(query: "QuerySet[T]") -> list[tuple[str, bool, bool]] | None:
+    """``(column, ascending, nullable)`` of the query's ordering, or None when a
+    field is not a column of the model (keyset pages need plain columns)."""
+    meta = query.model._meta
+    out = []
+    for name, order in query._orderings:
+        field = meta.fields_map.get(name)
+        if field is None or name not in meta.fields_db_projection or name in query._annotations:
+            return None
+        out.append((name, str(getattr(order, "value", order)).upper() != "DESC", bool(field.null)))
+    if not out or not any(name in ("id", meta.pk_attr) or meta.fields_map[name].unique for name, _, _ in out):
+        return None
+    return out
+
+
+def _flipped(fields: list[tuple[str, bool, bool]]) -> list[tuple[str, bool, bool]]:
+    return [(name, not ascending, nullable) for name, ascending, nullable in fields]
+
+
+def _order(fields: list[tuple[str, bool, bool]]) -> list[str]:
+    return [("" if ascending else "-") + name for name, ascending, _ in fields]
+
+
+async def _by_offset(query: "QuerySet[T]", number: int, size: int, total: int) -> list[T]:
+    """Page ``number`` by OFFSET, counted from whichever end of the list is nearer
+    (the last pages cost what the first ones do)."""
+    skip_front = (number - 1) * size
+    skip_back = max(total - number * size, 0)
+    fields = _keyset_fields(query)
+    if fields is None or skip_front <= skip_back:
+        return list(await query.offset(skip_front).limit(size))
+    rows = list(await query.order_by(*_order(_flipped(fields))).offset(skip_back).limit(min(size, total - skip_front)))
+    rows.reverse()
+    return rows
+
+
+def _cursor(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    return value if 0 < len(value) <= CURSOR_MAX else ""
+
+
+async def _from_cursor(query: "QuerySet[T]", fields: list[tuple[str, bool, bool]], size: int) -> list[T] | None:
+    """The ``size`` rows after ``?after=`` (or before ``?before=``) in the query's
+    order; None without a cursor or when its row is not in the list."""
+    after, before = _cursor(AFTER_PARAM), _cursor(BEFORE_PARAM)
+    if not (after or before):
+        return None
+    found = await query.filter(public_id=after or before).limit(1).values_list(*(name for name, _, _ in fields))
+    if not found:
+        return None
+    values = found[0]
+    walk = fields if after else _flipped(fields)
+    nulls_high = query.model._meta.db.capabilities.dialect == "postgres"
+    rows = list(await query.filter(_beyond(walk, values, nulls_high)).order_by(*_order(walk)).limit(size))
+    if before:
+        rows.reverse()
+    return rows
+
+
+def _past(name: str, ascending: bool, nullable: bool, value: Any, nulls_high: bool, inclusive: bool = False) -> Q | None:
+    """Rows whose ``name`` comes after ``value`` in this direction (or equals it when
+    ``inclusive``); None when no row can (or, inclusive, when every row does). NULL sorts last ascending on PostgreSQL
+    (``nulls_high``) and first on SQLite, and the other way round descending."""
+    nulls_after = nullable and nulls_high == ascending
+    if value is None:
+        if inclusive:
+            return Q(**{f"{name}__isnull": True}) if nulls_after else None
+        return None if nulls_after else Q(**{f"{name}__isnull": False})
+    op = ("gte" if inclusive else "gt") if ascending else ("lte" if inclusive else "lt")
+    condition = Q(**{f"{name}__{op}": value})
+    if nulls_after:
+        condition |= Q(**{f"{name}__isnull": True})
+    return condition
+
+
+def _equal(name: str, value: Any) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+
+
+def _beyond(fields: list[tuple[str, bool, bool]], values: Sequence[Any], nulls_high: bool) -> Q:
+    """Rows after ``values`` in the order of ``fields`` (the last field is unique):
+    ``f1 > v1 OR (f1 = v1 AND f2 > v2) OR ...``, and ``f1 >= v1`` besides, which
+    lets the database start its index scan at the cursor."""
+    terms: list[Q] = []
+    for i, (name, ascending, nullable) in enumerate(fields):
+        past = _past(name, ascending, nullable, values[i], nulls_high)
+        if past is None:
+            continue
+        for j in range(i):
+            past &= _equal(fields[j][0], values[j])
+        terms.append(past)
+    condition = terms[0]
+    for term in terms[1:]:
+        condition |= term
+    name, ascending, nullable = fields[0]
+    bound = _past(name, ascending, nullable, values[0], nulls_high, inclusive=True)
+    return condition & bound if bound is not None else condition
 
 
 def page_of(items: Sequence[T], per_page: int | None = None) -> Page[T]:
@@ -194,7 +341,7 @@ class Sort:
         """The link of a column header: the other direction on the sorted column,
         ascending on another one; back to page 1."""
         target = ("" if self.descending else "-") + key if key == self.key else key
-        return url_with(**{SORT_PARAM: None if target == self.default else target, PAGE_PARAM: None})
+        return url_with(**{SORT_PARAM: None if target == self.default else target, PAGE_PARAM: None, AFTER_PARAM: None, BEFORE_PARAM: None})
 
 
 class Sorter:
