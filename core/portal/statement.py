@@ -9,7 +9,16 @@ Void invoices are listed but charge nothing; drafts never show; a payment
 counts net of its refunds. An account billed in several currencies gets one
 ledger per currency (balances in different money do not add up).
 
-Four queries whatever the account's history. Routes sit on the invoices
+The page stays bounded whatever the account's history: two grouped queries
+give the balance brought forward and, per part of the period (days, months
+or years, at most :data:`MAX_BUCKETS` of them), what was invoiced and
+received and how many lines that is. A period of at most
+:data:`PAGE_LINES` lines is listed line by line (two more queries); a longer
+one shows the summary, each part linking to its own statement, so a
+customer narrows a busy year to a month and a month to a day. The PDF is
+always complete, line by line.
+
+Routes sit on the invoices
 blueprint (``invoices.statement``, ``invoices.statement_pdf``): a statement
 shows only to addresses that may see invoices, in a portal that includes
 both invoices and the statement.
@@ -20,10 +29,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from quart import g
-from tortoise.functions import Sum
+from tortoise.expressions import F, Q
+from tortoise.functions import Count, Sum
 
 from core.auth.current import login_required
 from core.models.billing import Invoice, Payment
@@ -49,6 +59,10 @@ from tenants.models import Tenant
 
 # Invoices that charge the customer; a void one is shown but owes nothing.
 CHARGING_STATUSES = ("open", "paid")
+# A statement page lists at most this many lines; a busier period is summarized.
+PAGE_LINES = 200
+# Parts a summarized period is cut into, at most.
+MAX_BUCKETS = 40
 
 
 @dataclass(frozen=True)
@@ -66,21 +80,44 @@ class Entry:
     void: bool = False
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A part of the period: ``[start, end]`` in the business's calendar."""
+
+    start: date
+    end: date
+    label: str
+
+
+@dataclass
+class SummaryRow:
+    """What one part of a summarized period holds, in one currency."""
+
+    bucket: Bucket
+    charge_minor: int = 0
+    credit_minor: int = 0
+    lines: int = 0
+    balance_minor: int = 0
+
+
 @dataclass
 class Ledger:
-    """The statement of one currency."""
+    """The statement of one currency: its lines, or (a busy period) its summary."""
 
     currency: str
     opening_minor: int = 0
     entries: list[Entry] = field(default_factory=list)
+    summary: list[SummaryRow] = field(default_factory=list)
+    charged_total: int = 0
+    received_total: int = 0
 
     @property
     def charged_minor(self) -> int:
-        return sum(e.charge_minor for e in self.entries)
+        return self.charged_total
 
     @property
     def received_minor(self) -> int:
-        return sum(e.credit_minor for e in self.entries)
+        return self.received_total
 
     @property
     def closing_minor(self) -> int:
@@ -93,6 +130,9 @@ class Statement:
     period: DateRange
     ledgers: list[Ledger]
     prepared_on: date
+    # Lines of the period (all currencies); summarized when over PAGE_LINES on a page.
+    lines: int = 0
+    summarized: bool = False
 
     @property
     def start(self) -> date:
@@ -104,7 +144,7 @@ class Statement:
 
     @property
     def is_empty(self) -> bool:
-        return not any(ledger.entries or ledger.opening_minor for ledger in self.ledgers)
+        return not self.lines and not any(ledger.opening_minor for ledger in self.ledgers)
 
 
 def last_calendar_year(today: date) -> tuple[date, date]:
@@ -146,28 +186,131 @@ def _entries(invoices: Iterable[Invoice], payments: Iterable[Payment], tenant: T
     return rows
 
 
-async def build_statement(account: CustomerAccount, tenant: Tenant, period: DateRange) -> Statement:
-    """The statement of ``account`` for ``period`` (four queries)."""
-    low, high = period.bounds(tenant)
-    ledgers: dict[str, Ledger] = {}
-    before = await (
-        customer_invoices(account)
-        .filter(status__in=CHARGING_STATUSES, issued_on__lt=period.start)
-        .annotate(sum=Sum("total_minor"))
-        .group_by("currency")
-        .values("currency", "sum")
-    )
-    for row in before:
-        _ledger(ledgers, row["currency"]).opening_minor += int(row["sum"] or 0)
-    paid_before = await (
-        Payment.filter(account_id=account.id, status__in=RECEIVED_STATUSES, received_at__lt=low)
-        .annotate(amount=Sum("amount_minor"), refunded=Sum("refunded_minor"))
-        .group_by("currency")
-        .values("currency", "amount", "refunded")
-    )
-    for row in paid_before:
-        _ledger(ledgers, row["currency"]).opening_minor -= int(row["amount"] or 0) - int(row["refunded"] or 0)
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
+
+def buckets(period: DateRange) -> list[Bucket]:
+    """The period cut into days, months or years (the finest that gives at most
+    :data:`MAX_BUCKETS` parts; runs of years beyond that)."""
+    start, end = period.start, period.end
+    if (end - start).days < MAX_BUCKETS:
+        return [Bucket(start + timedelta(days=n), start + timedelta(days=n), "day") for n in range((end - start).days + 1)]
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months <= MAX_BUCKETS:
+        step, kind = 1, "month"
+    else:
+        years = end.year - start.year + 1
+        step, kind = 12 * -(-years // MAX_BUCKETS), "year"
+    out = []
+    first = date(start.year, start.month if kind == "month" else 1, 1)
+    while first <= end:
+        following = _add_months(first, step)
+        out.append(Bucket(max(first, start), min(following - timedelta(days=1), end), kind))
+        first = following
+    return out
+
+
+def _bucket_sums(buckets_: list[Bucket], condition, amount) -> dict[str, Any]:
+    """``c{n}`` (the lines) and ``s{n}`` (their sum) of each bucket, as aggregates."""
+    out: dict[str, Any] = {}
+    for n, bucket in enumerate(buckets_):
+        inside = condition(bucket)
+        out[f"c{n}"] = Count("id", _filter=inside)
+        out[f"s{n}"] = Sum(amount, _filter=inside)
+    return out
+
+
+async def _totals(account: CustomerAccount, tenant: Tenant, period: DateRange, parts: list[Bucket]) -> dict[str, Ledger]:
+    """Brought forward and per-part sums and line counts per currency: two queries."""
+    ledgers: dict[str, Ledger] = {}
+    low, _ = period.bounds(tenant)
+    charging = Q(status__in=CHARGING_STATUSES)
+
+    def invoiced(bucket: Bucket) -> Q:
+        return Q(issued_on__gte=bucket.start, issued_on__lte=bucket.end)
+
+    invoice_rows = await (
+        customer_invoices(account)
+        .filter(Q(issued_on__lte=period.end))
+        .annotate(
+            before=Sum("total_minor", _filter=charging & Q(issued_on__lt=period.start)),
+            **_bucket_sums(parts, invoiced, "total_minor"),
+            **{f"v{n}": Sum("total_minor", _filter=invoiced(b) & ~charging) for n, b in enumerate(parts)},
+        )
+        .group_by("currency")
+        .values("currency", "before", *(f"{k}{n}" for n in range(len(parts)) for k in "csv"))
+    )
+    for row in invoice_rows:
+        ledger = _ledger(ledgers, row["currency"])
+        ledger.opening_minor += int(row["before"] or 0)
+        for n, bucket in enumerate(parts):
+            summary = _summary_row(ledger, parts, n)
+            charged = int(row[f"s{n}"] or 0) - int(row[f"v{n}"] or 0)  # a void invoice is listed, not charged
+            summary.charge_minor += charged
+            summary.lines += int(row[f"c{n}"] or 0)
+
+    def received(bucket: Bucket) -> Q:
+        b_low, b_high = DateRange(bucket.start, bucket.end).bounds(tenant)
+        return Q(received_at__gte=b_low, received_at__lt=b_high)
+
+    net = F("amount_minor") - F("refunded_minor")
+    _, high = period.bounds(tenant)
+    payment_rows = await (
+        Payment.filter(account_id=account.id, status__in=RECEIVED_STATUSES, received_at__lt=high)
+        .annotate(before=Sum(net, _filter=Q(received_at__lt=low)), **_bucket_sums(parts, received, net))
+        .group_by("currency")
+        .values("currency", "before", *(f"{k}{n}" for n in range(len(parts)) for k in "cs"))
+    )
+    for row in payment_rows:
+        ledger = _ledger(ledgers, row["currency"])
+        ledger.opening_minor -= int(row["before"] or 0)
+        for n in range(len(parts)):
+            summary = _summary_row(ledger, parts, n)
+            summary.credit_minor += int(row[f"s{n}"] or 0)
+            summary.lines += int(row[f"c{n}"] or 0)
+    for ledger in ledgers.values():
+        balance = ledger.opening_minor
+        for summary in ledger.summary:
+            balance += summary.charge_minor - summary.credit_minor
+            summary.balance_minor = balance
+        ledger.charged_total = sum(r.charge_minor for r in ledger.summary)
+        ledger.received_total = sum(r.credit_minor for r in ledger.summary)
+    return ledgers
+
+
+def _summary_row(ledger: Ledger, parts: list[Bucket], n: int) -> SummaryRow:
+    if not ledger.summary:
+        ledger.summary = [SummaryRow(bucket) for bucket in parts]
+    return ledger.summary[n]
+
+
+async def build_statement(account: CustomerAccount, tenant: Tenant, period: DateRange, *, max_lines: int | None = PAGE_LINES) -> Statement:
+    """The statement of ``account`` for ``period``: line by line when it has at most
+    ``max_lines`` lines (None: always, as the PDF wants), else summarized.
+
+    Two queries, four with the lines."""
+    parts = buckets(period)
+    ledgers = await _totals(account, tenant, period, parts)
+    lines = sum(r.lines for ledger in ledgers.values() for r in ledger.summary)
+    ordered = sorted(ledgers.values(), key=lambda l: (l.currency != tenant.currency, l.currency))
+    statement = Statement(account, period, ordered, tenant_today(tenant), lines=lines)
+    if max_lines is not None and lines > max_lines:
+        statement.summarized = True
+        for ledger in ordered:
+            ledger.summary = [r for r in ledger.summary if r.lines]
+        return statement
+    for ledger in ordered:
+        ledger.summary = []
+    if lines:
+        await _load_entries(account, tenant, period, ledgers)
+    return statement
+
+
+async def _load_entries(account: CustomerAccount, tenant: Tenant, period: DateRange, ledgers: dict[str, Ledger]) -> None:
+    """The period's invoices and payments as lines with a running balance (two queries)."""
+    low, high = period.bounds(tenant)
     invoices = await customer_invoices(account).filter(issued_on__gte=period.start, issued_on__lte=period.end)
     payments = await Payment.filter(
         account_id=account.id, status__in=RECEIVED_STATUSES, received_at__gte=low, received_at__lt=high
@@ -194,14 +337,12 @@ async def build_statement(account: CustomerAccount, tenant: Tenant, period: Date
                       invoice_number=invoice.number if visible else "",
                       invoice_id=invoice.public_id if visible else None)
             )
-    ordered = sorted(ledgers.values(), key=lambda l: (l.currency != tenant.currency, l.currency))
-    return Statement(account, period, ordered, tenant_today(tenant))
 
 
-async def requested_statement(portal: Portal) -> Statement:
+async def requested_statement(portal: Portal, *, max_lines: int | None = PAGE_LINES) -> Statement:
     """The statement of the period in ``?from=&to=`` (default: last calendar year)."""
     start, end = last_calendar_year(tenant_today(portal.tenant))
-    return await build_statement(portal.account, portal.tenant, date_range_arg(start, end))
+    return await build_statement(portal.account, portal.tenant, date_range_arg(start, end), max_lines=max_lines)
 
 
 def statement_pdf_name(statement: Statement) -> str:
@@ -224,6 +365,7 @@ async def statement_page():
         presets=[(label, link_to("invoices.statement", **{"from": s.isoformat(), "to": e.isoformat()}), (s, e) == (period.start, period.end)) for label, s, e in presets(today)],
         pdf_url=link_to("invoices.statement_pdf", **{"from": period.start.isoformat(), "to": period.end.isoformat()}),
         link_invoices=True,
+        part_url=lambda bucket: link_to("invoices.statement", **{"from": bucket.start.isoformat(), "to": bucket.end.isoformat()}),
     )
 
 
@@ -232,7 +374,7 @@ async def statement_page():
 @invoices_required
 @section_required("statement")
 async def statement_pdf():
-    statement = await requested_statement(g.portal)
+    statement = await requested_statement(g.portal, max_lines=None)  # the PDF is complete
     context = {"statement": statement, "link_invoices": False}
     data = await render_pdf(current_services(), g.tenant, "pdf/statement.html", context)
     return pdf_response(data, statement_pdf_name(statement))
