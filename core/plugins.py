@@ -31,6 +31,7 @@ from core.api.resources import ApiResource
 from core.records import (
     ACTION_TARGETS,
     CONSOLE_ACTION_TARGETS,
+    CONSOLE_GROUPS,
     SETTING_KINDS,
     Action,
     ConsoleAction,
@@ -449,6 +450,11 @@ class PluginHost:
                 raise PluginError(
                     f"plugin {declared.plugin!r}: console link {declared.record.id!r} needs permission "
                     f"{declared.record.permission!r}, which does not exist; use one of {', '.join(PERMISSIONS)}"
+                )
+            if declared.record.group is not None and declared.record.group not in CONSOLE_GROUPS:
+                raise PluginError(
+                    f"plugin {declared.plugin!r}: console link {declared.record.id!r} has group "
+                    f"{declared.record.group!r}; use one of {', '.join(CONSOLE_GROUPS)}"
                 )
 
     def _collect_ids(self, hook_name: str, kind: type, into: list[Declared], noun: str) -> None:

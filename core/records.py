@@ -19,6 +19,8 @@ Shown = Callable[..., "bool | Awaitable[bool]"]
 ACTION_TARGETS = ("job", "invoice", "invoices", "quote")
 CONSOLE_ACTION_TARGETS = ("account", "job", "invoice")
 SETTING_KINDS = ("text", "url", "int", "bool", "choice", "secret")
+# The menus of the staff console's navigation a ConsoleLink can join.
+CONSOLE_GROUPS = ("customers", "work", "billing", "settings")
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,13 @@ class ConsoleLink:
     :param order: smaller comes first; core's entries use 0 (Home) to 90 (Audit log).
     :param permission: a key of :data:`core.console.access.PERMISSIONS`; staff
         whose role lacks it do not see the entry.
+    :param group: the navigation menu it joins, one of :data:`CONSOLE_GROUPS`
+        (``customers``, ``work``, ``billing``, ``settings``). Without one it
+        follows its permission: ``customers`` and ``invites`` go to Customers,
+        ``back_office`` and ``console`` to Work, ``money`` to Billing, and
+        the others (``settings``, ``plugins``, ``team``, ``api`` ...) to Settings.
+
+    .. versionchanged:: issue 18 ``group`` added.
     """
 
     id: str
@@ -165,6 +174,7 @@ class ConsoleLink:
     endpoint: str
     order: int = 100
     permission: str = "console"
+    group: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ in this app and the signed-in role has its permission, so an area that is
 not built yet, or not allowed, simply does not appear. The item marked
 ``counts_unread`` carries the number of unread notifications for the
 signed-in staff member (their own and those addressed to all staff).
+
+So that the bar fits a phone, most entries sit in a few menus
+(:data:`GROUPS`: Customers, Work, Billing, Settings), drawn as ``<details>``
+disclosures that open without JavaScript; Home and Notifications stay in
+the bar. A menu the role sees one entry of is drawn as that entry alone.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from quart import current_app, g, render_template, request, url_for
 from tortoise.expressions import Q
 
 from core.console.access import ROLE_LABELS, can
+from core.console.permissions import MONEY
 from core.models.platform import Notification
 from core.services import current_services
 
@@ -31,6 +37,8 @@ class ConsoleNavItem:
         endpoint is registered.
     :param permission: a key of :data:`core.console.access.PERMISSIONS`.
     :param counts_unread: show the unread-notifications count beside it.
+    :param group: the menu (a key of :data:`GROUPS`) it is in; None keeps
+        it in the bar itself (core's Home and Notifications only).
     """
 
     label: str
@@ -38,23 +46,49 @@ class ConsoleNavItem:
     permission: str
     order: int
     counts_unread: bool = False
+    group: str | None = None
 
+
+@dataclass(frozen=True)
+class ConsoleNavGroup:
+    """A menu of the console's navigation, placed in the bar by ``order``."""
+
+    label: str
+    order: int
+
+
+#: The menus, by the ids of :data:`core.records.CONSOLE_GROUPS`.
+GROUPS: dict[str, ConsoleNavGroup] = {
+    "customers": ConsoleNavGroup("Customers", 10),
+    "work": ConsoleNavGroup("Work", 20),
+    "billing": ConsoleNavGroup("Billing", 25),
+    "settings": ConsoleNavGroup("Settings", 50),
+}
+
+#: Where a plugin's link without a ``group`` goes, by its permission (else Settings).
+GROUP_OF_PERMISSION: dict[str, str] = {
+    "customers": "customers",
+    "invites": "customers",
+    "console": "work",
+    "back_office": "work",
+    MONEY: "billing",
+}
 
 NAV: tuple[ConsoleNavItem, ...] = (
     ConsoleNavItem("Home", "console.home.index", "console", 0),
-    ConsoleNavItem("Customers", "console.customers.index", "customers", 10),
-    ConsoleNavItem("Jobs", "console.jobs.index", "back_office", 20),
-    ConsoleNavItem("Invoices", "console.invoices.index", "back_office", 25),
+    ConsoleNavItem("Customers", "console.customers.index", "customers", 10, group="customers"),
+    ConsoleNavItem("Jobs", "console.jobs.index", "back_office", 20, group="work"),
+    ConsoleNavItem("Invoices", "console.invoices.index", "back_office", 25, group="billing"),
     ConsoleNavItem("Notifications", "console.notifications.index", "console", 30, counts_unread=True),
-    ConsoleNavItem("Customer portal", "console.settings.portal", "settings", 50),
-    ConsoleNavItem("Invite email", "console.invite_email.edit", "settings", 55),
-    ConsoleNavItem("Branding", "console.branding.edit", "settings", 60),
-    ConsoleNavItem("Plugins", "console.plugins.index", "plugins", 70),
-    ConsoleNavItem("Staff", "console.staff.index", "team", 80),
-    ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85),
-    ConsoleNavItem("API clients", "console.api_clients.index", "api", 87),
-    ConsoleNavItem("Webhooks", "console.webhooks.index", "api", 88),
-    ConsoleNavItem("Audit log", "console.audit.index", "audit", 90),
+    ConsoleNavItem("Customer portal", "console.settings.portal", "settings", 50, group="settings"),
+    ConsoleNavItem("Invite email", "console.invite_email.edit", "settings", 55, group="settings"),
+    ConsoleNavItem("Branding", "console.branding.edit", "settings", 60, group="settings"),
+    ConsoleNavItem("Plugins", "console.plugins.index", "plugins", 70, group="settings"),
+    ConsoleNavItem("Staff", "console.staff.index", "team", 80, group="settings"),
+    ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85, group="settings"),
+    ConsoleNavItem("API clients", "console.api_clients.index", "api", 87, group="settings"),
+    ConsoleNavItem("Webhooks", "console.webhooks.index", "api", 88, group="settings"),
+    ConsoleNavItem("Audit log", "console.audit.index", "audit", 90, group="settings"),
 )
 
 
@@ -66,6 +100,23 @@ class NavLink:
     unread: int = 0
 
 
+@dataclass(frozen=True)
+class NavMenu:
+    """A menu of the bar: its label and the links the signed-in role may open."""
+
+    id: str
+    label: str
+    links: tuple[NavLink, ...]
+
+    @property
+    def current(self) -> bool:
+        return any(link.current for link in self.links)
+
+    @property
+    def unread(self) -> int:
+        return sum(link.unread for link in self.links)
+
+
 async def unread_notifications() -> int:
     """Unread notifications of the signed-in staff member, plus those for all staff."""
     staff = g.get("staff")
@@ -74,23 +125,42 @@ async def unread_notifications() -> int:
     return await Notification.filter(Q(staff_id=staff.id) | Q(staff_id=None), read_at__isnull=True).count()
 
 
-async def console_nav() -> list[NavLink]:
+async def console_nav() -> list[NavLink | NavMenu]:
+    """The bar: links and menus in order, each holding what the role may open."""
     if g.get("staff") is None:
         return []
     host = current_services().plugins
     # Plugins' entries (porchside_console_links) of plugins enabled in this tenant.
     added = [
-        ConsoleNavItem(link.label, link.endpoint, link.permission, link.order)
+        ConsoleNavItem(
+            link.label, link.endpoint, link.permission, link.order,
+            group=link.group or GROUP_OF_PERMISSION.get(link.permission, "settings"),
+        )
         for link in await host.visible(host.declared.console_links, g.get("enabled_plugins", frozenset()))
     ]
-    links = []
+    bar: list[tuple[int, NavLink | str]] = []
+    in_menu: dict[str, list[NavLink]] = {}
     for item in sorted((*NAV, *added), key=lambda i: i.order):
         if item.endpoint not in current_app.view_functions or not can(item.permission):
             continue
         url = url_for(item.endpoint)
         current = request.path == url or (item.order > 0 and request.path.startswith(url.rstrip("/") + "/"))
-        links.append(NavLink(item.label, url, current, await unread_notifications() if item.counts_unread else 0))
-    return links
+        link = NavLink(item.label, url, current, await unread_notifications() if item.counts_unread else 0)
+        if item.group is None:
+            bar.append((item.order, link))
+        else:
+            if item.group not in in_menu:
+                bar.append((GROUPS[item.group].order, item.group))
+            in_menu.setdefault(item.group, []).append(link)
+    out: list[NavLink | NavMenu] = []
+    for _, entry in sorted(bar, key=lambda pair: pair[0]):
+        if isinstance(entry, NavLink):
+            out.append(entry)
+        elif len(in_menu[entry]) == 1:
+            out.append(in_menu[entry][0])
+        else:
+            out.append(NavMenu(entry, GROUPS[entry].label, tuple(in_menu[entry])))
+    return out
 
 
 def notice(messages: Mapping[str, str]) -> str | None:

@@ -17,4 +17,25 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
+  // Navigation menus (<details data-menu>) open and close without this; it
+  // adds what a menu is expected to do: one open at a time, closed by Escape
+  // (focus back on its button) or by a click or focus elsewhere.
+  var menus = Array.prototype.slice.call(document.querySelectorAll("details[data-menu]"));
+  function closeMenus(except) {
+    menus.forEach(function (menu) { if (menu !== except) menu.open = false; });
+  }
+  menus.forEach(function (menu) {
+    menu.addEventListener("toggle", function () { if (menu.open) closeMenus(menu); });
+    menu.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  });
+  function outside(event) {
+    menus.forEach(function (menu) { if (menu.open && !menu.contains(event.target)) menu.open = false; });
+  }
+  document.addEventListener("click", outside);
+  document.addEventListener("focusin", outside);
 })();

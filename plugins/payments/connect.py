@@ -45,7 +45,7 @@ blueprint.after_request(write_staff_cookie)
 
 BLUEPRINTS = [blueprint]
 CONSOLE_LINKS = [
-    ConsoleLink(id="payments_connection", label="Stripe connection", endpoint="console_payments_connect.index", order=86, permission=MONEY)
+    ConsoleLink(id="payments_connection", label="Stripe connection", endpoint="console_payments_connect.index", order=86, permission=MONEY, group="settings")
 ]
 
 

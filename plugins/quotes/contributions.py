@@ -102,4 +102,4 @@ ACTIONS = [
 HOME_CARDS = [
     HomeCard(id="quotes", title="Quotes", summary=awaiting_summary, endpoint="quotes.list", link_label="Review your quotes", order=15)
 ]
-CONSOLE_LINKS = [ConsoleLink(id="quotes", label="Quotes", endpoint="console_quotes.index", order=25, permission="back_office")]
+CONSOLE_LINKS = [ConsoleLink(id="quotes", label="Quotes", endpoint="console_quotes.index", order=25, permission="back_office", group="work")]

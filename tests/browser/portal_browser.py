@@ -6,6 +6,7 @@ Shared by the browser suite (the ``portal_browser`` fixture) and
 
 from __future__ import annotations
 
+from core.demo.seed import DEMO_PASSWORD
 from tests.browser.chromium import DESKTOP
 from tests.browser.demo_server import DemoServer
 from tests.browser.page_checks import PageWatch, serve_axe
@@ -19,7 +20,7 @@ class PortalBrowser:
         self.browser = browser
         self.server = server
         self.states = states
-        self.contexts: dict[tuple[str, str | None], object] = {}
+        self.contexts: dict[tuple, object] = {}
         self.paths: dict[tuple[str, str], str] = {}
 
     def new_context(self, storage_state=None):
@@ -42,6 +43,23 @@ class PortalBrowser:
                 self.contexts[key] = context
             else:
                 self.contexts[key] = self.new_context(self.states.get(key))
+        return self.contexts[key]
+
+    def console_context(self, tenant: DemoTenant, email: str):
+        """A context of staff member ``email`` signed in to ``tenant``'s console with the demo password."""
+        key = ("console", tenant.slug, email)
+        if key not in self.contexts:
+            context = self.new_context(self.states.get(key))
+            if key not in self.states:
+                page = context.new_page()
+                page.goto(self.server.url(tenant.slug, "/console/sign-in"))
+                page.get_by_label("Work email").fill(email)
+                page.get_by_label("Password").fill(DEMO_PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_url("**/console/")
+                page.close()
+                self.states[key] = context.storage_state()
+            self.contexts[key] = context
         return self.contexts[key]
 
     def new_page(self, tenant: DemoTenant, email: str | None = DEMO_EMAIL) -> tuple[object, PageWatch]:

@@ -43,7 +43,7 @@ JOB_TABS = [JobTab(id="messages", label="Messages", endpoint="marketing_messages
 HOME_CARDS = [
     HomeCard(id="messages", title="Messages", summary=unread_summary, endpoint="marketing_messages.index", link_label="Read your messages", order=18)
 ]
-CONSOLE_LINKS = [ConsoleLink(id="messages", label="Messages", endpoint="console_marketing.index", order=15, permission="customers")]
+CONSOLE_LINKS = [ConsoleLink(id="messages", label="Messages", endpoint="console_marketing.index", order=15, permission="customers", group="customers")]
 # "Message this customer" on the console's customer, job and invoice pages:
 # the compose page for the account, or the job's thread.
 CONSOLE_ACTIONS = [

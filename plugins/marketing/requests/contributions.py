@@ -55,6 +55,6 @@ HOME_CARDS = [
     )
 ]
 CONSOLE_LINKS = [
-    ConsoleLink(id="marketing_requests", label="Service requests", endpoint="console_marketing_requests.index", order=22, permission="back_office")
+    ConsoleLink(id="marketing_requests", label="Service requests", endpoint="console_marketing_requests.index", order=22, permission="back_office", group="work")
 ]
 BLUEPRINTS = [portal_blueprint, console_blueprint]

@@ -1,0 +1,188 @@
+"""Every navigation item fits the screen, or its menu does (issue 18, item 2).
+
+Sunny Pools in the demo has every built-in plugin on (quotes, payments,
+marketing), so its portal has the most tabs (11) and its console the most
+entries (19). At 360, 768 and 1280 px, every link, button and menu of the
+header (the portal's tabs and "More", the business's links, the account
+controls; the console's links and menus) must be reachable: shown inside
+the viewport and not covered, or inside a closed menu whose button is
+inside the viewport and which, once opened, shows it inside the viewport.
+Items are told apart by what they are (text and address), so a copy that
+CSS hides does not count, and one hidden everywhere fails. The current
+tab is in the portal's bar itself at every width; in the console it, or
+its menu, is marked. The menus work from the keyboard.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.page_checks import PageWatch
+from tests.browser.portal_pages import DEMO_TENANTS
+
+pytestmark = pytest.mark.browser
+
+SUNNY = DEMO_TENANTS[0]
+OWNER = "maria@sunny-pools.example"
+WIDTHS = {
+    360: {"width": 360, "height": 740},
+    768: {"width": 768, "height": 1024},
+    1280: {"width": 1280, "height": 800},
+}
+# Pages whose current tab is first, last, or long (and a plugin's).
+PORTAL_PAGES = {"/": "Home", "/contact": "Contact us", "/payment-methods": "Payment methods"}
+CONSOLE_PAGES = {"/console/": "Home", "/console/audit/": "Audit log", "/console/quotes/": "Quotes"}
+# Each built-in plugin's entries: proof that every plugin is on where this runs.
+PLUGIN_TABS = {"Quotes", "Messages", "Payment methods"}
+PLUGIN_CONSOLE_LINKS = {"Quotes", "Messages", "Service requests", "Card payments", "Stripe connection"}
+
+# Every control of the header as it is drawn now: what it is, whether a
+# person sees it (inside the viewport, not covered), and the menu it is in.
+_SNAPSHOT = """() => {
+  const header = document.querySelector("header.site-header");
+  const menus = [...header.querySelectorAll("details[data-menu]")];
+  const width = document.documentElement.clientWidth, height = document.documentElement.clientHeight;
+  const seen = el => {
+    if (!el.checkVisibility({visibilityProperty: true, opacityProperty: true})) return false;
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || r.left < -0.5 || r.top < -0.5 || r.right > width + 0.5 || r.bottom > height + 0.5) return false;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && (hit === el || el.contains(hit));
+  };
+  const name = el => (el.textContent || el.getAttribute("aria-label") || "").replace(/\\s+/g, " ").trim();
+  const key = el => {
+    if (el.tagName === "A") return `link "${name(el)}" to ${el.getAttribute("href")}`;
+    if (el.tagName === "SUMMARY") return `menu "${name(el)}"`;
+    if (el.tagName === "SELECT") return `choice "${el.labels.length ? name(el.labels[0]) : el.name}"`;
+    return `button "${name(el)}" of ${el.form ? el.form.getAttribute("action") : "?"}`;
+  };
+  return [...header.querySelectorAll("a[href], button, select, summary")].map(el => {
+    const menu = el.closest("details[data-menu]");
+    const own = el.tagName === "SUMMARY" ? menu.parentElement.closest("details[data-menu]") : menu;
+    return {key: key(el), seen: seen(el), menu: own ? menus.indexOf(own) : -1,
+            current: el.getAttribute("aria-current") === "page"};
+  });
+}"""
+
+
+def unreachable(page) -> tuple[list[str], list[dict]]:
+    """The header's items no person can reach as the page is drawn, and its controls (all menus closed)."""
+    closed = page.evaluate(_SNAPSHOT)
+    reached = {c["key"] for c in closed if c["seen"]}
+    summaries = page.locator("header.site-header details[data-menu] > summary")
+    problems = []
+    for index in sorted({c["menu"] for c in closed if c["menu"] >= 0}):
+        button = summaries.nth(index)
+        menu_key = f"menu #{index}"
+        if not button.is_visible():
+            continue  # a menu CSS hides at this width: its items must be reachable elsewhere
+        button.click()
+        opened = page.evaluate(_SNAPSHOT)
+        shown = [c for c in opened if c["menu"] == index]
+        reached.update(c["key"] for c in shown if c["seen"])
+        if not any(c["seen"] for c in shown):
+            problems.append(f"{menu_key} opens with nothing inside the viewport")
+        button.click()  # closed again
+        assert not page.evaluate("() => [...document.querySelectorAll('details[data-menu]')].some(d => d.open)")
+    # A menu's button is only a way to its items: one CSS hides at this width need not be reached.
+    items = {c["key"] for c in closed if not c["key"].startswith("menu ")}
+    problems += [f"{key} is outside the viewport, covered or hidden" for key in sorted(items - reached)]
+    return problems, closed
+
+
+@pytest.fixture(scope="module")
+def portal_context(portal_browser):
+    return portal_browser.context(SUNNY)
+
+
+@pytest.fixture(scope="module")
+def console_context(portal_browser):
+    return portal_browser.console_context(SUNNY, OWNER)
+
+
+def open_at(context, server, path: str, width: int):
+    page = context.new_page()
+    page.set_viewport_size(WIDTHS[width])
+    response = page.goto(server.url(SUNNY.slug, path))
+    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    return page, PageWatch(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PORTAL_PAGES)
+def test_every_portal_tab_is_reachable_and_the_current_one_shows(portal_context, portal_browser, path, width):
+    page, watch = open_at(portal_context, portal_browser.server, path, width)
+    try:
+        problems, controls = unreachable(page)
+        assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
+        tabs = page.locator("nav.tabs .tab-bar > li > a").evaluate_all("links => links.map(a => a.textContent.trim())")
+        assert len(tabs) == 11 and PLUGIN_TABS <= set(tabs), f"not every built-in plugin's tab is there: {tabs}"
+        current = [c for c in controls if c["current"] and c["seen"]]
+        assert [c["key"].split('"')[1] for c in current] == [PORTAL_PAGES[path]], f"{path} at {width} px: {current}"
+        assert current[0]["menu"] == -1, "the current tab is in the bar, not in a menu"
+        assert not watch.take()
+    finally:
+        page.close()
+
+
+def test_the_phone_header_is_short(portal_context, portal_browser):
+    """Name, Menu and the tab bar: about half of the 261 px the header took before."""
+    page, _ = open_at(portal_context, portal_browser.server, "/", 360)
+    try:
+        height = page.evaluate("() => document.querySelector('header.site-header').getBoundingClientRect().height")
+        assert height <= 120, f"the header is {height} px tall on a phone"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", CONSOLE_PAGES)
+def test_every_console_entry_is_reachable(console_context, portal_browser, path, width):
+    page, watch = open_at(console_context, portal_browser.server, path, width)
+    try:
+        problems, controls = unreachable(page)
+        assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
+        links = {c["key"].split('"')[1] for c in controls if c["key"].startswith("link")}
+        assert PLUGIN_CONSOLE_LINKS <= links, f"a built-in plugin's entry is missing: {PLUGIN_CONSOLE_LINKS - links}"
+        nav = page.get_by_role("navigation", name="Console")
+        current = nav.locator("a[aria-current=page]")
+        assert current.count() == 1 and current.text_content() == CONSOLE_PAGES[path]
+        # The current entry shows, or the menu holding it is marked as the current section.
+        if not current.is_visible():
+            group = nav.locator(".nav-group.current > details > summary")
+            assert group.is_visible() and "current section" in group.inner_text(), f"{path} at {width} px"
+        assert not watch.take()
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("where", "menu", "item"), [("portal", "More", "Documents"), ("console", "Settings", "Audit log")])
+def test_menus_work_from_the_keyboard(portal_context, console_context, portal_browser, where, menu, item):
+    """Tab to the menu's button, Enter opens it, Tab reaches its links, Escape closes it and returns focus."""
+    context = portal_context if where == "portal" else console_context
+    page, watch = open_at(context, portal_browser.server, "/" if where == "portal" else "/console/", 360)
+    try:
+        summary = page.locator("header.site-header summary", has_text=menu)
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if summary.evaluate("el => el === document.activeElement"):
+                break
+        else:
+            raise AssertionError(f"Tab never reached the {menu} button")
+        page.keyboard.press("Enter")
+        link = page.locator("header.site-header details[open] a", has_text=item)
+        assert link.is_visible()
+        for _ in range(15):
+            page.keyboard.press("Tab")
+            if link.evaluate("el => el === document.activeElement"):
+                break
+        else:
+            raise AssertionError(f"Tab never reached {item!r} in the open {menu} menu")
+        # The focused link shows where focus is.
+        assert link.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+        page.keyboard.press("Escape")
+        assert not page.locator("header.site-header details[open]").count()
+        assert summary.evaluate("el => el === document.activeElement")
+        assert not watch.take()
+    finally:
+        page.close()
