@@ -251,7 +251,8 @@ def _cursor(name: str) -> str:
 
 async def _from_cursor(query: "QuerySet[T]", fields: list[tuple[str, bool, bool]], size: int) -> list[T] | None:
     """The ``size`` rows after ``?after=`` (or before ``?before=``) in the query's
-    order; None without a cursor or when its row is not in the list."""
+    order; None without a cursor, when its row is not in the list or when
+    nothing is left beyond it."""
     after, before = _cursor(AFTER_PARAM), _cursor(BEFORE_PARAM)
     if not (after or before):
         return None
@@ -262,6 +263,8 @@ async def _from_cursor(query: "QuerySet[T]", fields: list[tuple[str, bool, bool]
     walk = fields if after else _flipped(fields)
     nulls_high = query.model._meta.db.capabilities.dialect == "postgres"
     rows = list(await query.filter(_beyond(walk, values, nulls_high)).order_by(*_order(walk)).limit(size))
+    if not rows:  # the list changed under the cursor: show the page by its number
+        return None
     if before:
         rows.reverse()
     return rows

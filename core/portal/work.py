@@ -64,11 +64,20 @@ async def account_job_or_404(job_id: str) -> Job:
     return job
 
 
+async def status_counts(account_id: int) -> dict[str, int]:
+    """Jobs of the account per status: one grouped query (on an index)."""
+    rows = await Job.filter(account_id=account_id).annotate(n=Count("id")).group_by("status").values("status", "n")
+    return {row["status"]: row["n"] for row in rows}
+
+
+def tab_counts(per_status: dict[str, int]) -> dict[str, int]:
+    """Jobs per tab (upcoming, past, all) from :func:`status_counts`."""
+    return {show: sum(per_status.get(s, 0) for s in statuses) for show, statuses in SHOWS.items()}
+
+
 async def job_counts(account_id: int) -> dict[str, int]:
     """Jobs per tab (upcoming, past, all): one grouped query."""
-    rows = await Job.filter(account_id=account_id).annotate(n=Count("id")).group_by("status").values("status", "n")
-    per_status = {row["status"]: row["n"] for row in rows}
-    return {show: sum(per_status.get(s, 0) for s in statuses) for show, statuses in SHOWS.items()}
+    return tab_counts(await status_counts(account_id))
 
 
 @blueprint.get("/jobs", endpoint="list")
@@ -84,8 +93,11 @@ async def jobs():
     query = query.filter(status=status) if status else query.filter(status__in=SHOWS[show])
     if search:
         query = query.filter(Q(title__icontains=search) | Q(number__icontains=search))
-    page = await paginate(query.order_by(*sort.order_by))
-    counts = await job_counts(portal.account.id)
+    per_status = await status_counts(portal.account.id)
+    counts = tab_counts(per_status)
+    # Without a search, the counts per status already hold the list's length.
+    total = None if search else (per_status.get(status, 0) if status else counts[show])
+    page = await paginate(query.order_by(*sort.order_by), total=total)
     return await render_portal(
         "portal/work_list.html",
         tabs=await work_tab_links(portal, current=show, counts=counts),
