@@ -21,6 +21,13 @@ a database of its own (``CREATE DATABASE ... TEMPLATE``, dropped at the end of
 the session); every test then starts from empty tables (a fresh copy of the
 SQLite file, or DELETE on PostgreSQL). Redis keys get a prefix of their own
 per test.
+
+PgBouncer: the PostgreSQL half's apps and CLI commands reach their database
+through a private PgBouncer in transaction pooling mode, one per test process
+(:mod:`core.testing_pgbouncer`), as a production set-up may; making, copying
+and dropping databases and migrating templates go straight to PostgreSQL.
+Without pgbouncer installed the half runs direct, unless
+``PORCHSIDE_REQUIRE_SERVICES=1`` makes that a failure.
 """
 
 from __future__ import annotations
@@ -82,9 +89,13 @@ class Backend:
     """One database backend prepared for the session."""
 
     name: str
-    template: str  # SQLite: path of the migrated file; PostgreSQL: database URL
+    template: str  # SQLite: path of the migrated file; PostgreSQL: database URL (through PgBouncer)
     redis_url: str | None
     plugin_apps: dict[str, Any]
+    # PostgreSQL: the same database without PgBouncer (migrations, set-up), and
+    # whether ``template`` goes through PgBouncer (core.testing_pgbouncer).
+    direct_url: str | None = None
+    pgbouncer: bool = False
 
 
 async def _pg_reachable() -> str | None:
@@ -276,6 +287,8 @@ class _Backends:
         self.ready: dict[str, Backend] = {}
         self.unavailable: dict[str, str] = {}
         self.postgres_database: str | None = None
+        self.bouncer = None
+        self.pgbouncer_missing: str | None = None
 
     def get(self, name: str) -> Backend:
         if name in self.unavailable:
@@ -295,11 +308,33 @@ class _Backends:
                 self.unavailable["postgres"] = reason
                 _unavailable(reason)
         name = f"porchside_test_{os.getpid()}_{secrets.token_hex(3)}"
+        bouncer = self._pgbouncer()
         asyncio.run(_create_postgres_database(name, self.plugin_apps, self.tmp_path_factory.mktemp("pg")))
         self.postgres_database = name
-        return Backend("postgres", _database_url(name), REDIS_TEST_URL, self.plugin_apps)
+        direct = _database_url(name)
+        url = bouncer.url(name) if bouncer else direct
+        return Backend("postgres", url, REDIS_TEST_URL, self.plugin_apps, direct_url=direct, pgbouncer=bool(bouncer))
+
+    def _pgbouncer(self):
+        """This process's PgBouncer in transaction mode; None (run direct) if it is not installed, outside CI."""
+        from core.testing_pgbouncer import PgBouncer, pgbouncer_binary
+
+        if pgbouncer_binary() is None:
+            reason = "pgbouncer is not installed (apt-get install pgbouncer); the PostgreSQL half runs without it"
+            if _require_services():
+                self.unavailable["postgres"] = reason
+                _unavailable(reason)
+            self.pgbouncer_missing = reason
+            return None
+        folder = self.tmp_path_factory.mktemp("pgbouncer")
+        self.bouncer = PgBouncer(folder, PG_ADMIN_URL).start()
+        return self.bouncer
 
     def close(self) -> None:
+        if self.bouncer:
+            self.bouncer.stop()
+            shutil.rmtree(self.bouncer.folder, ignore_errors=True)
+            self.bouncer = None
         if self.postgres_database:
             asyncio.run(_drop_postgres_database(self.postgres_database))
             self.postgres_database = None
@@ -413,6 +448,8 @@ def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
         values = dict(
             data_dir=data_dir,
             database_url=url,
+            database_pgbouncer=porchside_backend.pgbouncer,
+            database_direct_url=porchside_backend.direct_url,
             redis_url=porchside_backend.redis_url,
             redis_prefix=prefix,
             secret_key=SECRET,
@@ -432,6 +469,20 @@ def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
         if keys:
             client.delete(*keys)
         client.close()
+
+
+def database_environment(settings) -> dict[str, str]:
+    """The ``PORCHSIDE_DATABASE_*`` variables of ``settings``, for a ``porchside`` child process.
+
+    On PostgreSQL they say that the URL goes through the suite's PgBouncer
+    and which URL ``porchside migrate`` takes straight to PostgreSQL.
+    """
+    env = {"PORCHSIDE_DATABASE_URL": settings.database_url}
+    if settings.database_pgbouncer:
+        env["PORCHSIDE_DATABASE_PGBOUNCER"] = "1"
+    if settings.database_direct_url:
+        env["PORCHSIDE_DATABASE_DIRECT_URL"] = settings.database_direct_url
+    return env
 
 
 _TEMPLATE_CODE = None

@@ -30,7 +30,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import PluginHost
 from core.records import ModelApp
-from core.testing import _free_port, _reset_postgres, wait_until
+from core.testing import _free_port, _reset_postgres, database_environment, wait_until
 
 # Every PORCHSIDE_* variable of the test process, unset while a command runs.
 CLEAN_ENV = {name: None for name in os.environ if name.startswith("PORCHSIDE_")}
@@ -94,7 +94,7 @@ def cli_env(porchside_backend, porchside_settings_factory):
     settings = porchside_settings_factory()
     env = {
         "PORCHSIDE_DATA_DIR": str(settings.data_dir),
-        "PORCHSIDE_DATABASE_URL": settings.database_url,
+        **database_environment(settings),
         "PORCHSIDE_REDIS_URL": settings.redis_url,
         "PORCHSIDE_REDIS_PREFIX": settings.redis_prefix,
         "PORCHSIDE_SECRET_KEY": settings.secret_key,

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from core.devstripe import free_port
-from core.testing import SECRET, wait_until
+from core.testing import SECRET, database_environment, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
@@ -33,15 +33,15 @@ def _get(url: str, headers: dict[str, str] | None = None):
 
 def test_entrypoint_migrates_then_serves_with_json_logs(porchside_backend, porchside_settings_factory, tmp_path):
     if porchside_backend.name == "sqlite":
-        database_url = f"sqlite://{tmp_path / 'fresh.sqlite3'}"  # empty: every migration runs
+        database = {"PORCHSIDE_DATABASE_URL": f"sqlite://{tmp_path / 'fresh.sqlite3'}"}  # empty: every migration runs
     else:
-        database_url = porchside_settings_factory().database_url  # migrated already: a no-op run
+        database = database_environment(porchside_settings_factory())  # migrated already: a no-op run
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")},
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "PORCHSIDE_ENV": "development",
-        "PORCHSIDE_DATABASE_URL": database_url,
+        **database,
         "PORCHSIDE_SECRET_KEY": SECRET,
         "PORCHSIDE_DATA_DIR": str(tmp_path / "data"),
         "PORCHSIDE_BASE_DOMAIN": "localhost",

@@ -27,7 +27,7 @@ from core.queue.registry import CRON_DISPATCH
 from core.queue.worker import run_worker
 from core.records import PluginInfo, Task
 from core.services import Services, current_services
-from core.testing import SECRET, eventually, jobs_settled
+from core.testing import SECRET, database_environment, eventually, jobs_settled
 from tenants.context import NoTenantError, current_tenant_or_none, use_tenant
 from tenants.service import create_tenant, set_active
 
@@ -349,7 +349,7 @@ async def test_porchside_worker_process_delivers_queued_email(redis_only, make_a
             )
         env = {
             **os.environ,
-            "PORCHSIDE_DATABASE_URL": settings.database_url,
+            **database_environment(settings),
             "PORCHSIDE_REDIS_URL": settings.redis_url,
             "PORCHSIDE_REDIS_PREFIX": settings.redis_prefix,
             "PORCHSIDE_SECRET_KEY": settings.secret_key,
