@@ -12,6 +12,8 @@ the same fixtures as core's:
 * ``app`` is a started app with the built-in plugins; ``tenant`` and
   ``other_tenant`` are two businesses; ``client`` and ``other_client`` are
   test clients bound to their hosts; ``client_for(tenant)`` makes more.
+* ``make_account``, ``make_job``, ``make_visit``, ``make_invoice`` and
+  ``make_staff`` make records of a business (:mod:`core.testing_data`).
 
 Databases: the schema is migrated once into a template per set of migration
 files (:func:`schema_key`), kept between runs: a SQLite file under
