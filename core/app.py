@@ -29,7 +29,6 @@ from core.web.long_lived import guard_long_lived
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
 from tenants.context import set_tenant
-from tenants.models import Tenant
 
 log = logging.getLogger("porchside.app")
 HERE = Path(__file__).parent
@@ -212,6 +211,7 @@ async def _resolve_tenant() -> ResponseReturnValue | None:
     """Find the tenant of the Host header and make it current (see module doc)."""
     from core.services import current_services
     from core.plugin_state import enabled_plugins
+    from core.tenant_state import tenant_states
 
     services = current_services()
     g.tenant = None
@@ -234,7 +234,9 @@ async def _resolve_tenant() -> ResponseReturnValue | None:
     if resolution.kind == "unknown":
         return await errors.render_error(404, "unknown_host", "No business uses this address.")
 
-    tenant = await Tenant.get_or_none(id=resolution.tenant_id)
+    # The row comes from this process's snapshot, checked against one cache key (core.tenant_state).
+    snapshot = await tenant_states(services.cache).snapshot(resolution.tenant_id)
+    tenant = snapshot.fresh_tenant() if snapshot is not None else None
     if tenant is None or not tenant.is_active:
         return await errors.render_error(404, "unknown_host", "No business uses this address.")
     if resolution.kind == "redirect" and endpoint not in SERVED_ON_OLD_ADDRESSES:

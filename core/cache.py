@@ -54,6 +54,7 @@ class MemoryCache:
         self._data: dict[str, tuple[object, float | None]] = {}
         self._lock = asyncio.Lock()
         self._writes = 0
+        self.closed = False
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -125,6 +126,7 @@ class MemoryCache:
         return set(members) if isinstance(members, set) else set()
 
     async def close(self) -> None:
+        self.closed = True
         self._data.clear()
 
 
@@ -134,6 +136,7 @@ class RedisCache:
     def __init__(self, url: str, prefix: str = "porchside", max_connections: int = 50) -> None:
         self.prefix = prefix
         self.redis = redis_client(url, max_connections=max_connections, decode_responses=True)
+        self.closed = False
 
     def _k(self, key: str) -> str:
         return f"{self.prefix}:{key}"
@@ -172,6 +175,7 @@ class RedisCache:
         return set(await self.redis.smembers(self._k(key)))
 
     async def close(self) -> None:
+        self.closed = True
         await self.redis.aclose()
 
 

@@ -7,10 +7,12 @@ own migrations package, so plugins migrate independently of each other.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any, Callable
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as migrate_api
 
@@ -40,6 +42,20 @@ def connection_url(settings: Settings, pool_size: int = 20) -> str:
     return url
 
 
+def _connection(url: str) -> str | dict:
+    """Tortoise's connection entry: PostgreSQL goes through :mod:`core.pg_client` (no reset query per release)."""
+    if not url.startswith(("postgres://", "asyncpg://")):
+        return url
+    connection = expand_db_url(url)
+    connection["engine"] = "core.pg_client"
+    return connection
+
+
+def _connection_key(config: dict) -> str:
+    """Which database a configuration opens (apps of one process must share it)."""
+    return json.dumps(config["connections"]["default"], sort_keys=True, default=str)
+
+
 def migration_settings(settings: Settings) -> Settings:
     """The settings ``porchside migrate`` connects with: ``DATABASE_DIRECT_URL`` when given.
 
@@ -66,7 +82,7 @@ def tortoise_config(settings: Settings, plugin_apps: dict[str, dict[str, Any]] |
             raise ValueError(f"plugin model app {label!r} clashes with another app")
         apps[label] = {"default_connection": "default", **app}
     return {
-        "connections": {"default": connection_url(settings)},
+        "connections": {"default": _connection(connection_url(settings))},
         "apps": apps,
         "use_tz": True,
         "timezone": "UTC",
@@ -80,7 +96,7 @@ _open_apps: dict[str, int] = {}
 
 
 async def open_database(config: dict) -> None:
-    url = config["connections"]["default"]
+    url = _connection_key(config)
     if _open_apps:
         if url not in _open_apps:
             raise RuntimeError("another app in this process uses a different database")
@@ -94,7 +110,7 @@ async def open_database(config: dict) -> None:
 
 async def release_database(config: dict) -> None:
     """An app is done with the database; the last one closes it."""
-    url = config["connections"]["default"]
+    url = _connection_key(config)
     remaining = _open_apps.get(url, 1) - 1
     if remaining > 0:
         _open_apps[url] = remaining

@@ -2,7 +2,7 @@
 
 State lives in :class:`~core.models.platform.PluginConfig` rows, one per
 tenant and plugin. The tenant's explicit choices (not the computed set) are
-cached, so app instances that load different plugins can share one cache;
+kept in the tenant's snapshot (:mod:`core.tenant_state`), so app instances that load different plugins can share one cache;
 a plugin without a row is on when its ``PluginInfo.default_enabled`` says so.
 Secret settings are encrypted with a key derived from the app's secret key
 and never returned by :func:`plugin_settings`.
@@ -11,7 +11,7 @@ and never returned by :func:`plugin_settings`.
 from __future__ import annotations
 
 import base64
-import json
+import hashlib
 import logging
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -20,16 +20,16 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from core.cache import Cache, tenant_key
+from core.cache import Cache
 from core.models.platform import PluginConfig
 from core.plugins import PluginHost
 from core.records import SettingField
-from tenants.context import use_tenant
+from core.tenant_state import TenantSnapshot, tenant_states
+from tenants.context import current_tenant_id, use_tenant
 from tenants.models import Tenant
 
 log = logging.getLogger("porchside.plugins")
 
-CACHE_TTL = 300
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -41,23 +41,37 @@ class SettingsError(ValueError):
         self.errors = errors
 
 
-def _key() -> str:
-    return tenant_key("plugins", "choices")
-
-
 def _installed(name: str, host: PluginHost) -> None:
     if name not in host.plugin_names():
         raise KeyError(f"no plugin named {name!r} is installed")
 
 
+async def _snapshot(cache: Cache | None = None) -> TenantSnapshot | None:
+    """The current tenant's snapshot (:mod:`core.tenant_state`): its plugin rows and decrypted secrets.
+
+    None outside an app and a background task (no cache to check it against).
+    """
+    if cache is None:
+        from core.services import current_services
+
+        try:
+            cache = current_services().cache
+        except RuntimeError:
+            return None
+    return await tenant_states(cache).snapshot(current_tenant_id())
+
+
+async def _rows(cache: Cache | None = None) -> dict[str, PluginConfig]:
+    """The current tenant's plugin rows, by plugin name (read from the database without a snapshot)."""
+    snapshot = await _snapshot(cache)
+    if snapshot is None:
+        return {row.plugin: row for row in await PluginConfig.all()}
+    return snapshot.plugins
+
+
 async def _choices(cache: Cache) -> dict[str, bool]:
     """The current tenant's explicit on/off choices, by plugin name."""
-    cached = await cache.get(_key())
-    if cached is not None:
-        return json.loads(cached)
-    choices = {row.plugin: row.enabled for row in await PluginConfig.all()}
-    await cache.set(_key(), json.dumps(choices), ttl=CACHE_TTL)
-    return choices
+    return {name: row.enabled for name, row in (await _rows(cache)).items()}
 
 
 async def enabled_plugins(host: PluginHost, cache: Cache) -> frozenset[str]:
@@ -84,8 +98,7 @@ async def set_enabled(name: str, enabled: bool, host: PluginHost, cache: Cache) 
     _installed(name, host)
     row = await _row(name, host)
     row.enabled = enabled
-    await row.save()
-    await cache.delete(_key())
+    await row.save()  # the tenant's snapshot is reloaded everywhere (core.tenant_state)
 
 
 async def call_for_tenant(tenant: Tenant, hook_name: str, host: PluginHost, cache: Cache, **kwargs: Any) -> list[Any]:
@@ -135,7 +148,7 @@ async def plugin_settings(name: str, host: PluginHost) -> dict[str, Any]:
     Secret fields are not included; read them with :func:`plugin_secret`.
     """
     _installed(name, host)
-    row = await PluginConfig.get_or_none(plugin=name)
+    row = (await _rows()).get(name)
     stored = row.settings if row else {}
     return {
         f.name: stored.get(f.name, f.default)
@@ -228,19 +241,26 @@ async def plugin_secret(name: str, field_name: str, host: PluginHost, secret_key
     treated as not set, so staff are asked for it again.
     """
     _installed(name, host)
-    row = await PluginConfig.get_or_none(plugin=name)
+    snapshot = await _snapshot()
+    row = (snapshot.plugins if snapshot is not None else await _rows()).get(name)
     token = (row.secrets or {}).get(field_name) if row else None
     if token is None:
         return None
+    memo = (name, field_name, hashlib.sha256(secret_key.encode()).hexdigest())
+    if snapshot is not None and memo in snapshot.secrets:
+        return snapshot.secrets[memo]
     try:
-        return _fernet(secret_key).decrypt(token.encode()).decode()
+        value: str | None = _fernet(secret_key).decrypt(token.encode()).decode()
     except InvalidToken:
         log.warning("plugin %s: secret %s no longer decrypts; it must be entered again", name, field_name)
-        return None
+        value = None
+    if snapshot is not None:
+        snapshot.secrets[memo] = value
+    return value
 
 
 async def stored_secrets(name: str, host: PluginHost) -> set[str]:
     """Names of the secret settings that hold a value, for "set" marks in the form."""
     _installed(name, host)
-    row = await PluginConfig.get_or_none(plugin=name)
+    row = (await _rows()).get(name)
     return set((row.secrets or {}) if row else ())

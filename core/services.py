@@ -20,6 +20,7 @@ from core.config import Settings
 from core.plugins import PluginHost
 from core.pubsub import PubSub, build_pubsub
 from core.storage import LocalStorage, Storage
+from core.tenant_state import tenant_states
 from core.queue import TaskQueue, build_queue
 from tenants.domain_verification import DomainVerifier
 from tenants.resolver import TenantResolver
@@ -54,6 +55,8 @@ class Services:
             domain_verifier=DomainVerifier(nameservers=settings.dns_nameservers),
         )
         services.queue = build_queue(services)
+        # Known from the start, so a change made in this process (even a CLI's) reaches every instance.
+        tenant_states(cache)
         return services
 
     async def close(self) -> None:

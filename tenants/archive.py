@@ -508,13 +508,17 @@ async def _import_checked(
     written: list[tuple[Tenant, str]] = []
     try:
         async with in_transaction():
-            return await _import_rows(folder, manifest, models, source, new_slug, storage, secret_key, written)
+            result = await _import_rows(folder, manifest, models, source, new_slug, storage, secret_key, written)
     except IntegrityError as exc:  # a Tenant or Domain row; table rows are named above
         await _remove(storage, written)
         raise ArchiveError(f"a row of the archive already exists here: {str(exc).strip().splitlines()[0]}") from None
     except BaseException:
         await _remove(storage, written)
         raise
+    from core.tenant_state import tenant_changed
+
+    await tenant_changed(result.tenant.id)  # its plugin rows were bulk-written: no signal told anyone
+    return result
 
 
 async def _remove(storage: Any, written: list[tuple[Tenant, str]]) -> None:

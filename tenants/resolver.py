@@ -103,9 +103,16 @@ class TenantResolver:
         await self.cache.delete(*(self._key(h) for h in hosts))
 
     async def invalidate(self, tenant: Tenant) -> None:
-        """Forget cached lookups of every host of ``tenant``."""
+        """Forget cached lookups of every host of ``tenant``, and its snapshot (:mod:`core.tenant_state`).
+
+        Writers call it after their transaction commits, so no instance keeps
+        a snapshot read before the change under the version made after it.
+        """
+        from core.tenant_state import tenant_changed
+
         domains = await Domain.filter(tenant_id=tenant.id)
         await self.forget(*(self.host_of(d) for d in domains))
+        await tenant_changed(tenant.id)
 
     async def primary_host(self, tenant: Tenant) -> str:
         domain = await Domain.filter(tenant_id=tenant.id, is_primary=True, redirect=False).first()

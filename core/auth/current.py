@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from quart import Response, g, redirect, request, url_for
 
 from core.audit import client_ip, record
-from core.auth.accounts import accounts_for_email, can_see_invoices
+from core.auth.accounts import accounts_for_email, memberships
 from core.auth.sessions import REMEMBER_SECONDS, Session, SessionStore
 from core.auth.viewing import view_problem
 from core.characters import ADDRESS_BAD
@@ -64,12 +64,15 @@ async def load_customer() -> None:
         return None
     g.session, g.session_id = session, session_id
     portal.email = session.subject
+    # One query, on every request: an address removed from an account (or an
+    # archived account) loses it at once, and so does "send invoices".
+    found = await memberships(session.subject)
+    portal.accounts = [account for account, _ in found]
     if session.account:
-        account = await CustomerAccount.get_or_none(public_id=session.account, archived=False)
-        # The address may have been removed from the account since sign-in.
-        if account is not None and await _still_member(session.subject, account):
-            portal.account = account
-            portal.can_see_invoices = await can_see_invoices(session.subject, account)
+        for account, sees_invoices in found:
+            if account.public_id == session.account:
+                portal.account = account
+                portal.can_see_invoices = sees_invoices
     portal.read_only = bool(session.data.get("read_only"))
     return None
 
@@ -85,12 +88,6 @@ async def _view_still_backed(session: Session, session_id: str, tenant) -> Sessi
         target=session.account or "", email=session.subject, reason=problem,
     )
     return None
-
-
-async def _still_member(email: str, account: CustomerAccount) -> bool:
-    from core.models.customers import ContactEmail
-
-    return await ContactEmail.filter(email=email, contact__account_id=account.id).exists()
 
 
 async def sign_in(email: str, *, remember: bool, method: str, account: CustomerAccount | None = None) -> Session:
@@ -154,8 +151,11 @@ async def sign_out(everywhere: bool = False) -> int:
     return ended
 
 
-def write_session_cookie(response: Response) -> Response:
-    """after_request: set or clear the session cookie (host-only, HttpOnly, Lax)."""
+async def write_session_cookie(response: Response) -> Response:
+    """after_request: set or clear the session cookie (host-only, HttpOnly, Lax).
+
+    Async although it awaits nothing: Quart runs a sync hook in a thread.
+    """
     pending = g.get("set_session_cookie")
     if pending is not None:
         value, max_age = pending

@@ -175,7 +175,7 @@ async def renew_link(token: str):
 @blueprint.get("/accounts")
 @person_required
 async def choose_account():
-    accounts = await accounts_for_email(g.portal.email)
+    accounts = g.portal.accounts  # loaded with the session
     if len(accounts) == 1 and g.portal.account is None:
         await select_account(accounts[0])
         return redirect(safe_next(request.args.get("next")))
@@ -187,7 +187,7 @@ async def choose_account():
 async def pick_account():
     form = await request.form
     wanted = form.get("account", "")
-    account = next((a for a in await accounts_for_email(g.portal.email) if a.public_id == wanted), None)
+    account = next((a for a in g.portal.accounts if a.public_id == wanted), None)
     if account is None:
         return await _page("errors/error.html", status=404, code="not_found", message="That account is not available to you.")
     await select_account(account)

@@ -120,8 +120,8 @@ async def load_staff() -> None:
     return None
 
 
-def write_staff_cookie(response: Response) -> Response:
-    """after_request of every console page: set or clear ``ps_staff``."""
+async def write_staff_cookie(response: Response) -> Response:
+    """after_request of every console page: set or clear ``ps_staff`` (async: Quart runs a sync hook in a thread)."""
     secure = is_secure_host(request.host)
     pending = g.get("set_staff_cookie")
     if pending is not None:

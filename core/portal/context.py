@@ -20,6 +20,7 @@ class Portal:
     :param can_see_invoices: the address has "send invoices".
     :param read_only: staff viewing the portal as this customer.
     :param enabled_plugins: plugins on for this tenant.
+    :param accounts: every account the signed-in address may choose, by name.
     """
 
     tenant: Tenant
@@ -28,6 +29,7 @@ class Portal:
     can_see_invoices: bool = False
     read_only: bool = False
     enabled_plugins: frozenset[str] = field(default_factory=frozenset)
+    accounts: list[Any] = field(default_factory=list)
 
     @property
     def signed_in(self) -> bool:

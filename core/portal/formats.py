@@ -12,12 +12,11 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from babel import Locale
 from babel.dates import match_skeleton
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 
-from core.web.rendering import DEFAULT_LOCALE, format_local_date, format_local_datetime
+from core.web.rendering import DEFAULT_LOCALE, babel_locale, format_local_date, format_local_datetime
 
 DATE_SKELETON = "yMMMEd"
 
@@ -25,7 +24,7 @@ DATE_SKELETON = "yMMMEd"
 @functools.lru_cache(maxsize=64)
 def when_pattern(locale_name: str) -> str:
     """The locale's "weekday, date, short time" pattern."""
-    locale = Locale.parse(locale_name)
+    locale = babel_locale(locale_name)
     skeleton = match_skeleton(DATE_SKELETON, locale.datetime_skeletons) or "yMMMd"
     date_pattern = locale.datetime_skeletons[skeleton].pattern
     time_pattern = locale.time_formats["short"].pattern
@@ -46,7 +45,7 @@ def format_when(value: datetime | None, tenant, until: datetime | None = None) -
     if until is None:
         return start
     if format_local_date(value, tenant, "short") == format_local_date(until, tenant, "short"):
-        end = format_local_datetime(until, tenant, Locale.parse(locale_name).time_formats["short"].pattern)
+        end = format_local_datetime(until, tenant, babel_locale(locale_name).time_formats["short"].pattern)
     else:
         end = format_local_datetime(until, tenant, when_pattern(locale_name))
     return f"{start} – {end}"
@@ -60,7 +59,7 @@ def when_filter(ctx, value: datetime | None, until: datetime | None = None) -> s
 
 def format_quantity(quantity_milli: int, tenant) -> str:
     """A quantity in thousandths, e.g. 2500 -> "2.5" (no trailing zeros)."""
-    return format_decimal(quantity_milli / 1000, format="#,##0.###", locale=tenant.locale if tenant else DEFAULT_LOCALE)
+    return format_decimal(quantity_milli / 1000, format="#,##0.###", locale=babel_locale(tenant.locale if tenant else DEFAULT_LOCALE))
 
 
 @pass_context

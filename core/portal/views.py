@@ -22,16 +22,13 @@ async def render_portal(template: str, **context):
 
     Signed-out visitors see no tabs: every tab leads to a signed-in page.
     """
-    from core.auth.accounts import accounts_for_email
-
     portal = current_portal()
-    signed_in = portal.email is not None
     return await render_template(
         template,
         portal=portal,
         nav=await nav_items(portal) if portal.signed_in else [],
         header_links=await header_links(portal),
-        my_accounts=await accounts_for_email(portal.email) if signed_in else [],
+        my_accounts=portal.accounts,  # loaded with the session (core.auth.current)
         **context,
     )
 

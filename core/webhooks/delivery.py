@@ -27,6 +27,7 @@ from cryptography.fernet import InvalidToken
 from core.metrics import count_webhook
 from core.models.staff import StaffUser
 from core.models.webhooks import FAILED, PENDING, SUCCEEDED, WebhookDelivery, WebhookEndpoint
+from core.tenant_state import tenant_changed, tenant_states
 from core.webhooks.secrets import decrypt
 from core.webhooks.signing import signed_headers
 from core.webhooks.targets import Target, TargetRefused, resolve_target
@@ -61,6 +62,11 @@ def subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
 
 async def queue_deliveries(services: "Services", event_type: str, body: str) -> int:
     """One delivery of ``body`` per enabled endpoint of the current tenant subscribed to ``event_type``."""
+    from tenants.context import current_tenant_id
+
+    snapshot = await tenant_states(services.cache).snapshot(current_tenant_id())
+    if snapshot is not None and not snapshot.webhooks_enabled:
+        return 0  # most businesses have no endpoint: no query per event
     endpoints = [e for e in await WebhookEndpoint.filter(enabled=True) if subscribed(e, event_type)]
     for endpoint in endpoints:
         delivery = await WebhookDelivery.create(endpoint=endpoint, event_type=event_type, body=body, next_attempt_at=_now())
@@ -206,6 +212,7 @@ async def disable_failing(services: "Services", endpoint: WebhookEndpoint, reaso
         enabled=False, disabled_reason=reason, disabled_at=now, updated_at=now
     ):
         return  # already disabled (another worker, or staff)
+    await tenant_changed(endpoint.tenant_id)  # a bulk update: no signal (core.tenant_state)
     await WebhookDelivery.filter(endpoint_id=endpoint.id, status=PENDING).update(
         status=FAILED, next_attempt_at=None, last_error="The endpoint was disabled.", updated_at=now
     )

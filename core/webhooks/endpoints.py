@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from core.models.webhooks import FAILED, PENDING, SUCCEEDED, WebhookDelivery, WebhookEndpoint
+from core.tenant_state import tenant_changed
 from core.webhooks.delivery import enqueue_attempt
 from core.webhooks.events import available_types
 from core.webhooks.secrets import encrypt, new_secret
@@ -84,6 +85,8 @@ async def set_enabled(endpoint: WebhookEndpoint, enabled: bool) -> bool:
     else:
         values = dict(enabled=False, disabled_reason="Disabled by staff.", disabled_at=now, updated_at=now)
     changed = await WebhookEndpoint.filter(id=endpoint.id, enabled=not enabled).update(**values)
+    if changed:
+        await tenant_changed(endpoint.tenant_id)  # a bulk update: no signal (core.tenant_state)
     await endpoint.refresh_from_db()
     return bool(changed)
 

@@ -143,6 +143,8 @@ async def refusal(quote: Quote, revision_number: int, tenant: Tenant, today: dat
 
 async def mark_viewed(quote: Quote) -> bool:
     """First look at a sent revision: ``sent`` -> ``viewed`` (once; decided quotes stay)."""
+    if quote.status != SENT:  # seen (or decided) already: no statement on each later look
+        return False
     now = datetime.now(timezone.utc)
     async with in_transaction():
         changed = await Quote.filter(id=quote.id, revision=quote.revision, status=SENT).update(status=VIEWED, updated_at=now)

@@ -78,7 +78,7 @@ def message_renderer():
 async def _page(thread: Thread, job: Job | None, *, values: dict | None = None, errors: dict | None = None, status: int = 200):
     portal = g.portal
     if not portal.read_only and status == 200:
-        await mark_read(thread, CUSTOMER)
+        await mark_read(thread, CUSTOMER, unless_read=True)
     title = f"Messages about job {job.number}" if job is not None else (thread.subject or "Messages")
     body = await render_portal(
         "marketing/messages/thread.html",

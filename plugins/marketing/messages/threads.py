@@ -272,8 +272,16 @@ async def publish(services: Services, thread: Thread, seq: int) -> None:
         log.warning("the live notice of thread %s was not published", thread.public_id, exc_info=True)
 
 
-async def mark_read(thread: Thread, side: str) -> None:
-    """``side`` (customer or staff) has now read every message of the other side."""
+async def mark_read(thread: Thread, side: str, *, unless_read: bool = False) -> None:
+    """``side`` (customer or staff) has now read every message of the other side.
+
+    ``unless_read``: ``thread`` was just loaded, so nothing is written when it
+    says everything is read already (a page view; a live stream's thread is
+    older than the message it delivered and always writes).
+    """
+    unread = thread.customer_unread if side == CUSTOMER else thread.staff_unread
+    if unless_read and not unread:
+        return
     if side == CUSTOMER:
         await Thread.filter(id=thread.id).update(customer_read=F("staff_messages"))
     else:
@@ -287,4 +295,12 @@ async def unread_for_account(account_id: int) -> int:
 
 
 async def messages_of(thread: Thread) -> list[Message]:
-    return list(await Message.filter(thread_id=thread.id).order_by("seq").prefetch_related("files"))
+    """The thread's messages in order; each one's pictures also as a plain list, ``pictures``.
+
+    The template loops over ``pictures``: async Jinja would query a Tortoise
+    relation again for each message, even after ``prefetch_related``.
+    """
+    messages = list(await Message.filter(thread_id=thread.id).order_by("seq").prefetch_related("files"))
+    for message in messages:
+        message.pictures = list(message.files)
+    return messages
