@@ -30,7 +30,8 @@ def porchside_plugin_info():
         label="Readings",
         version=__version__,
         description="Measurements taken at visits (pool chemistry, water pressure), shown to customers against their target range.",
-        default_enabled=True,
+        default_enabled=True,  # so the demo shows it; a business turns it off on the console's Plugins page
+        requires=">=0.1,<0.2",  # the Porchside versions it was built and tested against
     )
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from readings_testdata import PAT, Pool, add_readings, make_pool
-
 
 @pytest.fixture
-async def pool(tenant, make_customer, in_tenant) -> Pool:
+async def pool(tenant, make_customer, in_tenant):
     """Pat's pool at acme: three completed visits with readings (the last one with chlorine low and pH high)."""
+    from readings_testdata import add_readings, make_pool
+
     pool = await make_pool(tenant, make_customer, in_tenant)
     first, second, last = pool.visits
     await add_readings(tenant, in_tenant, first, c=(pool.chlorine, 2500), p=(pool.ph, 7400), t=(pool.temperature, 78000))
@@ -27,5 +27,7 @@ async def pool(tenant, make_customer, in_tenant) -> Pool:
 
 @pytest.fixture
 async def pat_client(client, pool):
+    from readings_testdata import PAT
+
     await client.sign_in_as(PAT)
     return client

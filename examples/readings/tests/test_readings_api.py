@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("porchside_readings", reason="porchside-readings is not installed: pip install ./examples/readings")
+
 import base64
 
 from core.api.clients import create_client

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("porchside_readings", reason="porchside-readings is not installed: pip install ./examples/readings")
+
 import re
 
 from core.console.testing import sign_in_staff
