@@ -2,8 +2,9 @@
 
 Used by ``bench/pages.py`` (issue 13) to measure pages whose data is large:
 one customer account of an existing tenant with ``invoices`` invoices (two
-lines each), ``jobs`` jobs (one charge each, one visit per completed job) and
-``payments`` payments, spread over about five years up to a month from now,
+lines each), ``jobs`` jobs (one charge each, one visit per completed job),
+``payments`` payments and ``quotes`` quotes (when the quotes plugin's table
+exists), spread over about five years up to a month from now,
 plus ``extra_tenants`` businesses, each with a primary subdomain, one account
 and one invoice, so tenant look-ups and tenant-scoped indexes work on a
 realistic table rather than on two rows.
@@ -34,9 +35,10 @@ class Sizes:
     jobs: int = 20_000
     payments: int = 5_000
     extra_tenants: int = 10_000
+    quotes: int = 1_000  # when the quotes plugin's table exists
 
     def scaled(self, factor: float) -> "Sizes":
-        return Sizes(*(max(1, round(n * factor)) for n in (self.invoices, self.jobs, self.payments, self.extra_tenants)))
+        return Sizes(*(max(1, round(n * factor)) for n in (self.invoices, self.jobs, self.payments, self.extra_tenants, self.quotes)))
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ async def generate(conn, tenant_slug: str, password_hash: str, sizes: Sizes = Si
                 ORDER BY issued_on DESC, id DESC LIMIT $2""",
             account_id, sizes.payments,
         )
+        if await conn.fetchval("SELECT to_regclass('quotes_quote') IS NOT NULL"):
+            await _quotes(conn, tenant_id, account_id, currency, sizes.quotes)
         await _extra_tenants(conn, sizes.extra_tenants)
         job = await conn.fetchrow(
             """SELECT j.public_id FROM job AS j JOIN invoice AS i ON i.job_id = j.id
@@ -181,6 +185,21 @@ async def generate(conn, tenant_slug: str, password_hash: str, sizes: Sizes = Si
     for table in ("tenant", "tenant_domain", "customer_account", "job", "job_charge", "visit", "invoice", "invoice_line", "payment"):
         await conn.execute(f"ANALYZE {table}")
     return BigAccount(tenant_id, account_id, email, job["public_id"], invoice)
+
+
+async def _quotes(conn, tenant_id: int, account_id: int, currency: str, count: int) -> None:
+    """``count`` sent quotes (the list's rows; the quotes plugin's own table), a week apart, most decided."""
+    await conn.execute(
+        f"""INSERT INTO quotes_quote (public_id, created_at, number, title, status, revision, valid_until, currency,
+                                      total_minor, created_by_name, sent_at, decided_at, updated_at, account_id, tenant_id)
+            SELECT {_pid('q')}, now(), 'BQ-' || g, 'Resurface pool, building ' || (g % 40 + 1),
+                   (ARRAY['approved', 'rejected', 'sent', 'approved', 'expired'])[g % 5 + 1], 1,
+                   current_date - g * 7 + 30, $1, 250000 + g % 13 * 10000, 'Maria Delgado',
+                   now() - make_interval(days => g * 7), CASE WHEN g % 5 IN (0, 1, 3) THEN now() - make_interval(days => g * 7 - 2) END,
+                   now(), $2, $3
+            FROM generate_series(1, $4) AS g""",
+        currency, account_id, tenant_id, count,
+    )
 
 
 async def _extra_tenants(conn, count: int) -> None:

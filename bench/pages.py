@@ -28,7 +28,9 @@ import asyncio
 import datetime
 import json
 import os
+import html
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +39,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -54,7 +57,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("home", "home", "/", "customer"),
     ("jobs", "work history", "/jobs", "customer"),
     ("invoices", "invoices, page 1", "/invoices", "customer"),
-    ("invoices-deep", "invoices, deep page", "/invoices?page={deep_page}", "customer"),
+    ("invoices-deep", "invoices, deep page", "{deep_path}", "customer"),
     ("job", "one job", "/jobs/{job}", "customer"),
     ("invoice", "one invoice", "/invoices/{invoice}", "customer"),
     ("statement", "statement", "/statement", "customer"),
@@ -76,13 +79,14 @@ class Account:
     job: str = ""
     invoice: str = ""
     deep_page: int = 1
+    deep_path: str = ""  # how a customer reaches page deep_page: the previous page's "next" link
     invoices: int = 0  # invoices the customer sees
     customer_cookie: str = ""
     staff_cookie: str = ""
 
     def request(self, page: tuple[str, str, str, str]) -> tuple[str, dict[str, str]]:
         key, _, template, who = page
-        path = template.format(job=self.job, invoice=self.invoice, deep_page=self.deep_page)
+        path = template.format(job=self.job, invoice=self.invoice, deep_path=self.deep_path or f"/invoices?page={self.deep_page}")
         if who == "staff":
             return path, {"Host": self.staff_host, "Cookie": self.staff_cookie}
         return path, {"Host": self.host, "Cookie": self.customer_cookie}
@@ -213,6 +217,17 @@ def counts(port: int, path: str, headers: dict[str, str], repeat: int = 3) -> tu
     return int(answer["x-bench-sql"]), int(answer["x-bench-resets"]), int(answer["x-bench-redis"]), len(body)
 
 
+def warm_up(server: Process, accounts: list[Account], pages: list[tuple[str, str, str, str]], times: int = 3) -> None:
+    """Load every page a few times, one at a time: templates compiled, caches filled (every worker, likely)."""
+    for account in accounts:
+        for page in pages:
+            path, headers = account.request(page)
+            for _ in range(times):
+                status, _, _ = servers.fetch(server.port, path, headers)
+                if status != 200:
+                    raise RuntimeError(f"{server.name}: GET {path} for {headers['Host']} answered {status}, not 200")
+
+
 def last_statements(log_path: Path) -> list[str]:
     lines = log_path.read_text().splitlines() if log_path.exists() else []
     return json.loads(lines[-1])["sql"] if lines else []
@@ -259,6 +274,27 @@ def sign_in_everyone(port: int, accounts: list[Account]) -> None:
     for account in accounts:
         account.customer_cookie = servers.sign_in(port, account.customer, PASSWORD, host=account.host)
         account.staff_cookie = servers.sign_in(port, account.staff, PASSWORD, host=account.staff_host, console=True)
+        account.deep_path = deep_link(port, account)
+
+
+def deep_link(port: int, account: Account) -> str:
+    """The link a customer follows to the deep page: the "next" link of the page before it.
+
+    On a list with keyset pages that is ``?after=<the last row's id>``;
+    where the list offers no cursor, the page number itself.
+    """
+    by_number = f"/invoices?page={account.deep_page}"
+    if account.deep_page < 2:
+        return by_number
+    status, body, _ = servers.fetch(port, f"/invoices?page={account.deep_page - 1}",
+                                    {"Host": account.host, "Cookie": account.customer_cookie})
+    if status != 200:
+        raise RuntimeError(f"GET /invoices?page={account.deep_page - 1} answered {status}")
+    for href in re.findall(r'href="([^"]+)"', body.decode()):
+        href = html.unescape(href)
+        if urlsplit(href).path == "/invoices" and "after" in parse_qs(urlsplit(href).query):
+            return urlsplit(href)._replace(scheme="", netloc="").geturl()
+    return by_number
 
 
 # -- report ---------------------------------------------------------------------
@@ -326,12 +362,13 @@ def tables(results: list[Result], ceiling: list[Figures], ceiling64: Figures | N
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1 round of 3 s per page, 1 s warm-up, 3 s at 64 connections")
+    parser.add_argument("--quick", action="store_true", help="1 round of 3 s per page, 5 s at 64 connections")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (default: %(default)s)")
-    parser.add_argument("--duration", type=int, default=6, help="measured seconds per page and round (default: %(default)s)")
-    parser.add_argument("--warmup", type=int, default=2, help="unmeasured seconds before each (default: %(default)s)")
+    parser.add_argument("--duration", type=int, default=8, help="measured seconds per page and round (default: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="unmeasured seconds of wrk before each run, on top of loading every page a few times first (default: %(default)s)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections for the CPU runs (default: %(default)s)")
-    parser.add_argument("--duration64", type=int, default=6, help="seconds per page at 64 connections, 2 workers; 0 skips (default: %(default)s)")
+    parser.add_argument("--duration64", type=int, default=10, help="seconds per page at 64 connections, 2 workers; 0 skips (default: %(default)s)")
     parser.add_argument("--pages", default="", help=f"comma-separated subset of: {', '.join(p[0] for p in PAGES)}")
     parser.add_argument("--accounts", default="small,big", help="small, big or both (default: %(default)s)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the generated sizes (default 1: 20,000 invoices and jobs, 5,000 payments, 10,000 tenants)")
@@ -339,7 +376,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.warmup, args.duration64 = 1, 3, 1, min(args.duration64, 3)
+        args.rounds, args.duration, args.duration64 = 1, 3, min(args.duration64, 5)
     known = {p[0] for p in PAGES}
     wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
     if unknown := [p for p in wanted if p not in known]:
@@ -359,6 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="porchside-bench-pages-"))
     env = servers.demo_environment("postgres", work / "data")
     env["PORCHSIDE_REDIS_PREFIX"] = f"porchside-bench-pages-{os.getpid()}"
+    # The code of the tree this file is in, also when it is a worktree of another commit (see README).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
     sizes = Sizes().scaled(args.scale)
     running: list[Process] = []
     results: list[Result] = []
@@ -399,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
                     for statement in result.statements:
                         print("        " + statement[:300])
         stop(counter)
+        warm_up(porchside, accounts, args.pages)
+        for _ in range(3):
+            servers.fetch(ceiling.port, "/", {"Host": "127.0.0.1"})
 
         print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{n:.2f}" for n in os.getloadavg()), flush=True)
         for round_ in range(1, args.rounds + 1):
@@ -419,15 +461,18 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.duration64:
             ceiling2 = start(ceiling_server(env, tenant_id, work, workers=2))
-            ceiling64 = measure(ceiling2, "/", {"Host": "127.0.0.1"}, 64, args.duration64, 1)
+            for _ in range(6):
+                servers.fetch(ceiling2.port, "/", {"Host": "127.0.0.1"})
+            ceiling64 = measure(ceiling2, "/", {"Host": "127.0.0.1"}, 64, args.duration64, 0)
             stop(ceiling2)
             print(f"64 connections, 2 workers: ceiling p99 {ceiling64.p99_ms:.0f} ms", flush=True)
             porchside2 = start(porchside_server(env, work, workers=2))
+            warm_up(porchside2, accounts, args.pages, times=6)
             for account in accounts:
                 for page in args.pages:
                     path, headers = account.request(page)
                     result = next(r for r in results if r.page == page[1] and r.account == account.name)
-                    result.at64 = measure(porchside2, path, headers, 64, args.duration64, 1)
+                    result.at64 = measure(porchside2, path, headers, 64, args.duration64, 0)
                     print(f"64 connections, 2 workers: {account.name:>5} {page[1]:<24} {result.at64.rps:6.0f} req/s "
                           f"p99 {result.at64.p99_ms:7.1f} ms  errors {result.at64.errors}", flush=True)
             stop(porchside2)
