@@ -14,9 +14,10 @@ Everything here needs the ``back_office`` permission and is audited.
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import Blueprint, g, redirect, request, url_for
 
 from core.audit import record
+from core.console.forms import Field, FormPage, object_or_404, with_done
 from core.console.access import staff_required
 from core.console.customers import account_or_404, address_or_404, contacts_of, has_page
 from core.console.form_fields import FormReader
@@ -52,10 +53,7 @@ def _actor() -> str:
 
 
 async def _contact_or_404(account: CustomerAccount, contact_id: str) -> Contact:
-    contact = await Contact.get_or_none(public_id=contact_id, account_id=account.id)
-    if contact is None:
-        abort(404)
-    return contact
+    return await object_or_404(Contact, contact_id, account_id=account.id)
 
 
 def _account_values(account: CustomerAccount | None) -> dict[str, str]:
@@ -74,6 +72,19 @@ async def _read_account(reader: FormReader, account: CustomerAccount | None) -> 
     if fields["number"] and await number_taken(CustomerAccount, fields["number"], exclude_id=account.id if account else None):
         reader.fail("number", f"Another account already has the number {fields['number']}.")
     return fields
+
+
+CONTACT = FormPage(
+    template="console/accounts/contact_form.html",
+    fields=(
+        Field("first_name", "First name", required=True, max_length=100),
+        Field("last_name", "Last name", max_length=100),
+        Field("contact_phone", "Phone", kind="tel", max_length=40),
+        Field("primary", "Primary contact", kind="checkbox"),
+    ),
+    audit="contact.updated",
+    submit_label="Save contact",
+)
 
 
 def _read_contact(reader: FormReader, *, required: bool = True) -> dict[str, str]:
@@ -184,7 +195,7 @@ async def _contacts_page(account: CustomerAccount, errors: dict[str, str] | None
 
 
 def _to_contacts(account: CustomerAccount, done: str):
-    return redirect(url_for("console.accounts.contacts", account_id=account.public_id, done=done))
+    return with_done(url_for("console.accounts.contacts", account_id=account.public_id), done)
 
 
 @blueprint.get("/<account_id>/contacts")
@@ -217,20 +228,22 @@ async def add_contact(account_id: str):
 async def edit_contact(account_id: str, contact_id: str):
     account = await account_or_404(account_id)
     contact = await _contact_or_404(account, contact_id)
+    context = {"account": account, "contact": contact, "heading": contact.full_name, "page_title": f"{contact.full_name} · {account.name}"}
     if request.method == "GET":
         values = {"first_name": contact.first_name, "last_name": contact.last_name, "contact_phone": contact.phone, "primary": "on" if contact.is_primary else ""}
-        return await render_console("console/accounts/contact_form.html", account=account, contact=contact, values=values, errors={})
-    reader = FormReader(await request.form, g.tenant)
-    fields = _read_contact(reader)
-    if reader.errors:
-        return await render_console("console/accounts/contact_form.html", account=account, contact=contact, values=reader.values, errors=reader.errors), 400
-    for name, value in fields.items():
-        setattr(contact, name, value)
-    await contact.save(update_fields=list(fields))
-    if reader.checkbox("primary"):
-        await make_primary(contact)
-    await record("contact.updated", actor_type="staff", actor=_actor(), target=contact.public_id, account=account.public_id)
-    return _to_contacts(account, "contact_saved")
+        return await CONTACT.show(values, **context)
+
+    async def save(data: dict) -> Contact:
+        contact.first_name, contact.last_name, contact.phone = data["first_name"], data["last_name"], data["contact_phone"]
+        await contact.save(update_fields=["first_name", "last_name", "phone"])
+        if data["primary"]:
+            await make_primary(contact)
+        return contact
+
+    return await CONTACT.submit(
+        save, lambda _: url_for("console.accounts.contacts", account_id=account.public_id), "contact_saved",
+        audit_detail=lambda _: {"account": account.public_id}, **context,
+    )
 
 
 @blueprint.post("/<account_id>/contacts/<contact_id>/delete")

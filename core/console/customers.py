@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quart import Blueprint, abort, current_app, g, redirect, request, url_for
+from quart import Blueprint, current_app, g, redirect, request, url_for
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from core.auth.links import send_token_email
 from core.auth.rate_limit import hit
+from core.console.forms import object_or_404
 from core.console.access import can, staff_required
 from core.console.shell import notice, render_console
 from core.mail import MailError
@@ -117,18 +118,12 @@ async def index():
 
 
 async def account_or_404(account_id: str) -> CustomerAccount:
-    account = await CustomerAccount.get_or_none(public_id=account_id)
-    if account is None:
-        abort(404)
-    return account
+    return await object_or_404(CustomerAccount, account_id)
 
 
 async def address_or_404(account: CustomerAccount, email_id: str) -> ContactEmail:
     """One address of one of the account's contacts, with its contact."""
-    row = await ContactEmail.get_or_none(public_id=email_id, contact__account_id=account.id).select_related("contact")
-    if row is None:
-        abort(404)
-    return row
+    return await object_or_404(ContactEmail, email_id, "contact", contact__account_id=account.id)
 
 
 async def customer_page(account: CustomerAccount, status: int = 200, error: str | None = None):

@@ -121,21 +121,24 @@ class FormPage:
     """A console form: see the module's documentation.
 
     :param template: ``console/_form_page.html`` or a template extending it
-        (or any template rendering ``fields``, ``values`` and ``errors``).
+        (or any template rendering ``fields``, ``values`` and ``errors``);
+        None for a form inside another page (give ``submit`` an ``invalid``).
     :param audit: the audit action written after a successful save, e.g.
         ``"contact.updated"``; None writes none (the view audits itself).
     :param check: problems across fields, after each field was read.
     """
 
-    template: str
-    title: str
     fields: Sequence[Field]
+    template: str | None = None
+    title: str = ""
     audit: str | None = None
     submit_label: str = "Save"
     check: Check | None = None
 
     async def show(self, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200, **context: Any):
         """The form with ``values`` (what was typed or stored) and ``errors``."""
+        if self.template is None:
+            raise ValueError("this FormPage has no template of its own; render the page holding it")
         body = await render_console(
             self.template, form_page=self, fields=self.fields, values=values or {}, errors=errors or {}, **context
         )
@@ -151,13 +154,27 @@ class FormPage:
                 await checked
         return data, reader
 
-    async def submit(self, save: Save, done_url: Callable[[Any], str], done: str = "saved", audit_detail: Callable[[Any], dict] | None = None, **context: Any):
+    async def submit(
+        self,
+        save: Save,
+        done_url: Callable[[Any], str],
+        done: str = "saved",
+        *,
+        invalid: Callable[[dict[str, str], dict[str, str]], Awaitable[Any]] | None = None,
+        audit_detail: Callable[[Any], dict] | None = None,
+        **context: Any,
+    ):
         """Read the posted form; on problems show it again (400), else save, audit and redirect.
 
         :param save: ``save(data)`` -> the saved record (may be async); it may
             raise :class:`FormRefused` to show a problem found while saving.
         :param done_url: ``done_url(saved)`` -> where to go next.
-        :param audit_detail: ``audit_detail(saved)`` -> extra audit fields.
+        :param done: the confirmation key added as ``?done=``.
+        :param invalid: ``invalid(values, errors)`` -> the response showing the
+            problems, for a form inside another page (that page's view with
+            status 400); by default :meth:`show` with status 400.
+        :param audit_detail: ``audit_detail(saved)`` -> extra audit fields; a
+            ``target`` among them replaces the saved record's public id.
         """
         data, reader = await self.read()
         saved = None
@@ -169,10 +186,13 @@ class FormPage:
             except FormRefused as refused:
                 reader.fail(refused.field, refused.message)
         if reader.errors:
+            if invalid is not None:
+                return await invalid(reader.values, reader.errors)
             return await self.show(reader.values, reader.errors, 400, **context)
         if self.audit:
-            detail = audit_detail(saved) if audit_detail else {}
-            await record(self.audit, actor_type="staff", actor=actor(), target=getattr(saved, "public_id", ""), **detail)
+            detail = dict(audit_detail(saved)) if audit_detail else {}
+            target = detail.pop("target", getattr(saved, "public_id", ""))
+            await record(self.audit, actor_type="staff", actor=actor(), target=target, **detail)
         return with_done(done_url(saved), done)
 
 

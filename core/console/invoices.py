@@ -24,15 +24,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import Blueprint, g, redirect, request, url_for
 
 from core.audit import record
+from core.console.forms import object_or_404, with_done
 from core.console.access import staff_required
 from core.console.actions import console_buttons
 from core.console.permissions import MONEY
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader
-from core.console.lists import Column, Filter, ListPage
+from core.console.lists import Column, Filter, ListPage, customer_column, iso, number_column, status_column
 from core.console.jobs import actor, edit_priced_line, job_or_404
 from core.console.numbering import create_numbered
 from core.console.shell import notice, render_console
@@ -45,7 +46,6 @@ from core.money import amount_input
 from core.pdf import pdf_response, render_pdf
 from core import plugin_state
 from core.portal import invoices as portal_invoices
-from core.portal.exports import iso_day
 from core.services import current_services
 from core.web.errors import render_error
 from core.web.rendering import tenant_today
@@ -73,10 +73,7 @@ NOTICES = {
 
 
 async def invoice_or_404(invoice_id: str) -> Invoice:
-    invoice = await Invoice.get_or_none(public_id=invoice_id).select_related("account", "job")
-    if invoice is None:
-        abort(404)
-    return invoice
+    return await object_or_404(Invoice, invoice_id, "account", "job")
 
 
 async def announce(name: str, subject: str, **data: Any) -> None:
@@ -93,7 +90,7 @@ async def recompute_totals(invoice: Invoice) -> None:
 
 
 def to_invoice(invoice: Invoice, done: str, anchor: str = ""):
-    return redirect(url_for("console.invoices.detail", invoice_id=invoice.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+    return with_done(url_for("console.invoices.detail", invoice_id=invoice.public_id), done, anchor)
 
 
 # -- the list -----------------------------------------------------------------
@@ -105,22 +102,14 @@ def _by_status(query, status: str):
     return portal_invoices.filter_by_status(query, status, tenant_today(g.tenant))
 
 
-def _status_label(invoice: Invoice) -> str:
-    state = invoice.display_status(tenant_today(g.tenant))
-    return STATUS_LABELS.get(state, state)
-
-
 INVOICES = ListPage(
-    model=Invoice,
-    template="console/invoices/list.html",
-    title="Invoices",
-    noun=("invoice", "invoices"),
+    Invoice, "console/invoices/list.html", ("invoice", "invoices"),
     columns=(
-        Column("number", "Invoice", sort=("number",), csv=lambda i: i.number),
-        Column("customer", "Customer", sort=("account__name",), per_account=False, csv=lambda i: i.account.name),
-        Column("issued", "Issued", sort=("issued_on",), csv=lambda i: iso_day(i.issued_on)),
-        Column("due", "Due", sort=("due_on",), csv=lambda i: iso_day(i.due_on)),
-        Column("status", "Status", sort=("status",), csv=_status_label),
+        number_column("Invoice"),
+        customer_column(),
+        Column("issued", "Issued", sort=("issued_on",), csv=lambda i: iso(i.issued_on)),
+        Column("due", "Due", sort=("due_on",), csv=lambda i: iso(i.due_on)),
+        status_column(STATUS_LABELS, displayed=True),
         Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda i: amount_input(i.total_minor, i.currency)),
         Column("balance", "Balance", numeric=True, csv=lambda i: amount_input(i.balance_minor, i.currency) if i.status in ("open", "paid") else ""),
     ),
@@ -131,12 +120,7 @@ INVOICES = ListPage(
     by_account=True,
     csv_name="invoices",
 )
-
-
-@blueprint.get("/")
-@staff_required("back_office")
-async def index():
-    return await INVOICES.respond(status_labels=STATUS_LABELS)
+INVOICES.route(blueprint, "back_office", status_labels=STATUS_LABELS)
 
 
 # -- drafts -------------------------------------------------------------------
@@ -216,10 +200,7 @@ async def _not_a_draft():
 
 
 async def _line_or_404(invoice: Invoice, line_id: str) -> InvoiceLine:
-    line = await InvoiceLine.get_or_none(public_id=line_id, invoice_id=invoice.id)
-    if line is None:
-        abort(404)
-    return line
+    return await object_or_404(InvoiceLine, line_id, invoice_id=invoice.id)
 
 
 @blueprint.post("/<invoice_id>/lines")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import Blueprint, abort, g, request, url_for
 
 from core.audit import record
 from core.console.access import staff_required
@@ -34,8 +34,8 @@ from core.models.billing import Invoice, InvoiceLine
 from core.models.customers import CustomerAccount
 from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Attachment, Job, JobCharge, Note, Visit
 from core.models.staff import StaffUser
-from core.console.forms import actor
-from core.console.lists import Column, Filter, ListPage, ListState
+from core.console.forms import actor, object_or_404, with_done
+from core.console.lists import Column, Filter, ListPage, ListState, customer_column, iso, number_column, status_column
 from core.portal.pagination import DateRange
 from core.portal.work import STATUS_LABELS
 from core.thumbnails import has_thumbnail
@@ -65,15 +65,12 @@ NOTICES = {
 
 
 async def job_or_404(job_id: str) -> Job:
-    job = await Job.get_or_none(public_id=job_id).select_related("account")
-    if job is None:
-        abort(404)
-    return job
+    return await object_or_404(Job, job_id, "account")
 
 
 def job_page(job: Job, done: str, anchor: str = ""):
     """Back to the job's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
-    return redirect(url_for("console.jobs.detail", job_id=job.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+    return with_done(url_for("console.jobs.detail", job_id=job.public_id), done, anchor)
 
 
 # -- the list -----------------------------------------------------------------
@@ -101,16 +98,13 @@ def _by_day(query, state: ListState):
 
 
 JOBS = ListPage(
-    model=Job,
-    template="console/jobs/list.html",
-    title="Jobs",
-    noun=("job", "jobs"),
+    Job, "console/jobs/list.html", ("job", "jobs"),
     columns=(
-        Column("number", "Job", sort=("number",), csv=lambda j: j.number),
+        number_column("Job"),
         Column("title", "Title", sort=("title",), csv=lambda j: j.title),
-        Column("account", "Customer", sort=("account__name",), per_account=False, csv=lambda j: j.account.name),
-        Column("date", "Scheduled", sort=("scheduled_start",), csv=lambda j: j.scheduled_start.isoformat() if j.scheduled_start else ""),
-        Column("status", "Status", sort=("status",), csv=lambda j: STATUS_LABELS.get(j.status, j.status)),
+        customer_column("account"),
+        Column("date", "Scheduled", sort=("scheduled_start",), csv=lambda j: iso(j.scheduled_start)),
+        status_column(STATUS_LABELS),
         Column("technician", "Technician", csv=lambda j: j.technician_name),
     ),
     filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)]),),
@@ -120,12 +114,7 @@ JOBS = ListPage(
     narrow=_by_day,
     csv_name="jobs",
 )
-
-
-@blueprint.get("/")
-@staff_required("back_office")
-async def index():
-    return await JOBS.respond(status_labels=STATUS_LABELS)
+JOBS.route(blueprint, "back_office", status_labels=STATUS_LABELS)
 
 
 # -- create and edit ------------------------------------------------------------
@@ -305,10 +294,7 @@ async def detail(job_id: str):
 
 
 async def _charge_or_404(job: Job, charge_id: str) -> JobCharge:
-    charge = await JobCharge.get_or_none(public_id=charge_id, job_id=job.id)
-    if charge is None:
-        abort(404)
-    return charge
+    return await object_or_404(JobCharge, charge_id, job_id=job.id)
 
 
 @blueprint.post("/<job_id>/charges")

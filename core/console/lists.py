@@ -5,21 +5,18 @@ a :class:`ListPage` each: a small declaration, one engine behind it. A view
 is then one line::
 
     JOBS = ListPage(
-        model=Job, template="console/jobs/list.html", title="Jobs", noun=("job", "jobs"),
+        Job, "console/jobs/list.html", ("job", "jobs"),
         columns=(
-            Column("number", "Job", sort=("number",), csv=lambda j: j.number),
-            Column("account", "Customer", sort=("account__name",), per_account=False),
+            number_column("Job"),
+            customer_column(),
             Column("technician", "Technician", csv=lambda j: j.technician_name),
         ),
         filters=(Filter("status", "Status", (("", "Any status"), ("done", "Done"))),),
         default_sort="-number", select_related=("account",), by_account=True,
     )
+    JOBS.route(blueprint, "back_office")  # GET / as the endpoint "index"
 
-    @blueprint.get("/")
-    @staff_required("back_office")
-    async def index():
-        return await JOBS.respond()
-
+(or ``return await JOBS.respond(**context)`` from a view of your own)
 and its template extends ``console/_list_page.html``, filling only the cells
 of one row (``item`` is the row's record)::
 
@@ -45,6 +42,7 @@ from quart import Response, abort, g, request
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import render_console
 from core.models.customers import CustomerAccount
@@ -75,6 +73,31 @@ class Column:
     numeric: bool = False
     per_account: bool = True
     csv: Callable[[Any], Any] | None = None
+
+
+def iso(value: Any) -> str:
+    """A date or time as ISO text for a CSV cell; nothing for None."""
+    return value.isoformat() if value is not None else ""
+
+
+def number_column(label: str) -> Column:
+    """The record's number, sortable, linking to it in the row template."""
+    return Column("number", label, sort=("number",), csv=lambda item: item.number)
+
+
+def customer_column(key: str = "customer") -> Column:
+    """The customer account's name, sortable, left out of one account's list."""
+    return Column(key, "Customer", sort=("account__name",), per_account=False, csv=lambda item: item.account.name)
+
+
+def status_column(labels: dict[str, str], *, displayed: bool = False, sort: bool = True) -> Column:
+    """The status as its label; ``displayed`` asks the record (``display_status(today)``: overdue, expired)."""
+
+    def text(item: Any) -> str:
+        state = item.display_status(tenant_today(g.tenant)) if displayed else item.status
+        return labels.get(state, state)
+
+    return Column("status", "Status", sort=("status",) if sort else None, csv=text)
 
 
 @dataclass(frozen=True)
@@ -130,9 +153,9 @@ class ListPage:
 
     :param model: the Tortoise model listed (tenant-scoped like every model).
     :param template: a template extending ``console/_list_page.html``.
-    :param title: the page's heading ("Jobs"); "of <account>" is added on
-        one account's list.
     :param noun: singular and plural, for the summary line and the empty state.
+    :param title: the page's heading, by default the plural capitalised
+        ("Jobs"); "of <account>" is added on one account's list.
     :param default_sort: a column key, ``-`` for descending.
     :param order_by: the fixed order of a list without sortable columns.
     :param keep: query arguments kept as hidden fields of the filter form.
@@ -145,9 +168,9 @@ class ListPage:
 
     model: type[Model]
     template: str
-    title: str
     noun: tuple[str, str]
     columns: Sequence[Column]
+    title: str = ""
     filters: Sequence[Filter] = ()
     default_sort: str | None = None
     order_by: tuple[str, ...] = ("-id",)
@@ -167,6 +190,8 @@ class ListPage:
         sorts = {**{c.key: c.sort for c in self.columns if c.sort}, **self.extra_sorts}
         if sorts:
             self.sorter = Sorter(sorts, default=self.default_sort or next(iter(sorts)))
+        if not self.title:
+            self.title = self.noun[1].capitalize()
         if not self.empty:
             self.empty = f"No {self.noun[1]} match."
         if not self.show_label:
@@ -227,6 +252,18 @@ class ListPage:
             **extra,
             **context,
         )
+
+    def route(self, blueprint: Any, permission: str, rule: str = "/", endpoint: str = "index", **context: Any) -> None:
+        """Serve the page as ``blueprint``'s ``endpoint`` at ``rule`` to staff with ``permission``.
+
+        ``context`` goes to the template (labels, constants).
+        """
+        async def view():
+            return await self.respond(**context)
+
+        view.__name__ = view.__qualname__ = endpoint
+        view.__doc__ = f"The {self.title.lower()} list (:class:`core.console.lists.ListPage`)."
+        blueprint.add_url_rule(rule, endpoint, staff_required(permission)(view), methods=["GET"])
 
     async def _csv(self, query: QuerySet, state: ListState) -> Response:
         columns = self.csv_columns(state.account)

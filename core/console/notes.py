@@ -15,6 +15,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, abort, g, redirect, request, url_for
 
 from core.audit import record
+from core.console.forms import object_or_404
 from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.jobs import actor, detail_page, job_or_404, job_page
@@ -31,17 +32,11 @@ NOTE_MAX = 10000
 
 
 async def _note_or_404(note_id: str) -> Note:
-    note = await Note.get_or_none(public_id=note_id).select_related("job")
-    if note is None:
-        abort(404)
-    return note
+    return await object_or_404(Note, note_id, "job")
 
 
 async def _file_or_404(file_id: str) -> Attachment:
-    attachment = await Attachment.get_or_none(public_id=file_id).select_related("job", "visit")
-    if attachment is None:
-        abort(404)
-    return attachment
+    return await object_or_404(Attachment, file_id, "job", "visit")
 
 
 def _back_to(attachment: Attachment, done: str):

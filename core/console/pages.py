@@ -4,7 +4,9 @@
 
     from core.console.pages import Column, Field, Filter, FormPage, ListPage, console_blueprint
 
-* :class:`ListPage` (with :class:`Column`, :class:`Filter`): a list with
+* :class:`ListPage` (with :class:`Column`, :class:`Filter`, and the
+  ready-made columns :func:`number_column`, :func:`customer_column`,
+  :func:`status_column`): a list with
   filters, whitelisted sorts, pagination, an empty state and a CSV export
   (:mod:`core.console.lists`);
 * :class:`FormPage` (with :class:`Field`): a form with validation messages,
@@ -21,12 +23,12 @@ from quart import Blueprint
 
 from core.console.access import load_staff, staff_required, write_staff_cookie
 from core.console.forms import Field, FormPage, FormRefused, actor, object_or_404, with_done
-from core.console.lists import Column, Filter, ListPage, ListState
+from core.console.lists import Column, Filter, ListPage, ListState, customer_column, iso, number_column, status_column
 from core.console.shell import notice, render_console
 
 __all__ = [
     "Column", "Field", "Filter", "FormPage", "FormRefused", "ListPage", "ListState",
-    "actor", "console_blueprint", "notice", "object_or_404", "render_console", "staff_required", "with_done",
+    "actor", "console_blueprint", "customer_column", "iso", "notice", "number_column", "status_column", "object_or_404", "render_console", "staff_required", "with_done",
 ]
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, g, redirect, request, url_for
+from quart import Blueprint, g, request, url_for
 
 from core.audit import record
+from core.console.forms import object_or_404, with_done
 from core.console.access import staff_required
 from core.console.form_fields import FormReader, datetime_input
 from core.console.jobs import actor, job_or_404, job_page
@@ -37,14 +38,11 @@ NOTICES = {
 
 
 async def visit_or_404(visit_id: str) -> Visit:
-    visit = await Visit.get_or_none(public_id=visit_id).select_related("job__account")
-    if visit is None:
-        abort(404)
-    return visit
+    return await object_or_404(Visit, visit_id, "job__account")
 
 
 def visit_page(visit: Visit, done: str):
-    return redirect(url_for("console.visits.edit", visit_id=visit.public_id, done=done))
+    return with_done(url_for("console.visits.edit", visit_id=visit.public_id), done)
 
 
 def _read_visit(reader: FormReader) -> dict[str, Any]:

@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import abort, g, redirect, request, url_for
+from quart import abort, g, request, url_for
 
 from core.audit import record
-from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, staff_required
+from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, customer_column, iso, number_column, object_or_404, staff_required, status_column, with_done
 from core.console.form_fields import FormReader, line_values
 from core.console.shell import notice, render_console
 from core.models.customers import CustomerAccount
@@ -52,15 +52,12 @@ NOTICES = {
 
 
 async def quote_or_404(quote_id: str) -> Quote:
-    quote = await Quote.get_or_none(public_id=quote_id).select_related("account", "job", "invoice")
-    if quote is None:
-        abort(404)
-    return quote
+    return await object_or_404(Quote, quote_id, "account", "job", "invoice")
 
 
 def to_quote(quote: Quote, done: str, anchor: str = ""):
     """Back to the quote's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
-    return redirect(url_for("console_quotes.detail", quote_id=quote.public_id, done=done) + (f"#{anchor}" if anchor else ""))
+    return with_done(url_for("console_quotes.detail", quote_id=quote.public_id), done, anchor)
 
 
 # -- the list -------------------------------------------------------------------
@@ -75,22 +72,14 @@ def _by_status(query, status: str):
     return query.filter(status=status)
 
 
-def _status_label(quote: Quote) -> str:
-    state = quote.display_status(tenant_today(g.tenant))
-    return STATUS_LABELS.get(state, state)
-
-
 QUOTES = ListPage(
-    model=Quote,
-    template="quotes/console/list.html",
-    title="Quotes",
-    noun=("quote", "quotes"),
+    Quote, "quotes/console/list.html", ("quote", "quotes"),
     columns=(
-        Column("number", "Quote", sort=("number",), csv=lambda q: q.number),
-        Column("customer", "Customer", sort=("account__name",), per_account=False, csv=lambda q: q.account.name),
+        number_column("Quote"),
+        customer_column(),
         Column("for", "For", csv=lambda q: q.title),
-        Column("sent", "Sent", sort=("sent_at",), csv=lambda q: q.sent_at.isoformat() if q.sent_at else ""),
-        Column("status", "Status", sort=("status",), csv=_status_label),
+        Column("sent", "Sent", sort=("sent_at",), csv=lambda q: iso(q.sent_at)),
+        status_column(STATUS_LABELS, displayed=True),
         Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda q: amount_input(q.total_minor, q.currency) if q.was_sent else ""),
     ),
     filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")], apply=_by_status),),
@@ -100,12 +89,7 @@ QUOTES = ListPage(
     by_account=True,
     csv_name="quotes",
 )
-
-
-@blueprint.get("/")
-@staff_required("back_office")
-async def index():
-    return await QUOTES.respond(status_labels=STATUS_LABELS)
+QUOTES.route(blueprint, "back_office", status_labels=STATUS_LABELS)
 
 
 # -- a new quote ---------------------------------------------------------------
@@ -252,10 +236,7 @@ async def save_details(quote_id: str):
 
 
 async def _line_or_404(draft: QuoteRevision, line_id: str) -> QuoteLine:
-    line = await QuoteLine.get_or_none(public_id=line_id, revision_id=draft.id)
-    if line is None:
-        abort(404)
-    return line
+    return await object_or_404(QuoteLine, line_id, revision_id=draft.id)
 
 
 @blueprint.post("/<quote_id>/lines")

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.audit import record
+from core.console.pages import object_or_404
 from core.console.access import load_staff, staff_required, write_staff_cookie
 from core.console.shell import notice, render_console
 from core.models.customers import CustomerAccount
@@ -53,10 +54,7 @@ MAX_RECIPIENTS = 200
 
 
 async def _thread_or_404(thread_id: str) -> Thread:
-    thread = await Thread.get_or_none(public_id=thread_id).select_related("account", "job")
-    if thread is None:
-        abort(404)
-    return thread
+    return await object_or_404(Thread, thread_id, "account", "job")
 
 
 def message_renderer():

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from quart import abort, g, redirect, request, url_for
 
 from core.audit import record
-from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, staff_required
+from core.console.pages import Column, Field, Filter, FormPage, ListPage, actor, console_blueprint, iso, object_or_404, staff_required, status_column, with_done
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.models.jobs import Job
@@ -53,6 +53,9 @@ blueprint = console_blueprint("console_marketing_requests", __name__, url_prefix
 
 ANSWER_MAX = 4000
 QUOTE_NOTES_MAX = 4000
+ANSWER = FormPage(
+    fields=(Field("body", "Your answer", kind="textarea", max_length=ANSWER_MAX, required=True),), audit="request.answered"
+)
 NOTICES = {
     "answered": "Your answer was sent to the customer.",
     "job": "A job was made from this request; the customer was told. Schedule it on the job's page.",
@@ -62,14 +65,11 @@ NOTICES = {
 
 
 async def request_or_404(request_id: str) -> ServiceRequest:
-    found = await ServiceRequest.get_or_none(public_id=request_id).select_related("account")
-    if found is None:
-        abort(404)
-    return found
+    return await object_or_404(ServiceRequest, request_id, "account")
 
 
 def to_request(found: ServiceRequest, done: str):
-    return redirect(url_for("console_marketing_requests.detail", request_id=found.public_id, done=done))
+    return with_done(url_for("console_marketing_requests.detail", request_id=found.public_id), done)
 
 
 def quotes_offered() -> bool:
@@ -87,16 +87,13 @@ def quote_url(found: ServiceRequest) -> str:
 
 
 REQUESTS = ListPage(
-    model=ServiceRequest,
-    template="marketing/requests/console/list.html",
-    title="Service requests",
-    noun=("request", "requests"),
+    ServiceRequest, "marketing/requests/console/list.html", ("request", "requests"), title="Service requests",
     columns=(
-        Column("sent", "Sent", csv=lambda r: r.created_at.isoformat()),
+        Column("sent", "Sent", csv=lambda r: iso(r.created_at)),
         Column("customer", "Customer", csv=lambda r: r.account.name),
         Column("what", "What", csv=lambda r: r.what),
         Column("dates", "Preferred dates", csv=lambda r: " ".join(str(day) for day in r.preferred_dates)),
-        Column("status", "Status", csv=lambda r: STATUS_LABELS[r.status]),
+        status_column(STATUS_LABELS, sort=False),
     ),
     filters=(
         Filter(
@@ -109,12 +106,7 @@ REQUESTS = ListPage(
     select_related=("account",),
     csv_name="service-requests",
 )
-
-
-@blueprint.get("/")
-@staff_required("back_office")
-async def index():
-    return await REQUESTS.respond(status_labels=STATUS_LABELS)
+REQUESTS.route(blueprint, "back_office", status_labels=STATUS_LABELS)
 
 
 # -- one request ------------------------------------------------------------------------
@@ -158,14 +150,17 @@ async def photo(request_id: str, photo_id: str):
 @staff_required("back_office")
 async def answer_request(request_id: str):
     found = await request_or_404(request_id)
-    reader = FormReader(await request.form, g.tenant)
-    body = reader.text("body", "Your answer", max_length=ANSWER_MAX, required=True, multiline=True)
-    if reader.errors:
-        return await detail_page(found, reader.values, reader.errors, 400)
-    row = await answer(found, g.staff, body)
-    await record("request.answered", actor_type="staff", actor=actor(), target=found.public_id, answer=row.public_id)
-    await email_customer(found, ANSWERED, body, created_by=actor())
-    return to_request(found, "answered")
+
+    async def save(data: dict) -> RequestAnswer:
+        row = await answer(found, g.staff, data["body"])
+        await email_customer(found, ANSWERED, data["body"], created_by=actor())
+        return row
+
+    return await ANSWER.submit(
+        save, lambda row: url_for("console_marketing_requests.detail", request_id=found.public_id), "answered",
+        invalid=lambda values, errors: detail_page(found, values, errors, 400),
+        audit_detail=lambda row: {"target": found.public_id, "answer": row.public_id},
+    )
 
 
 @blueprint.post("/<request_id>/job")
