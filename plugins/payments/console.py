@@ -37,7 +37,7 @@ from quart import abort, g, redirect, request, url_for
 
 from core.audit import record
 from core.cache import tenant_key
-from core.console.pages import Column, Filter, ListPage, ListState, console_blueprint, staff_required
+from core.console.pages import Column, Filter, ListPage, ListState, console_blueprint, iso, staff_required, status_column
 from core.console.permissions import BACK_OFFICE, MONEY
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
@@ -140,17 +140,14 @@ async def _list_context(page, state: ListState) -> dict:
 
 
 ATTEMPTS = ListPage(
-    model=PaymentAttempt,
-    template="payments/console/list.html",
-    title="Card payments",
-    noun=("payment attempt", "payment attempts"),
+    PaymentAttempt, "payments/console/list.html", ("payment attempt", "payment attempts"), title="Card payments",
     columns=(
-        Column("started", "Started", csv=lambda a: a.created_at.isoformat()),
+        Column("started", "Started", csv=lambda a: iso(a.created_at)),
         Column("customer", "Customer", per_account=False, csv=lambda a: a.account.name),
         Column("invoices", "Invoices"),
         Column("made", "Made", csv=lambda a: KIND_LABELS.get(a.kind, a.kind)),
         Column("card", "Card", csv=lambda a: f"{a.card_brand} {a.card_last4}".strip()),
-        Column("status", "Status", csv=lambda a: STATUS_LABELS.get(a.status, a.status)),
+        status_column(STATUS_LABELS, sort=False),
         Column("amount", "Amount", numeric=True, csv=lambda a: amount_input(a.amount_minor, a.currency)),
     ),
     filters=(
@@ -166,12 +163,7 @@ ATTEMPTS = ListPage(
     show_label="Show payments",
     csv_name="card-payments",
 )
-
-
-@blueprint.get("/")
-@staff_required(BACK_OFFICE)
-async def index():
-    return await ATTEMPTS.respond(status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
+ATTEMPTS.route(blueprint, BACK_OFFICE, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
 
 
 @blueprint.get("/disputes")
@@ -356,4 +348,4 @@ async def refund(payment_id: str):
 
 
 BLUEPRINTS = [blueprint]
-CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE, group="billing")]
+CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE)]
