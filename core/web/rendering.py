@@ -47,8 +47,14 @@ def format_money(amount_minor: int | None, currency: str | None, tenant: "Tenant
     amount an exact Decimal.
     """
     currency = currency or (tenant.currency if tenant else "USD")
-    locale = babel_locale(_locale(tenant))
-    amount = Decimal(amount_minor or 0).scaleb(-get_currency_precision(currency))
+    return _formatted_money(amount_minor or 0, currency, _locale(tenant))
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_money(amount_minor: int, currency: str, locale_name: str) -> str:
+    """Prices repeat down a statement: each amount is formatted once per process."""
+    locale = babel_locale(locale_name)
+    amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
     return locale.currency_formats["standard"].apply(amount, locale, currency=currency)
 
 
