@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 
 from core.console.testing import sign_in_staff
-from plugins.marketing.messages.models import Message, Thread
+from plugins.marketing.messages.models import Message, MessageFile, Thread
 from plugins.quotes.tests.quote_data import make_quote, make_staff
 from tests.portal_data import PortalData, page_of
 
@@ -53,11 +53,14 @@ async def _fill(app, tenant, make_customer, email: str, name: str, size: int) ->
         from tenants.context import use_tenant
 
         with use_tenant(tenant):
+            messages = 1 if size <= SMALL else 3  # each with a picture: no query per message
             thread = await Thread.create(
-                account=account, job=job, subject=f"About {i}", last_seq=1, customer_messages=1,
+                account=account, job=job, subject=f"About {i}", last_seq=messages, customer_messages=messages,
                 last_message_at=datetime.now(timezone.utc),
             )
-            await Message.create(thread=thread, seq=1, author_kind="customer", author_email=email, body=f"Hello {i}")
+            for seq in range(1, messages + 1):
+                message = await Message.create(thread=thread, seq=seq, author_kind="customer", author_email=email, body=f"Hello {i}")
+                await MessageFile.create(message=message, filename="pool.png", content_type="image/png", size=10, storage_key=f"{tenant.id}/m/{i}-{seq}")
         ids.update(job=job.public_id, invoice=invoice.public_id, visit=visit.public_id, quote=quote.public_id, thread=thread.public_id)
     return ids
 
@@ -100,6 +103,12 @@ def _plugin_home_cards(app, tenant) -> int:
     """Home cards declared by plugins (each may cost one query, shown or not)."""
     host = app.extensions["porchside"].plugins
     return sum(1 for declared in host.declared.home_cards if declared.plugin != "core")
+
+
+@pytest.fixture(autouse=True)
+async def _no_background_jobs(app):
+    """The in-process queue's sweeps would be counted with the page: they are not run here."""
+    await app.extensions["porchside"].queue.stop_worker()
 
 
 async def _statements(client, path: str, count_queries) -> list[str]:
