@@ -38,6 +38,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,8 @@ def _installed_plugin_apps() -> dict[str, Any]:
 
 
 TEMPLATE_PREFIX = "porchside_tpl_"
+# A SQLite template no session has taken for this long is deleted.
+STALE_TEMPLATE_SECONDS = 6 * 3600
 # pg_advisory_lock key: one process at a time makes, drops or copies a
 # template, whatever the test session (several may share a server).
 _TEMPLATE_LOCK = 0x706F7263_68747031
@@ -257,9 +260,13 @@ def _sqlite_template(plugin_apps: dict[str, Any], scratch: Path) -> Path:
             settings = Settings.from_env({}, data_dir=scratch, database_url=f"sqlite://{building}", secret_key=SECRET)
             _migrate(settings, plugin_apps)
             os.replace(building, path)  # complete or absent, never half-made
-            for stale in folder.glob("*.sqlite3"):
-                if stale.name != name:
-                    stale.unlink(missing_ok=True)
+        os.utime(path)  # in use: a session with other migrations leaves it alone
+        # Templates of other migrations that no session took for a while.
+        # Another session (a plugin's tests, another checkout) may be copying
+        # one for each of its tests right now: deleting it then broke that run.
+        for stale in folder.glob("*.sqlite3"):
+            if stale.name != name and stale.stat().st_mtime < time.time() - STALE_TEMPLATE_SECONDS:
+                stale.unlink(missing_ok=True)
     return path
 
 
