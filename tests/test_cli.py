@@ -54,6 +54,8 @@ COMMANDS = {
     ("tenant", "enable"): "Bring a disabled business back online",
     ("invite",): "Email portal invites",
     ("api-client",): "Create, list, rotate and revoke a business's API clients",
+    ("plugin",): "Write plugins",
+    ("plugin", "new"): "Write a new plugin package NAME",  # tests/test_plugin_scaffold.py
 }
 
 
