@@ -10,33 +10,20 @@ courtesy, not the guard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from quart import g
 
 from core.console.access import can
-from core.plugins import run_isolated
+from core.portal.contributions import ActionButton, buttons_of
 from core.services import current_services
 
 
-@dataclass(frozen=True)
-class ConsoleButton:
-    id: str
-    label: str
-    url: str
-    method: str
-    style: str
+async def console_buttons(target: str, obj: Any) -> list[ActionButton]:
+    """The buttons of ``target`` (``account``, ``job``, ``invoice``) for ``obj``, for the signed-in staff member.
 
-
-async def console_buttons(target: str, obj: Any) -> list[ConsoleButton]:
-    """The buttons of ``target`` (``account``, ``job``, ``invoice``) for ``obj``, for the signed-in staff member."""
+    Rendered like the portal's actions (``portal/invoices/_actions.html``).
+    """
     host = current_services().plugins
     declared = [d for d in host.declared.console_actions if d.record.target == target and can(d.record.permission)]
-    buttons = []
-    for item in await host.shown(declared, g.get("enabled_plugins", frozenset()), obj, g.get("staff")):
-        action = item.record
-        ok, url = await run_isolated(item.plugin, f"href of console action {action.id!r}", action.href, obj)
-        if ok and url:
-            buttons.append(ConsoleButton(action.id, action.label, url, action.method, action.style))
-    return buttons
+    return await buttons_of(await host.shown(declared, g.get("enabled_plugins", frozenset()), obj, g.get("staff")), obj)

@@ -13,7 +13,7 @@ from typing import Any
 
 from quart import url_for
 
-from core.plugins import run_isolated
+from core.plugins import Declared, run_isolated
 from core.portal.context import Portal
 from core.services import current_services
 
@@ -111,8 +111,16 @@ async def action_buttons(target: str, obj: Any, portal: Portal) -> list[ActionBu
     if portal.read_only:
         return []
     host = current_services().plugins
+    return await buttons_of(await host.shown(host.actions_for(target), portal.enabled_plugins, obj, portal), obj)
+
+
+async def buttons_of(shown: list[Declared], obj: Any) -> list[ActionButton]:
+    """Buttons of action records (portal or console) already checked for ``obj``, with their URLs.
+
+    An ``href`` that raises or gives nothing leaves its button out (logged with the plugin's name).
+    """
     buttons = []
-    for item in await host.shown(host.actions_for(target), portal.enabled_plugins, obj, portal):
+    for item in shown:
         action = item.record
         ok, url = await run_isolated(item.plugin, f"href of action {action.id!r}", action.href, obj)
         if ok and url:
