@@ -457,8 +457,6 @@ def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
         values = dict(
             data_dir=data_dir,
             database_url=url,
-            database_pgbouncer=porchside_backend.pgbouncer,
-            database_direct_url=porchside_backend.direct_url,
             redis_url=porchside_backend.redis_url,
             redis_prefix=prefix,
             secret_key=SECRET,
@@ -466,6 +464,8 @@ def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
             load_entry_points=True,
             dev_outbox=True,
         )
+        if "database_url" not in overrides:  # another database is reached as given
+            values.update(database_pgbouncer=porchside_backend.pgbouncer, database_direct_url=porchside_backend.direct_url)
         values.update(overrides)
         return Settings.from_env({}, **values)
 

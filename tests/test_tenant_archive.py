@@ -26,7 +26,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.testing import _create_postgres_database, _database_url, _drop_postgres_database, _installed_plugin_apps
+from core.testing import (
+    _create_postgres_database,
+    _database_url,
+    _drop_postgres_database,
+    _installed_plugin_apps,
+    database_environment,
+)
 from tests.test_cli import CliEnv, cli_env, invoke, one_error_line, read_db  # noqa: F401 - cli_env is a fixture
 
 OTHER_SECRET = "a-second-installation-has-its-own-secret-key-" + "9" * 8
@@ -46,8 +52,17 @@ def second_install(porchside_backend, cli_env, tmp_path):
         asyncio.run(_create_postgres_database(name, _installed_plugin_apps(), tmp_path / "second-template"))
         url = _database_url(name)
     data_dir = tmp_path / "second-data"
-    settings = replace(cli_env.settings, database_url=url, data_dir=data_dir, secret_key=OTHER_SECRET)
-    env = {**cli_env.env, "PORCHSIDE_DATABASE_URL": url, "PORCHSIDE_DATA_DIR": str(data_dir), "PORCHSIDE_SECRET_KEY": OTHER_SECRET}
+    # Straight to its database, not through the suite's PgBouncer.
+    settings = replace(
+        cli_env.settings, database_url=url, database_pgbouncer=False, database_direct_url=None,
+        data_dir=data_dir, secret_key=OTHER_SECRET,
+    )
+    env = {
+        **{k: v for k, v in cli_env.env.items() if not k.startswith("PORCHSIDE_DATABASE_")},
+        **database_environment(settings),
+        "PORCHSIDE_DATA_DIR": str(data_dir),
+        "PORCHSIDE_SECRET_KEY": OTHER_SECRET,
+    }
     yield CliEnv(settings, env)
     if name is not None:
         asyncio.run(_drop_postgres_database(name))
