@@ -181,6 +181,8 @@ OTHER_ROUTES: dict[str, str] = {
 # Blueprints walked by suites of their own, by the start of their names.
 OTHER_BLUEPRINTS: dict[str, str] = {
     "console": "the staff console, core's and plugins' (issue 5)",
+    # Installed in CI from examples/readings; its job tab is walked by tests/browser/test_readings_browser.py.
+    "readings": "the readings example plugin's job tab (examples/readings)",
 }
 
 
