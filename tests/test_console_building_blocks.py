@@ -67,6 +67,11 @@ async def test_list_page_filters_sorts_pages_and_exports_what_is_shown(office, t
     everyone = csv_rows(await (await office.get("/console/invoices/?format=csv&sort=number")).get_data(as_text=True))
     assert ["'=HYPERLINK(1) Pat"] == sorted({r[1] for r in everyone[1:] if "HYPERLINK" in r[1]})  # a formula stays text
     assert 'href="/console/invoices/?sort=number&amp;format=csv"' in await text(office, "/console/invoices/?sort=number")
+    with in_tenant(tenant):
+        exports = list(await AuditEvent.filter(action="staff.list_exported").order_by("id"))
+    assert [(e.actor, e.target, e.detail["list"], e.detail["rows"]) for e in exports] == [
+        ("olive@acme.test", "", "invoices", 1), ("olive@acme.test", pat.public_id, "invoices", 3), ("olive@acme.test", "", "invoices", 5)
+    ]
 
 
 async def test_form_page_validates_checks_csrf_and_audits(office, tenant, in_tenant, make_customer):

@@ -29,7 +29,8 @@ among the declared sort keys only (anything else gives the default),
 ``?page=`` and ``?per_page=``, ``?account=`` when ``by_account`` (an
 unknown account is a 404), and ``?format=csv`` downloads every matching row
 (at most :data:`MAX_CSV_ROWS`) with the columns that declare ``csv``,
-spreadsheet-safe (:func:`core.portal.exports.csv_response`).
+spreadsheet-safe (:func:`core.portal.exports.csv_response`); each download
+is audited (``staff.list_exported``: which list, the query, how many rows).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from quart import Response, abort, g, request
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from core.audit import record
 from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import render_console
@@ -269,5 +271,10 @@ class ListPage:
         columns = self.csv_columns(state.account)
         items = await query.limit(MAX_CSV_ROWS)
         rows = [[column.csv(item) for column in columns] for item in items]  # type: ignore[misc]
+        # Customer data leaving the console is audited, as the audit log's own export is.
+        await record(
+            "staff.list_exported", actor_type="staff", actor=g.staff.email, target=state.account.public_id if state.account else "",
+            list=self.csv_name, rows=len(rows), query=request.query_string.decode()[:500],
+        )
         name = self.csv_name + (f"-{state.account.number}" if state.account else "")
         return csv_response([c.label for c in columns], rows, f"{name}-{tenant_today(g.tenant).isoformat()}.csv")
