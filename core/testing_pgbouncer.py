@@ -95,7 +95,9 @@ class PgBouncer:
             ini = self.folder / "pgbouncer.ini"
             ini.write_text(self._ini(port))
             log = open(self.folder / "pgbouncer.log", "ab")
-            self.process = subprocess.Popen([*command, str(ini)], stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                ["sh", "-c", _WATCH_PARENT, *command, str(ini)], stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
+            )
             log.close()
             if self._wait_listening(port):
                 self.port = port
@@ -122,13 +124,19 @@ class PgBouncer:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.terminate()
+        self.process.stdin.close()  # the shell stops pgbouncer and waits for it
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+# pgbouncer runs under a shell that stops it when its standard input (a pipe
+# from this process) closes: at stop(), and also when a test session is
+# killed without running its teardown, so no pgbouncer outlives its session.
+_WATCH_PARENT = 'trap "" INT; "$0" "$@" <&- & bouncer=$!; read -r _ignored; kill "$bouncer"; wait "$bouncer"'
 
 
 def _free_port() -> int:
