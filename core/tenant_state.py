@@ -117,11 +117,23 @@ def tenant_states(cache: Cache) -> TenantStates:
 
 
 async def tenant_changed(tenant_id: int) -> None:
-    """Tell every open cache (and so every instance) that the tenant's row or plugin rows changed."""
+    """Tell every open cache (and so every instance) that the tenant's row or plugin rows changed.
+
+    Never raises: the change is committed (or about to be) and must not be
+    undone because the cache is away. This process forgets its snapshot at
+    once; other instances reload theirs within :data:`MAX_AGE` seconds.
+    """
     for cache, store in list(_stores.items()):
         if getattr(cache, "closed", False):
             continue
-        await store.changed(tenant_id)
+        try:
+            await store.changed(tenant_id)
+        except Exception as exc:  # e.g. Redis down: the MAX_AGE reload is the fallback
+            # Info, not a warning: the change itself succeeded, and commands print warnings as errors.
+            log.info(
+                "tenant %s changed but the cache could not be told (%s); other instances see it within %.0f s",
+                tenant_id, exc, MAX_AGE,
+            )
 
 
 @post_save(Tenant)
