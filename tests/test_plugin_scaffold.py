@@ -105,6 +105,12 @@ def test_a_generated_plugin_installs_with_pip_and_its_tests_pass_on_both_databas
     assert "'pool_logs'" in listed
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_XDIST", "PYTEST_CURRENT_TEST"))}
+    # The generated migration is what makemigrations would write for the generated model.
+    pending = subprocess.run(
+        [str(python), "-c", "from core.cli import main; main()", "makemigrations", NAME],
+        cwd=tmp_path, capture_output=True, text=True, env={**env, "PORCHSIDE_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert pending.returncode == 0 and "No changes detected" in pending.stdout, pending.stdout + pending.stderr
     run = subprocess.run(
         [str(python), "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", "-n", "0", "-q", "-rA", "-W", "error::DeprecationWarning"],
         cwd=target, capture_output=True, text=True, env=env, timeout=600,
