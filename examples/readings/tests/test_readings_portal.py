@@ -35,11 +35,11 @@ async def test_visit_page_shows_values_marks_and_an_accessible_chart(pat_client,
     assert "pH 8.125 7.2–7.8 ▲ High" in text
     assert "Water temperature 80.5 °F — No target" in text
     # One chart per measure: an image with a title and a description, and the values as a table.
-    charts = re.findall(r'<svg role="img" aria-labelledby="([^"]+)"', html)
+    charts = re.findall(r'<svg role="img" aria-labelledby="([^"]+)" aria-describedby="([^"]+)"', html)
     assert len(charts) == 3
-    for labelled_by in charts:
-        for ref in labelled_by.split():
-            assert f'id="{ref}"' in html
+    for title, desc in charts:
+        assert re.search(rf'<title id="{title}">[^<]+ over time</title>', html)
+        assert re.search(rf'<desc id="{desc}">[^<]+</desc>', html)
     assert "<title" in html and "<desc" in html
     assert "3 readings from" in text and "between 0.4 ppm and 2.5 ppm" in text and "1 out of range" in text
     assert html.count("<polyline") == 3
