@@ -11,15 +11,39 @@ import re
 
 from core.config import Settings
 from core.testing import SECRET
+from tests.browser.console_pages import CONSOLE_PAGES, OTHER_CONSOLE_ROUTES
 from tests.browser.portal_pages import DOWNLOADS, OTHER_BLUEPRINTS, OTHER_ROUTES, PAGES
 
 
-def get_endpoints(tmp_path) -> set[str]:
+def get_app(tmp_path):
     from core.app import create_app
 
     settings = Settings.from_env({}, data_dir=tmp_path, database_url=f"sqlite://{tmp_path / 'db.sqlite3'}", secret_key=SECRET)
-    app = create_app(settings)
-    return {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    return create_app(settings)
+
+
+def get_endpoints(tmp_path) -> set[str]:
+    return {rule.endpoint for rule in get_app(tmp_path).url_map.iter_rules() if "GET" in rule.methods}
+
+
+def test_every_console_route_is_walked(tmp_path):
+    """Core's and the built-in plugins' console pages (installed third-party plugins have suites of their own)."""
+    app = get_app(tmp_path)
+    endpoints = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods
+        and rule.endpoint.startswith("console")
+        and app.view_functions[rule.endpoint].__module__.startswith(("core.", "plugins."))
+    }
+    covered = {p.endpoint for p in CONSOLE_PAGES} | set(OTHER_CONSOLE_ROUTES)
+    missing = sorted(endpoints - covered)
+    assert not missing, (
+        "console GET routes the browser suite does not walk: add each to CONSOLE_PAGES in "
+        f"tests/browser/console_pages.py, or to OTHER_CONSOLE_ROUTES with where it is covered: {missing}"
+    )
+    gone = sorted(covered - endpoints)
+    assert not gone, f"tests/browser/console_pages.py names routes the app does not have: {gone}"
 
 
 def test_every_get_route_is_walked(tmp_path):
