@@ -50,3 +50,15 @@ async def test_the_macro_draws_a_named_symbol_of_the_sprite_hidden_from_screen_r
         html = await template.render_async()
     assert 'aria-hidden="true"' in html
     assert '<use href="/static/icons.svg#icon-receipt">' in html
+
+
+async def test_the_portal_draws_each_tabs_icon_from_the_served_sprite(client, tenant, make_account):
+    await make_account(tenant, "Pat Doe", emails=["pat@example.com"])
+    await client.sign_in_as("pat@example.com")
+    home = await (await client.get("/")).get_data(as_text=True)
+    more = home[home.index('class="menu-panel more-list"'):]
+    for name in ("home", "briefcase", "clipboard", "phone"):
+        assert f'<use href="/static/icons.svg#icon-{name}">' in more
+    sprite = await client.get("/static/icons.svg")
+    assert sprite.status_code == 200 and sprite.mimetype == "image/svg+xml"
+    assert '<symbol id="icon-home"' in await sprite.get_data(as_text=True)
