@@ -127,3 +127,16 @@ def test_view_portal_as_a_customer_then_end(sunny_console, portal_browser):
         assert not problems, "\n".join(problems)
     finally:
         page.close()
+
+
+def test_message_this_customer_from_a_job_page(sunny_console, portal_browser):
+    """porchside_console_actions in Chromium: the marketing plugin's button on a job page opens the job's thread."""
+    page = sunny_console.new_page()
+    try:
+        page.goto(portal_browser.server.url(SUNNY.slug, "/console/jobs/"))
+        page.locator("table tbody tr td a").first.click()
+        page.get_by_role("group", name="Job actions").get_by_role("link", name="Message this customer").click()
+        page.wait_for_url(re.compile(r"/console/messages/thr_"))
+        assert page.get_by_role("heading", level=1).first.inner_text().startswith("Messages with ")
+    finally:
+        page.close()
