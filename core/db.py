@@ -7,7 +7,9 @@ own migrations package, so plugins migrate independently of each other.
 
 from __future__ import annotations
 
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -156,9 +158,31 @@ async def run_migrations(
         default: everything up to date.
     """
     try:
-        await migrate_api(config=config, progress=progress, target=target)
+        with _young_garbage_only():
+            await migrate_api(config=config, progress=progress, target=target)
     finally:
         await close_database()
+
+
+@contextmanager
+def _young_garbage_only():
+    """Collect only short-lived garbage while Tortoise replays migration states.
+
+    Replaying states builds thousands of throwaway model classes; each full
+    (oldest-generation) collection then walks every object in the process.
+    Measured on the core and plugin migrations, an upgrade, a full upgrade
+    and a roll-back took 21 s of CPU with the default thresholds and 12 s
+    with these, for 8 % more peak memory (424 → 461 MB); disabling the
+    collector entirely took 6 s but tripled the memory.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()  # what existed before is not migration garbage
+    gc.set_threshold(50_000, 20, 1_000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 async def make_migrations(config: dict, name: str | None = None, app_labels: tuple[str, ...] = ()) -> None:
