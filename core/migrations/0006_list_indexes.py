@@ -1,4 +1,4 @@
-"""0006: composite indexes for the portal's per-account lists, balances and job pages (issue 13)."""
+"""0006: composite indexes for the portal's per-account lists, balances and job pages, and the console's invoice and job lists (issue 13)."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -31,6 +31,10 @@ class Migration(migrations.Migration):
             index=Index(fields=['tenant_id', 'job_id'], name='invoice_job'),
         ),
         ops.AddIndex(
+            model_name='Invoice',
+            index=Index(fields=['tenant_id', 'id'], name='invoice_tenant_id'),
+        ),
+        ops.AddIndex(
             model_name='InvoiceLine',
             index=Index(fields=['tenant_id', 'invoice_id', 'position'], name='invoice_line_invoice'),
         ),
@@ -41,6 +45,10 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name='Job',
             index=Index(fields=['tenant_id', 'account_id', 'status', 'scheduled_start'], name='job_account_status_scheduled'),
+        ),
+        ops.AddIndex(
+            model_name='Job',
+            index=Index(fields=['tenant_id', 'scheduled_start', 'id'], name='job_scheduled'),
         ),
         ops.AddIndex(
             model_name='JobCharge',

@@ -49,6 +49,8 @@ class Invoice(TenantModel):
             Index(fields=("tenant_id", "account_id", "issued_on", "id"), name="invoice_account_issued"),
             Index(fields=("tenant_id", "account_id", "status", "due_on"), name="invoice_account_status_due"),
             Index(fields=("tenant_id", "job_id"), name="invoice_job"),
+            # The console's invoice list, newest first.
+            Index(fields=("tenant_id", "id"), name="invoice_tenant_id"),
         )
 
     @property

@@ -41,6 +41,8 @@ class Job(TenantModel):
         indexes = (
             Index(fields=("tenant_id", "account_id", "scheduled_start", "id"), name="job_account_scheduled"),
             Index(fields=("tenant_id", "account_id", "status", "scheduled_start"), name="job_account_status_scheduled"),
+            # The console's job list, by date.
+            Index(fields=("tenant_id", "scheduled_start", "id"), name="job_scheduled"),
         )
 
 
