@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SECURITY_MD = ROOT / "docs" / "security.md"
-TEST_REF = re.compile(r"`((?:tests|plugins)/[\w/]+\.py)::(\w+)`")
+TEST_REF = re.compile(r"`((?:tests|plugins|examples)/[\w/]+\.py)::(\w+)`")
 
 
 def test_every_test_named_in_the_security_model_exists() -> None:
