@@ -348,4 +348,4 @@ async def refund(payment_id: str):
 
 
 BLUEPRINTS = [blueprint]
-CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE)]
+CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE, group="billing")]
