@@ -186,3 +186,16 @@ def test_menus_work_from_the_keyboard(portal_context, console_context, portal_br
         assert not watch.take()
     finally:
         page.close()
+
+
+def test_built_in_plugins_console_entries_are_in_their_menus(console_context, portal_browser):
+    """ConsoleLink.group: each built-in plugin's entry sits in the menu it names."""
+    expected = {"Messages": "Customers", "Service requests": "Work", "Quotes": "Work",
+                "Card payments": "Billing", "Stripe connection": "Settings"}
+    page, _ = open_at(console_context, portal_browser.server, "/console/", 1280)
+    try:
+        menus = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("nav.console-nav details")]
+          .flatMap(d => [...d.querySelectorAll("a")].map(a => [a.textContent.trim(), d.querySelector("summary").firstChild.textContent.trim()])))""")
+        assert {label: menus.get(label) for label in expected} == expected
+    finally:
+        page.close()
