@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         JobTab,
         ModelApp,
         NavTab,
+        PageSection,
         PluginInfo,
         SettingField,
         StaticDir,
@@ -79,6 +80,7 @@ DECLARATION_HOOKS = (
     "porchside_console_links",
     "porchside_console_actions",
     "porchside_work_tabs",
+    "porchside_page_sections",
     "porchside_api_resources",
     "porchside_webhook_event_types",
 )
@@ -240,7 +242,7 @@ def porchside_console_links() -> "list[ConsoleLink]":
 
 @hookspec
 def porchside_console_actions() -> "list[ConsoleAction]":
-    """Buttons on the staff console's customer (account), job and invoice pages.
+    """Buttons on the staff console's customer (account), job, invoice and visit pages.
 
     Declaration hook. A button shows to signed-in staff when its plugin is
     enabled for the tenant, the staff member's role has its ``permission``
@@ -251,6 +253,29 @@ def porchside_console_actions() -> "list[ConsoleAction]":
         across plugins; an unknown target or permission stops start-up.
 
     .. versionadded:: 0.1 (issue 16)
+    .. versionchanged:: 0.1 (issue 16, H9) the ``visit`` target.
+    """
+
+
+@hookspec
+def porchside_page_sections() -> "list[PageSection]":
+    """Sections at the end of core's pages: a visit's page and Service history
+    in the portal, the visit and job pages in the console.
+
+    Declaration hook. On each view of its page, a section's ``load(obj,
+    viewer)`` is called when its plugin is enabled for the tenant and (portal)
+    its ``section`` is included in the portal or (console) the staff
+    member's role has its ``permission``; what it returns is the context of
+    the plugin's ``template``, drawn inside a card titled ``title``; None
+    leaves the section out. A ``load`` or template that raises is logged with
+    the plugin's name and its section left out; the page still renders.
+    Several plugins' sections share a page, by ``order``.
+
+    :return: :class:`~core.records.PageSection` records. Ids are unique
+        across plugins; an unknown page, permission or stylesheet folder
+        stops start-up.
+
+    .. versionadded:: 0.1 (issue 16, H9)
     """
 
 

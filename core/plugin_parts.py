@@ -34,6 +34,7 @@ RECORD_ATTRIBUTES = {
     "porchside_home_cards": "HOME_CARDS",
     "porchside_console_links": "CONSOLE_LINKS",
     "porchside_console_actions": "CONSOLE_ACTIONS",
+    "porchside_page_sections": "PAGE_SECTIONS",
     "porchside_blueprints": "BLUEPRINTS",
     "porchside_model_apps": "MODEL_APPS",
     "porchside_settings_fields": "SETTINGS_FIELDS",

@@ -32,6 +32,7 @@ from core.records import (
     ACTION_TARGETS,
     CONSOLE_ACTION_TARGETS,
     CONSOLE_GROUPS,
+    PAGE_SECTION_PAGES,
     SETTING_KINDS,
     Action,
     ConsoleAction,
@@ -41,6 +42,7 @@ from core.records import (
     JobTab,
     ModelApp,
     NavTab,
+    PageSection,
     PluginInfo,
     SettingField,
     StaticDir,
@@ -116,6 +118,7 @@ class Declarations:
     console_links: list[Declared] = field(default_factory=list)
     console_actions: list[Declared] = field(default_factory=list)
     work_tabs: list[Declared] = field(default_factory=list)
+    page_sections: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
     static_dirs: dict[str, Declared] = field(default_factory=dict)
@@ -350,6 +353,7 @@ class PluginHost:
             if not Path(static.path).is_dir():
                 raise PluginError(f"plugin {plugin!r}: static folder {str(static.path)!r} does not exist")
             d.static_dirs[static.name] = Declared(plugin, static)
+        self._collect_page_sections()
         for plugin, app in self._declare_records("porchside_model_apps", ModelApp):
             if app.label == CORE:
                 raise PluginError(f"plugin {plugin!r}: the model app label 'core' is core's own")
@@ -423,6 +427,24 @@ class PluginHost:
                     f"plugin {declared.plugin!r}: console action {action.id!r} needs permission "
                     f"{action.permission!r}, which does not exist; use one of {', '.join(PERMISSIONS)}"
                 )
+
+    def _collect_page_sections(self) -> None:
+        """Sections of core's pages: known pages and permissions, stylesheets in a declared static folder."""
+        from core.console.access import PERMISSIONS  # the console imports this module
+
+        self._collect_ids("porchside_page_sections", PageSection, self.declared.page_sections, "page section")
+        for declared in self.declared.page_sections:
+            section, where = declared.record, f"plugin {declared.plugin!r}: page section {declared.record.id!r}"
+            if section.page not in PAGE_SECTION_PAGES:
+                raise PluginError(f"{where} has page {section.page!r}; use one of {', '.join(PAGE_SECTION_PAGES)}")
+            if section.permission not in PERMISSIONS:
+                raise PluginError(f"{where} needs permission {section.permission!r}, which does not exist; use one of {', '.join(PERMISSIONS)}")
+            if not section.template:
+                raise PluginError(f"{where} has no template")
+            for sheet in section.stylesheets:
+                name, _, filename = sheet.partition("/")
+                if not filename or name not in self.declared.static_dirs:
+                    raise PluginError(f"{where}: stylesheet {sheet!r} must be '<static folder name>/<file>' of a folder from porchside_static_dirs")
 
     def _collect_webhook_event_types(self) -> None:
         from core.webhooks.events import TYPE_NAME, WebhookEventType

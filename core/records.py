@@ -17,7 +17,10 @@ MaybeAwaitable = Any
 Shown = Callable[..., "bool | Awaitable[bool]"]
 
 ACTION_TARGETS = ("job", "invoice", "invoices", "quote")
-CONSOLE_ACTION_TARGETS = ("account", "job", "invoice")
+CONSOLE_ACTION_TARGETS = ("account", "job", "invoice", "visit")
+# The pages a PageSection can join: the portal's visit page and Service
+# history, the console's visit page and job page.
+PAGE_SECTION_PAGES = ("portal_visit", "portal_service_history", "console_visit", "console_job")
 SETTING_KINDS = ("text", "url", "int", "bool", "choice", "secret")
 # The menus of the staff console's navigation a ConsoleLink can join.
 CONSOLE_GROUPS = ("customers", "work", "billing", "settings")
@@ -179,13 +182,13 @@ class ConsoleLink:
 
 @dataclass(frozen=True)
 class ConsoleAction:
-    """A button on the staff console's customer (account), job or invoice page.
+    """A button on the staff console's customer (account), job, invoice or visit page.
 
     :param id: unique among all console actions.
     :param label: what staff read, e.g. ``"Message this customer"``.
-    :param target: ``account``, ``job`` or ``invoice``.
+    :param target: ``account``, ``job``, ``invoice`` or ``visit``.
     :param href: ``href(obj)`` -> the URL (may be async); ``obj`` is the
-        page's ``CustomerAccount``, ``Job`` or ``Invoice``.
+        page's ``CustomerAccount``, ``Job``, ``Invoice`` or ``Visit``.
     :param permission: a key of :data:`core.console.access.PERMISSIONS`;
         staff whose role lacks it do not see the button. The route it opens
         must check the same permission (``@staff_required``).
@@ -195,17 +198,66 @@ class ConsoleAction:
     :param style: ``"primary"`` or ``"secondary"``.
 
     .. versionadded:: 0.1 (issue 16)
+    .. versionchanged:: 0.1 (issue 16, H9) the ``visit`` target.
     """
 
     id: str
     label: str
-    target: Literal["account", "job", "invoice"]
+    target: Literal["account", "job", "invoice", "visit"]
     href: Callable[[Any], "str | Awaitable[str]"]
     permission: str = "console"
     order: int = 100
     method: Literal["get", "post"] = "get"
     is_shown: Shown | None = None
     style: Literal["primary", "secondary"] = "secondary"
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """A section a plugin adds at the end of one of core's pages, drawn from its own template.
+
+    The host draws the frame (a card with ``title`` as its heading, a region
+    named by it); the plugin's ``template`` draws the inside, with the
+    context its ``load`` returned.
+
+    :param id: unique among all page sections; the section's HTML id is
+        ``section-<id>``.
+    :param page: where it goes, one of :data:`PAGE_SECTION_PAGES`:
+        ``portal_visit`` (a visit's page in Service history),
+        ``portal_service_history`` (the Service history list),
+        ``console_visit`` or ``console_job`` (the staff console's pages).
+    :param title: the section's heading.
+    :param template: a template of the plugin (``porchside_template_dirs``).
+    :param load: ``async load(obj, viewer)`` -> a dict, the template's
+        context, or None to leave the section out this time (may be sync).
+        ``obj`` is the page's ``Visit`` (its ``job`` loaded; on the console
+        its ``job.account`` too), ``Job`` (console job page) or, for Service
+        history, the ``DateRange`` shown (``start``, ``end``,
+        ``bounds(tenant)``; never one with an ``error``). ``viewer`` is the
+        ``Portal`` (``tenant``, ``account``) on portal pages, the signed-in
+        ``StaffUser`` on console pages. Called only for tenants that enabled
+        the plugin; queries are scoped to the current tenant.
+    :param order: smaller comes first; every section follows core's content.
+    :param permission: console pages: a key of
+        :data:`core.console.access.PERMISSIONS` the staff member's role needs.
+    :param section: portal pages: the "Included in portal" switch that hides
+        it; plugins default to their own name, as home cards do.
+    :param stylesheets: files of the plugin's static folders linked in the
+        page's head while the section shows, each ``"<static name>/<file>"``
+        (``"readings/readings.css"``).
+
+    .. versionadded:: 0.1 (issue 16, H9)
+    """
+
+    id: str
+    page: Literal["portal_visit", "portal_service_history", "console_visit", "console_job"]
+    title: str
+    template: str
+    load: Callable[..., "dict[str, Any] | None | Awaitable[dict[str, Any] | None]"]
+    order: int = 100
+    permission: str = "console"
+    section: str | None = None
+    stylesheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from quart import Blueprint, abort, g, request, url_for
 
 from core.audit import record
 from core.console.access import staff_required
-from core.console.actions import console_buttons
+from core.console.actions import console_buttons, console_sections
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader, datetime_input, line_values
 from core.console.numbering import create_numbered, number_taken
@@ -280,6 +280,7 @@ async def detail_page(job: Job, charge_values: dict[str, str] | None = None, err
         today=tenant_today(g.tenant),
         has_thumbnail=has_thumbnail,
         actions=await console_buttons("job", job),
+        sections=await console_sections("console_job", job),
     )
     return body, status
 

@@ -6,7 +6,9 @@ notes, all of which customers read in their service history. Photos are
 uploaded several at once (:func:`core.console.uploads.read_photos` checks
 each is a real PNG, JPEG or WebP picture); they are shared with the
 customer unless staff untick the box, and each can be hidden or removed
-later (:mod:`core.console.notes` has the per-file switches).
+later (:mod:`core.console.notes` has the per-file switches). Plugins add
+buttons (``porchside_console_actions``, target ``visit``) and sections
+(``porchside_page_sections``, page ``console_visit``) to a visit's page.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from quart import Blueprint, g, request, url_for
 
 from core.audit import record
+from core.console.actions import console_buttons, console_sections
 from core.console.forms import object_or_404, with_done
 from core.console.access import staff_required
 from core.console.form_fields import FormReader, datetime_input
@@ -67,6 +70,8 @@ async def _page(job: Job, visit: Visit | None, values: dict[str, str], errors: d
         errors=errors,
         notice=notice(NOTICES),
         has_thumbnail=has_thumbnail,
+        actions=await console_buttons("visit", visit) if visit else [],
+        sections=await console_sections("console_visit", visit) if visit else [],
     )
     return body, status
 

@@ -1,5 +1,6 @@
 """What plugins add to a page of one object: job tabs and action buttons, as links;
-and the tab bar of the Work history page, core's tabs and plugins' work tabs.
+sections at the end of a visit's page and Service history; and the tab bar of
+the Work history page, core's tabs and plugins' work tabs.
 
 Records come from the plugin host (only enabled plugins, ``is_shown``
 awaited); their URLs are built here, and a plugin whose URL fails to build
@@ -13,7 +14,9 @@ from typing import Any
 
 from quart import url_for
 
+from core.page_sections import RenderedSection, declared_for, render_sections
 from core.plugins import Declared, run_isolated
+from core.portal.access import shown_in_portal
 from core.portal.context import Portal
 from core.services import current_services
 
@@ -100,6 +103,19 @@ async def work_tab_links(portal: Portal, current: str = "", counts: dict[str, in
                 continue
         links.append(WorkTabLink(tab.id, tab.label, url, count, tab.id == current))
     return links
+
+
+async def portal_sections(page: str, obj: Any, portal: Portal) -> list[RenderedSection]:
+    """Plugins' sections of a portal page (``portal_visit``, ``portal_service_history``) for ``obj``.
+
+    A section shows while its plugin is enabled, its ``section`` is included
+    in the portal and its ``load(obj, portal)`` returns a context; nothing is
+    called (no query) when no plugin declares a section for ``page``.
+    """
+    declared = declared_for(page)
+    if not declared:
+        return []
+    return await render_sections(await shown_in_portal(declared, portal), obj, portal)
 
 
 async def action_buttons(target: str, obj: Any, portal: Portal) -> list[ActionButton]:

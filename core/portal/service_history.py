@@ -4,7 +4,9 @@ The list shows each visit's completion time, job, technician, summary, the
 start of the technician's notes and its photos as thumbnails (last 12
 months by default, in the business's calendar); a visit's page shows the
 full notes and every shared photo and file. Only visits of the signed-in
-account's jobs, only files staff shared.
+account's jobs, only files staff shared. Plugins add sections at the end of
+both pages (``porchside_page_sections``: ``portal_service_history`` gets the
+dates shown, ``portal_visit`` the visit).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from quart import Blueprint, abort, g
 
 from core.auth.current import login_required
 from core.models.jobs import Attachment, Visit
+from core.portal.contributions import portal_sections
 from core.portal.pagination import DateRange, Sorter, date_range_arg, paginate
 from core.portal.views import render_portal
 from core.thumbnails import has_thumbnail
@@ -70,6 +73,7 @@ async def history():
         photos=photos,
         list_photos=LIST_PHOTOS,
         has_thumbnail=has_thumbnail,
+        sections=[] if dates.error else await portal_sections("portal_service_history", dates, portal),
     )
 
 
@@ -90,4 +94,5 @@ async def visit(visit_id: str):
         photos=[f for f in files if f.kind == "photo"],
         documents=[f for f in files if f.kind != "photo"],
         has_thumbnail=has_thumbnail,
+        sections=await portal_sections("portal_visit", found, g.portal),
     )
