@@ -397,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
     env = servers.demo_environment("postgres", work / "data")
     env["PORCHSIDE_REDIS_PREFIX"] = f"porchside-bench-pages-{os.getpid()}"
     # The code of the tree this file is in, also when it is a worktree of another commit (see README).
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+    # Example plugins installed in development mode come from the same tree too.
+    examples = [str(path.parent) for path in sorted(ROOT.glob("examples/*/pyproject.toml"))]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), *examples, os.environ.get("PYTHONPATH"))))
     sizes = Sizes().scaled(args.scale)
     running: list[Process] = []
     results: list[Result] = []
