@@ -56,6 +56,14 @@ def porchside_job_tabs():
 
 
 @hookimpl
+def porchside_page_sections():
+    from porchside_readings.console import PAGE_SECTIONS as CONSOLE_SECTIONS
+    from porchside_readings.portal import PAGE_SECTIONS as PORTAL_SECTIONS
+
+    return PORTAL_SECTIONS + CONSOLE_SECTIONS
+
+
+@hookimpl
 def porchside_console_links():
     from porchside_readings.console import CONSOLE_LINKS
 

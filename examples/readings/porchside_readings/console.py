@@ -5,8 +5,8 @@ name, unit, target range, order, and whether it is still asked for.
 ``/console/readings/visits/<visit>`` takes one value per measure for a
 visit (an empty field removes a value), and emails the visit's report with
 its readings to the customer. Core's console visit page gets a Readings
-section linking there: the plugin overrides ``console/jobs/visit.html``
-(extending core's) and gives it :func:`readings_console_summary`.
+section linking there through ``porchside_page_sections``
+(:data:`PAGE_SECTIONS`, loaded by :func:`visit_section`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,13 @@ from core.console.pages import (
 )
 from core.console.form_fields import FormReader, datetime_input
 from core.models.jobs import Visit
-from core.plugin_state import enabled_plugins
-from core.records import ConsoleLink
+from core.records import ConsoleLink, PageSection
 from core.services import current_services
 from porchside_readings.emails import email_visit_report
 from porchside_readings.models import Measure, Reading
 from porchside_readings.panels import visit_values
 from porchside_readings.values import parse_value, plain
 
-NAME = "readings"
 MEASURES_PERMISSION = "plugins"  # defining measures is the plugin's configuration (admins)
 READINGS_PERMISSION = "back_office"  # entering readings is work on a job (all staff)
 MAX_MEASURES = 50
@@ -277,15 +275,15 @@ async def email(visit_id: str):
     return with_done(url_for("console_readings.visit", visit_id=found.public_id), "emailed")
 
 
-@blueprint.app_template_global("readings_console_summary")
-async def readings_console_summary(visit: Visit) -> dict | None:
-    """For core's console visit page: the visit's values, or None where the plugin is off or nothing is measured."""
-    if g.get("staff") is None or visit is None:
-        return None
-    services = current_services()
-    if NAME not in await enabled_plugins(services.plugins, services.cache):
-        return None
+async def visit_section(visit: Visit, staff) -> dict | None:
+    """For core's console visit page: the visit's values and the form's address; None while nothing is measured."""
     shown = await visit_values(visit)
     if not shown and not await Measure.filter(active=True).exists():
         return None
     return {"values": shown, "url": url_for("console_readings.visit", visit_id=visit.public_id)}
+
+
+PAGE_SECTIONS = [
+    PageSection(id="readings_console_visit", page="console_visit", title="Readings", template="readings/sections/console_visit.html",
+                load=visit_section, permission=READINGS_PERMISSION),
+]

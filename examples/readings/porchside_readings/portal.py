@@ -1,12 +1,10 @@
 """Customer pages: readings on a visit's page, on Service history, and a job tab.
 
-Core's visit and Service history pages have no slot for plugins, so the
-plugin overrides their templates (``templates/portal/visit.html`` and
-``service_history.html`` extend core's originals, adding a section at the
-end) and gives them two template globals that load the data only where
-they are used: :func:`readings_for_visit` and :func:`readings_over`. Both
-return nothing where the plugin is off, so those tenants see core's pages
-unchanged. The job page gets a "Readings" tab through ``porchside_job_tabs``.
+The visit's page and Service history get a Readings section at their end
+through ``porchside_page_sections`` (:data:`PAGE_SECTIONS`): core calls the
+loaders only where the plugin is on, and draws the card around the
+plugin's ``templates/readings/sections/*.html``. The job page gets a
+"Readings" tab through ``porchside_job_tabs``.
 """
 
 from __future__ import annotations
@@ -16,41 +14,33 @@ from quart import Blueprint, abort, g
 from core.auth.current import login_required
 from core.models.jobs import Job, Visit
 from core.portal.views import render_portal
-from core.records import JobTab
+from core.records import JobTab, PageSection
 from porchside_readings.models import Reading
 from porchside_readings.panels import account_series, visit_panel
-
-NAME = "readings"
 
 blueprint = Blueprint("readings", __name__)
 blueprint.portal_section = "work_history"  # type: ignore[attr-defined]  # the job tab lives in Work history
 
 
-def _portal():
-    """The signed-in customer's portal where this plugin is on, else None."""
-    portal = g.get("portal")
-    if portal is None or portal.account is None or NAME not in portal.enabled_plugins:
-        return None
-    return portal
-
-
-@blueprint.app_template_global("readings_for_visit")
-async def readings_for_visit(visit: Visit) -> dict | None:
-    """``{% set readings = readings_for_visit(visit) %}`` on the portal's visit page."""
-    portal = _portal()
-    if portal is None or visit.completed_at is None:
-        return None
+async def visit_section(visit: Visit, portal) -> dict | None:
+    """The visit's values and each measure over the year up to it; None (no section) without readings."""
     return await visit_panel(visit, portal.account.id)
 
 
-@blueprint.app_template_global("readings_over")
-async def readings_over(dates) -> list:
-    """A series per measure over the Service history page's date range (``dates``, a DateRange)."""
-    portal = _portal()
-    if portal is None or dates.error:
-        return []
+async def history_section(dates, portal) -> dict | None:
+    """A series per measure over the dates Service history shows (``dates``, a DateRange); None without readings."""
     low, high = dates.bounds(portal.tenant)
-    return await account_series(portal.account.id, low, high)
+    series = await account_series(portal.account.id, low, high)
+    return {"series": series} if series else None
+
+
+STYLES = ("readings/readings.css",)
+PAGE_SECTIONS = [
+    PageSection(id="readings_visit", page="portal_visit", title="Readings", template="readings/sections/visit.html",
+                load=visit_section, stylesheets=STYLES),
+    PageSection(id="readings_history", page="portal_service_history", title="Readings over these dates",
+                template="readings/sections/history.html", load=history_section, stylesheets=STYLES),
+]
 
 
 async def job_has_readings(job: Job, portal) -> bool:

@@ -97,7 +97,7 @@ async def test_staff_enter_readings_but_only_admins_define_measures(client, tena
 async def test_core_visit_page_links_to_the_readings(client, pool):
     await sign_in_staff(client, "tech@acme.test", role="staff")
     html = await body(await client.get(f"/console/visits/{pool.visits[-1].public_id}"))
-    assert 'id="readings-heading"' in html and "Edit readings" in html and "0.4 ppm" in html
+    assert 'id="section-readings_console_visit-title"' in html and "Edit readings" in html and "0.4 ppm" in html
     assert f'href="/console/readings/visits/{pool.visits[-1].public_id}"' in html
 
 

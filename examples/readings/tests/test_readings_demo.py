@@ -30,5 +30,5 @@ async def test_both_demo_businesses_get_measures_and_readings(app, client_for):
         client = client_for(f"{slug}.localhost")
         await client.sign_in_as("pat@example.com", account=row.job.account)
         html = await (await client.get(f"/service-history/{row.public_id}")).get_data(as_text=True)
-        assert 'id="readings-title"' in html and '<svg role="img"' in html, slug
+        assert 'id="section-readings_visit-title"' in html and '<svg role="img"' in html, slug
         assert re.search(r"✓ In range|▼ Low|▲ High", html), slug

@@ -26,5 +26,5 @@ def test_the_tests_import_the_installed_package_not_the_checkout():
     # Found like any third-party plugin: through the porchside entry-point group.
     assert {ep.name: ep.value for ep in entry_points(group="porchside")}["readings"] == "porchside_readings"
     # The templates, static file and migration travelled with the package.
-    for part in ("templates/readings/_chart.html", "templates/portal/visit.html", "static/readings.css", "migrations/0001_initial.py"):
+    for part in ("templates/readings/_chart.html", "templates/readings/sections/visit.html", "static/readings.css", "migrations/0001_initial.py"):
         assert (module.parent / part).is_file(), part

@@ -21,7 +21,7 @@ async def page(client, path: str) -> str:
 
 def section(html: str) -> str:
     """The plugin's section of a page ("" when absent)."""
-    found = re.search(r'<section aria-labelledby="readings-title".*?</section>', html, re.S)
+    found = re.search(r'<section aria-labelledby="section-readings_[a-z]+-title".*?</section>', html, re.S)
     return found.group(0) if found else ""
 
 
