@@ -11,14 +11,14 @@
 * the console's **Quotes** entry (``porchside_console_links``).
 
 Predicates take the objects the host passes and ask the database at most
-once each.
+once each; the job tab and button share one query per request.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from quart import url_for
+from quart import g, url_for
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -44,12 +44,32 @@ def awaiting(query: QuerySet[Quote], today: date) -> QuerySet[Quote]:
 # -- job page -----------------------------------------------------------------
 
 
+async def _job_quote_states(job, portal: Portal) -> list[tuple[str, date | None]]:
+    """``(status, valid_until)`` of the job's quotes the customer sees.
+
+    One query per request and job, shared by the tab and the button (a job
+    has few quotes).
+    """
+    key = (portal.account.id, job.id)
+    cached = g.get("_quotes_job_states")
+    if cached is None or cached[0] != key:
+        rows = await customer_quotes(portal.account.id).filter(job_id=job.id).values_list("status", "valid_until")
+        cached = (key, [(status, valid_until) for status, valid_until in rows])
+        g._quotes_job_states = cached
+    return cached[1]
+
+
 async def job_has_quotes(job, portal: Portal) -> bool:
-    return await customer_quotes(portal.account.id).filter(job_id=job.id).exists()
+    return bool(await _job_quote_states(job, portal))
 
 
 async def job_awaits_decision(job, portal: Portal) -> bool:
-    return await awaiting(customer_quotes(portal.account.id).filter(job_id=job.id), tenant_today(portal.tenant)).exists()
+    """The job has a quote waiting for a decision (the same test as :func:`awaiting`)."""
+    today = tenant_today(portal.tenant)
+    return any(
+        status in OPEN_STATUSES and (valid_until is None or valid_until >= today)
+        for status, valid_until in await _job_quote_states(job, portal)
+    )
 
 
 def job_quotes_url(job) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from tortoise.expressions import Q
+
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.portal.formats import format_quantity
@@ -119,24 +121,48 @@ class QuoteDocument:
         return self.revision.number == self.quote.revision
 
 
-async def load_document(quote: Quote, revision: QuoteRevision, today: date, tenant: Tenant, with_comparison: bool = True) -> QuoteDocument:
+_LOOK_UP = object()
+
+
+async def revision_and_before(quote: Quote, number: int) -> tuple[QuoteRevision | None, QuoteRevision | None]:
+    """Revision ``number`` of ``quote`` and the sent revision before it (None when there is none), in one query."""
+    rows = list(
+        await QuoteRevision.filter(quote_id=quote.id, number__lte=number)
+        .filter(Q(number=number) | ~Q(status=DRAFT))
+        .order_by("-number")
+        .limit(2)
+    )
+    if not rows or rows[0].number != number:
+        return None, None
+    return rows[0], (rows[1] if len(rows) > 1 else None)
+
+
+async def load_document(
+    quote: Quote, revision: QuoteRevision, today: date, tenant: Tenant, with_comparison: bool = True, *, before=_LOOK_UP
+) -> QuoteDocument:
     """The document of ``revision`` of ``quote``, compared with the sent revision before it.
 
     ``quote`` must come with its ``account`` and ``job`` loaded
-    (``select_related("account", "job")``).
+    (``select_related("account", "job")``). ``before``: the sent revision
+    before ``revision`` when the caller already has it (or None when there is
+    none, see :func:`revision_and_before`); looked up otherwise. The lines of
+    both revisions come in one query.
     """
-    lines = list(await QuoteLine.filter(revision_id=revision.id))
-    comparison = None
-    if with_comparison:
+    if with_comparison and before is _LOOK_UP:
         before = (
             await QuoteRevision.filter(quote_id=quote.id, number__lt=revision.number)
             .exclude(status=DRAFT)
             .order_by("-number")
             .first()
         )
-        if before is not None:
-            before_lines = list(await QuoteLine.filter(revision_id=before.id))
-            comparison = compare(before, before_lines, revision, lines, tenant)
+    if not with_comparison or before is _LOOK_UP:
+        before = None
+    ids = [revision.id] + ([before.id] if before is not None else [])
+    lines: list[QuoteLine] = []
+    before_lines: list[QuoteLine] = []
+    for line in await QuoteLine.filter(revision_id__in=ids):
+        (lines if line.revision_id == revision.id else before_lines).append(line)
+    comparison = compare(before, before_lines, revision, lines, tenant) if before is not None else None
     status = quote.display_status(today) if revision.number == quote.revision else revision.display_status(today)
     return QuoteDocument(quote, revision, lines, quote.account, quote.job, status, tenant, comparison)
 

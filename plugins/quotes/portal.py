@@ -39,7 +39,7 @@ from plugins.quotes.decisions import (
     open_for_decision,
     refusal,
 )
-from plugins.quotes.documents import load_document, pdf_name
+from plugins.quotes.documents import load_document, pdf_name, revision_and_before
 from plugins.quotes.emails import quote_pdf
 from plugins.quotes.models import (
     APPROVED,
@@ -153,10 +153,10 @@ async def for_job(job_id: str):
 async def detail_page(quote: Quote, *, problem: str | None = None, status: int = 200):
     portal = g.portal
     today = tenant_today(portal.tenant)
-    revision = await current_revision(quote)
+    revision, before = await revision_and_before(quote, quote.revision) if quote.was_sent else (None, None)
     if revision is None:
         abort(404)
-    document = await load_document(quote, revision, today, portal.tenant)
+    document = await load_document(quote, revision, today, portal.tenant, before=before)
     messages = await QuoteMessage.filter(quote_id=quote.id).order_by("created_at", "id")
     done = request.args.get("done", "")
     job_url = None

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from quart import Blueprint, abort, g, redirect, render_template, request, url_for
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from core.audit import record
@@ -74,15 +76,21 @@ def message_renderer():
 @staff_required("customers")
 async def index():
     show = choice_arg("show", SHOWS, "all")
-    query = Thread.filter(last_seq__gt=0)
-    if show == "unread":
-        from tortoise.expressions import F
-
-        query = query.filter(customer_messages__gt=F("staff_read"))
-    page = await paginate(query.select_related("account", "job").order_by("-last_message_at", "-id"))
-    unread = 0
-    for customer_messages, staff_read in await Thread.filter(last_seq__gt=0).values_list("customer_messages", "staff_read"):
-        unread += max(0, customer_messages - staff_read)
+    unread_filter = Q(customer_messages__gt=F("staff_read"))
+    threads = Thread.filter(last_seq__gt=0)
+    # One aggregate gives the list's length and the unread badge, whatever the number of threads.
+    totals = (
+        await threads.annotate(
+            n=Count("id"),
+            n_unread=Count("id", _filter=unread_filter),
+            unread=Sum(F("customer_messages") - F("staff_read"), _filter=unread_filter),
+        )
+        .values("n", "n_unread", "unread")
+    )[0]
+    query = threads.filter(unread_filter) if show == "unread" else threads
+    total = int(totals["n_unread"] or 0) if show == "unread" else int(totals["n"] or 0)
+    page = await paginate(query.select_related("account", "job").order_by("-last_message_at", "-id"), total=total)
+    unread = int(totals["unread"] or 0)
     return await render_console(
         "marketing/messages/console/inbox.html", page=page, show=show, unread_total=unread, notice=notice(NOTICES)
     )

@@ -110,6 +110,10 @@ async def index():
 @blueprint.get("/jobs/<job_id>/messages", endpoint="job_thread")
 @login_required
 async def job_thread(job_id: str):
+    # The job and its thread in one query; a job without a thread yet gets one.
+    thread = await customer_threads(g.portal.account.id).filter(job__public_id=job_id, job__account_id=g.portal.account.id).select_related("job").first()
+    if thread is not None:
+        return await _page(thread, thread.job)
     job = await account_job_or_404(job_id)
     return await _page(await thread_for_job(job), job)
 

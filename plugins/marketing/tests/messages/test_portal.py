@@ -32,11 +32,14 @@ async def test_a_job_page_has_a_messages_tab_and_a_thread_both_ways(pat, pat_cli
     # Staff: the inbox shows it unread, once; opening the thread reads it.
     inbox = await page(staff_client, "/console/messages/")
     assert "Pat Morgan" in inbox and UNREAD1 in inbox and f"Job {job.number}: {job.title}" in inbox
+    assert 'Unread <span class="count">(1)</span>' in inbox  # the badge: one aggregate over every thread
+    assert UNREAD1 in await page(staff_client, "/console/messages/?show=unread")
     thread_id = THREAD_LINK.search(inbox).group(1)
     console_thread = await page(staff_client, f"/console/messages/{thread_id}")
     assert "Is the pump still under warranty?" in console_thread
     assert UNREAD1 not in await page(staff_client, "/console/messages/")
     assert "Nothing unread." in await page(staff_client, "/console/messages/?show=unread")
+    assert 'Unread <span class="count">(0)</span>' in await page(staff_client, "/console/messages/")
 
     await send(staff_client, f"/console/messages/{thread_id}", "Yes, for two more years.")
     # The customer: unread in the Messages list and on the home page until opened.
