@@ -33,7 +33,7 @@ OVER_BUDGET = {
     ("portal", "home"): 7,  # the session's accounts, the balance, open invoices, what comes next; 3 plugin cards
     ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
     ("portal", "one quote"): 5,  # quote, its revision with the one before, their lines, messages
-    ("console", "customers"): 7,  # contacts, their emails, their sign-ins
+    ("console", "customers"): 6,  # staff, count, accounts, contacts, their emails (with their logins), unread notifications
 }
 
 SMALL, LARGE = 3, 30
