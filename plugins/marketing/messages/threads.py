@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 
 from markupsafe import Markup, escape
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
+from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from core.console.uploads import MB, PICTURE_TYPES, UploadError, display_name, picture_format
@@ -290,8 +291,11 @@ async def mark_read(thread: Thread, side: str, *, unless_read: bool = False) -> 
 
 async def unread_for_account(account_id: int) -> int:
     """Staff messages the account has not read, over all its threads."""
-    rows = await customer_threads(account_id).values_list("staff_messages", "customer_read")
-    return sum(max(0, total - read) for total, read in rows)
+    behind = Q(staff_messages__gt=F("customer_read"))
+    rows = await customer_threads(account_id).annotate(
+        unread=Sum(F("staff_messages") - F("customer_read"), _filter=behind)
+    ).values_list("unread", flat=True)
+    return int(rows[0] or 0) if rows else 0
 
 
 async def messages_of(thread: Thread) -> list[Message]:
