@@ -2,7 +2,9 @@
 
 Every signed-in portal page and every console list sends at most
 :data:`BUDGET` SQL statements on a warm cache (the rows it shows and their
-count; the home page at most 3 plus one per plugin card), and the same
+count; the home page at most 3 plus one per plugin card; a page where
+plugins add sections through ``porchside_page_sections`` one more per
+declared section), and the same
 number for a small account and a larger one (no N+1). A page whose count
 grows fails here, on SQLite and on PostgreSQL; the message lists the
 statements so the new one is easy to find.
@@ -33,7 +35,7 @@ OVER_BUDGET = {
     ("portal", "home"): 7,  # the session's accounts, the balance, open invoices, what comes next; 3 plugin cards
     ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
     ("portal", "one quote"): 5,  # quote, its revision with the one before, their lines, messages
-    ("console", "customers"): 6,  # staff, count, accounts, contacts, their emails (with their logins), unread notifications
+    ("console", "customers"): 5,  # staff (with unread notifications), count, accounts, contacts, their emails (with their logins)
 }
 
 SMALL, LARGE = 3, 30

@@ -29,6 +29,7 @@ from core.auth.current import safe_next
 from core.auth.sessions import SessionStore
 from core.console.permissions import MONEY
 from core.models.staff import StaffUser
+from core.notifications import with_unread_notifications
 from core.route_access import STAFF_PREFIX, mark
 from core.services import current_services
 from core.web.errors import render_error
@@ -111,7 +112,8 @@ async def load_staff() -> None:
         if session_id:
             g.clear_staff_cookie = True
         return None
-    staff = await StaffUser.get_or_none(public_id=session.subject, active=True)
+    # The unread-notification count of the navigation comes with the row (one statement).
+    staff = await with_unread_notifications(StaffUser.filter(public_id=session.subject, active=True)).first()
     if staff is None:
         await staff_sessions().destroy(session_id)
         g.clear_staff_cookie = True

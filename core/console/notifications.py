@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from core.audit import record
 from core.auth.current import safe_next
 from core.console.access import staff_required
+from core.notifications import notifications_changed
 from core.console.shell import notice, render_console
 from core.models.platform import Notification
 from core.notifications import KNOWN_KINDS, kind_label, wants_email
@@ -42,6 +43,7 @@ async def _mine_or_404(notification_id: str) -> Notification:
 
 
 async def _mark_read(query) -> int:
+    notifications_changed()
     return await query.filter(read_at__isnull=True).update(read_at=datetime.now(timezone.utc))
 
 

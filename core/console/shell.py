@@ -122,6 +122,9 @@ async def unread_notifications() -> int:
     staff = g.get("staff")
     if staff is None:
         return 0
+    loaded = getattr(staff, "unread_notifications", None)  # counted with the staff row (core.console.access.load_staff)
+    if loaded is not None and not g.get("notifications_changed"):
+        return int(loaded)
     return await Notification.filter(Q(staff_id=staff.id) | Q(staff_id=None), read_at__isnull=True).count()
 
 
