@@ -122,8 +122,16 @@ async def test_draft_lines_tax_and_memo_then_frozen_once_issued(office, acme, in
     assert 'value="19.99"' in await page(office, f"{base}/lines/{filter_line.public_id}")
     await office.submit(f"{base}/lines/{filter_line.public_id}", {"description": "Filter cartridge", "quantity": "2", "unit_price": "19.99"})
     assert (await fresh(acme, in_tenant, invoice)).total_minor == 10000 + 3998 + 960
-    await office.submit(f"{base}/lines/{filter_line.public_id}/delete")
+    r = await office.submit(f"{base}/lines/{filter_line.public_id}/delete")
+    assert r.headers["Location"].endswith(f"{base}?done=line_deleted#lines")
     assert (await fresh(acme, in_tenant, invoice)).total_minor == 10000 + 960
+    with in_tenant(acme):
+        entries = await AuditEvent.filter(action__startswith="invoice.line_", target=filter_line.public_id).order_by("id")
+    assert [(e.action, e.detail) for e in entries] == [
+        ("invoice.line_added", {"invoice": invoice.public_id, "amount_minor": 1999}),
+        ("invoice.line_updated", {"invoice": invoice.public_id, "amount_minor": 3998}),
+        ("invoice.line_deleted", {"invoice": invoice.public_id}),
+    ]
     r = await office.submit(f"{base}/details", {"memo": "", "tax": "-1"})
     assert r.status_code == 400 and "Enter an amount of zero or more." in await r.get_data(as_text=True)
 

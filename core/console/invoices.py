@@ -34,8 +34,9 @@ from core.console.permissions import MONEY
 from core.console.customers import account_or_404
 from core.console.form_fields import FormReader
 from core.console.lists import Column, Filter, ListPage, customer_column, iso, number_column, status_column
-from core.console.jobs import actor, edit_priced_line, job_or_404
+from core.console.jobs import actor, job_or_404
 from core.console.numbering import create_numbered
+from core.console.priced_lines import PricedLines
 from core.console.shell import notice, render_console
 from core.contacts import account_addresses
 from core.invoicing import DEFAULT_TERMS_DAYS, TERMS_DAYS, InvoiceRefused, issue_invoice, void_invoice, void_refusal
@@ -89,8 +90,12 @@ async def recompute_totals(invoice: Invoice) -> None:
     await invoice.save(update_fields=["subtotal_minor", "total_minor"])
 
 
+def _detail_url(invoice: Invoice) -> str:
+    return url_for("console.invoices.detail", invoice_id=invoice.public_id)
+
+
 def to_invoice(invoice: Invoice, done: str, anchor: str = ""):
-    return with_done(url_for("console.invoices.detail", invoice_id=invoice.public_id), done, anchor)
+    return with_done(_detail_url(invoice), done, anchor)
 
 
 # -- the list -----------------------------------------------------------------
@@ -199,8 +204,7 @@ async def _not_a_draft():
     return await render_error(409, "not_draft", "Only a draft invoice can be changed; this one has been issued.")
 
 
-async def _line_or_404(invoice: Invoice, line_id: str) -> InvoiceLine:
-    return await object_or_404(InvoiceLine, line_id, invoice_id=invoice.id)
+LINES = PricedLines(InvoiceLine, parent="invoice", audit="invoice.line", totals=recompute_totals)
 
 
 @blueprint.post("/<invoice_id>/lines")
@@ -209,15 +213,10 @@ async def add_line(invoice_id: str):
     invoice = await invoice_or_404(invoice_id)
     if invoice.status != "draft":
         return await _not_a_draft()
-    reader = FormReader(await request.form, g.tenant)
-    fields = reader.line()
-    if reader.errors:
-        return await detail_page(invoice, reader.values, reader.errors, 400)
-    position = await InvoiceLine.filter(invoice_id=invoice.id).count()
-    line = await InvoiceLine.create(invoice=invoice, position=position, **fields)
-    await recompute_totals(invoice)
-    await record("invoice.line_added", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id, amount_minor=line.amount_minor)
-    return to_invoice(invoice, "line_added", "lines")
+    return await LINES.add(
+        invoice, back=_detail_url(invoice), audit={"invoice": invoice.public_id},
+        invalid=lambda values, errors: detail_page(invoice, values, errors, 400),
+    )
 
 
 @blueprint.route("/<invoice_id>/lines/<line_id>", methods=["GET", "POST"])
@@ -226,19 +225,12 @@ async def edit_line(invoice_id: str, line_id: str):
     invoice = await invoice_or_404(invoice_id)
     if invoice.status != "draft":
         return await _not_a_draft()
-    line = await _line_or_404(invoice, line_id)
-    page = {
-        "title": f"Line of invoice {invoice.number}",
-        "action": url_for("console.invoices.edit_line", invoice_id=invoice.public_id, line_id=line.public_id),
-        "back": url_for("console.invoices.detail", invoice_id=invoice.public_id) + "#lines",
-        "back_label": f"Invoice {invoice.number} · {invoice.account.name}",
-    }
-    response = await edit_priced_line(line, invoice.currency, page)
-    if response is not None:
-        return response
-    await recompute_totals(invoice)
-    await record("invoice.line_updated", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id, amount_minor=line.amount_minor)
-    return to_invoice(invoice, "line_saved", "lines")
+    line = await LINES.line_or_404(invoice, line_id)
+    return await LINES.edit(
+        invoice, line, currency=invoice.currency, title=f"Line of invoice {invoice.number}",
+        back=_detail_url(invoice), back_label=f"Invoice {invoice.number} · {invoice.account.name}",
+        audit={"invoice": invoice.public_id},
+    )
 
 
 @blueprint.post("/<invoice_id>/lines/<line_id>/delete")
@@ -247,11 +239,8 @@ async def delete_line(invoice_id: str, line_id: str):
     invoice = await invoice_or_404(invoice_id)
     if invoice.status != "draft":
         return await _not_a_draft()
-    line = await _line_or_404(invoice, line_id)
-    await line.delete()
-    await recompute_totals(invoice)
-    await record("invoice.line_deleted", actor_type="staff", actor=actor(), target=line.public_id, invoice=invoice.public_id)
-    return to_invoice(invoice, "line_deleted", "lines")
+    line = await LINES.line_or_404(invoice, line_id)
+    return await LINES.remove(invoice, line, back=_detail_url(invoice), audit={"invoice": invoice.public_id})
 
 
 @blueprint.post("/<invoice_id>/details")

@@ -27,10 +27,11 @@ from core.audit import record
 from core.console.access import staff_required
 from core.console.actions import console_buttons, console_sections
 from core.console.customers import account_or_404
-from core.console.form_fields import FormReader, datetime_input, line_values
+from core.console.form_fields import FormReader, datetime_input
 from core.console.numbering import create_numbered, number_taken
+from core.console.priced_lines import PricedLines
 from core.console.shell import notice, render_console
-from core.models.billing import Invoice, InvoiceLine
+from core.models.billing import Invoice
 from core.models.customers import CustomerAccount
 from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Attachment, Job, JobCharge, Note, Visit
 from core.models.staff import StaffUser
@@ -68,9 +69,13 @@ async def job_or_404(job_id: str) -> Job:
     return await object_or_404(Job, job_id, "account")
 
 
+def _detail_url(job: Job) -> str:
+    return url_for("console.jobs.detail", job_id=job.public_id)
+
+
 def job_page(job: Job, done: str, anchor: str = ""):
     """Back to the job's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
-    return with_done(url_for("console.jobs.detail", job_id=job.public_id), done, anchor)
+    return with_done(_detail_url(job), done, anchor)
 
 
 # -- the list -----------------------------------------------------------------
@@ -293,66 +298,33 @@ async def detail(job_id: str):
 
 # -- charges --------------------------------------------------------------------
 
-
-async def _charge_or_404(job: Job, charge_id: str) -> JobCharge:
-    return await object_or_404(JobCharge, charge_id, job_id=job.id)
+CHARGES = PricedLines(JobCharge, parent="job", audit="job.charge", done="charge", anchor="charges", removed=("description",))
 
 
 @blueprint.post("/<job_id>/charges")
 @staff_required("back_office")
 async def add_charge(job_id: str):
     job = await job_or_404(job_id)
-    reader = FormReader(await request.form, g.tenant)
-    fields = reader.line()
-    if reader.errors:
-        return await detail_page(job, reader.values, reader.errors, 400)
-    position = await JobCharge.filter(job_id=job.id).count()
-    charge = await JobCharge.create(job=job, currency=g.tenant.currency, position=position, **fields)
-    await record("job.charge_added", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, amount_minor=charge.amount_minor)
-    return job_page(job, "charge_added", "charges")
-
-
-async def edit_priced_line(row: JobCharge | InvoiceLine, currency: str, page: dict[str, str]):
-    """GET: the form of a charge or an invoice line; POST: save it.
-
-    :param page: ``title``, ``action``, ``back`` and ``back_label`` of the form.
-    :return: the response to send, or None once the row is saved.
-    """
-    if request.method == "GET":
-        return await render_console("console/jobs/line_form.html", page=page, values=line_values(row, currency), errors={})
-    reader = FormReader(await request.form, g.tenant)
-    fields = reader.line()
-    if reader.errors:
-        return await render_console("console/jobs/line_form.html", page=page, values=reader.values, errors=reader.errors), 400
-    for name, value in fields.items():
-        setattr(row, name, value)
-    await row.save(update_fields=list(fields))
-    return None
+    return await CHARGES.add(
+        job, back=_detail_url(job), audit={"job": job.public_id}, currency=g.tenant.currency,
+        invalid=lambda values, errors: detail_page(job, values, errors, 400),
+    )
 
 
 @blueprint.route("/<job_id>/charges/<charge_id>", methods=["GET", "POST"])
 @staff_required("back_office")
 async def edit_charge(job_id: str, charge_id: str):
     job = await job_or_404(job_id)
-    charge = await _charge_or_404(job, charge_id)
-    page = {
-        "title": f"Charge on job {job.number}",
-        "action": url_for("console.jobs.edit_charge", job_id=job.public_id, charge_id=charge.public_id),
-        "back": url_for("console.jobs.detail", job_id=job.public_id) + "#charges",
-        "back_label": f"Job {job.number} · {job.title}",
-    }
-    response = await edit_priced_line(charge, charge.currency, page)
-    if response is not None:
-        return response
-    await record("job.charge_updated", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, amount_minor=charge.amount_minor)
-    return job_page(job, "charge_saved", "charges")
+    charge = await CHARGES.line_or_404(job, charge_id)
+    return await CHARGES.edit(
+        job, charge, currency=charge.currency, title=f"Charge on job {job.number}",
+        back=_detail_url(job), back_label=f"Job {job.number} · {job.title}", audit={"job": job.public_id},
+    )
 
 
 @blueprint.post("/<job_id>/charges/<charge_id>/delete")
 @staff_required("back_office")
 async def delete_charge(job_id: str, charge_id: str):
     job = await job_or_404(job_id)
-    charge = await _charge_or_404(job, charge_id)
-    await charge.delete()
-    await record("job.charge_deleted", actor_type="staff", actor=actor(), target=charge.public_id, job=job.public_id, description=charge.description)
-    return job_page(job, "charge_deleted", "charges")
+    charge = await CHARGES.line_or_404(job, charge_id)
+    return await CHARGES.remove(job, charge, back=_detail_url(job), audit={"job": job.public_id})

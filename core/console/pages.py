@@ -2,7 +2,7 @@
 
 ::
 
-    from core.console.pages import Column, Field, Filter, FormPage, ListPage, console_blueprint
+    from core.console.pages import Column, Field, Filter, FormPage, ListPage, PricedLines, console_blueprint
 
 * :class:`ListPage` (with :class:`Column`, :class:`Filter`, and the
   ready-made columns :func:`number_column`, :func:`customer_column`,
@@ -11,6 +11,10 @@
   (:mod:`core.console.lists`);
 * :class:`FormPage` (with :class:`Field`): a form with validation messages,
   CSRF and an audit entry (:mod:`core.console.forms`);
+* :class:`PricedLines`: lines with a description, quantity and unit price
+  (a job's charges, an invoice's or a quote's lines) added, edited and
+  removed, the owner's totals recomputed and each change audited
+  (:mod:`core.console.priced_lines`);
 * :func:`console_blueprint`: a plugin's console blueprint, loading the
   signed-in staff member like core's console areas do.
 
@@ -23,11 +27,12 @@ from quart import Blueprint
 
 from core.console.access import load_staff, staff_required, write_staff_cookie
 from core.console.forms import Field, FormPage, FormRefused, actor, object_or_404, with_done
+from core.console.priced_lines import PricedLines
 from core.console.lists import Column, Filter, ListPage, ListState, customer_column, iso, number_column, status_column
 from core.console.shell import notice, render_console
 
 __all__ = [
-    "Column", "Field", "Filter", "FormPage", "FormRefused", "ListPage", "ListState",
+    "Column", "Field", "Filter", "FormPage", "FormRefused", "ListPage", "ListState", "PricedLines",
     "actor", "console_blueprint", "customer_column", "iso", "notice", "number_column", "status_column", "object_or_404", "render_console", "staff_required", "with_done",
 ]
 

@@ -19,8 +19,8 @@ from typing import Any
 from quart import abort, g, request, url_for
 
 from core.audit import record
-from core.console.pages import Column, Filter, ListPage, actor, console_blueprint, customer_column, iso, number_column, object_or_404, staff_required, status_column, with_done
-from core.console.form_fields import FormReader, line_values
+from core.console.pages import Column, Filter, ListPage, PricedLines, actor, console_blueprint, customer_column, iso, number_column, object_or_404, staff_required, status_column, with_done
+from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job, JobCharge
@@ -30,7 +30,7 @@ from core.web.rendering import tenant_today
 from plugins.quotes.documents import load_document
 from plugins.quotes.emails import quote_recipients
 from plugins.quotes.models import DRAFT, OPEN_STATUSES, STATUS_LABELS, STATUSES, EXPIRED, Quote, QuoteLine, QuoteMessage, QuoteRevision
-from plugins.quotes.revisions import LineInput, RevisionRefused, add_lines, create_quote, recompute_totals, require_draft
+from plugins.quotes.revisions import LineInput, RevisionRefused, create_quote, recompute_totals, require_draft
 from plugins.quotes.settings import quote_settings
 
 blueprint = console_blueprint("console_quotes", __name__, url_prefix="/console/quotes")
@@ -55,9 +55,13 @@ async def quote_or_404(quote_id: str) -> Quote:
     return await object_or_404(Quote, quote_id, "account", "job", "invoice")
 
 
+def _detail_url(quote: Quote) -> str:
+    return url_for("console_quotes.detail", quote_id=quote.public_id)
+
+
 def to_quote(quote: Quote, done: str, anchor: str = ""):
     """Back to the quote's page with a confirmation (``done`` is a key of :data:`NOTICES`)."""
-    return with_done(url_for("console_quotes.detail", quote_id=quote.public_id), done, anchor)
+    return with_done(_detail_url(quote), done, anchor)
 
 
 # -- the list -------------------------------------------------------------------
@@ -235,8 +239,11 @@ async def save_details(quote_id: str):
     return to_quote(quote, "details_saved")
 
 
-async def _line_or_404(draft: QuoteRevision, line_id: str) -> QuoteLine:
-    return await object_or_404(QuoteLine, line_id, revision_id=draft.id)
+LINES = PricedLines(QuoteLine, parent="revision", audit="quote.line", totals=recompute_totals)
+
+
+def _line_audit(quote: Quote, draft: QuoteRevision) -> dict[str, Any]:
+    return {"target": quote.public_id, "revision": draft.number}
 
 
 @blueprint.post("/<quote_id>/lines")
@@ -247,13 +254,10 @@ async def add_line(quote_id: str):
         draft = await require_draft(quote)
     except RevisionRefused as exc:
         return await refused_page(quote, exc)
-    reader = FormReader(await request.form, g.tenant)
-    fields = reader.line()
-    if reader.errors:
-        return await detail_page(quote, reader.values, reader.errors, 400)
-    await add_lines(draft, [LineInput(**fields)])
-    await record("quote.line_added", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number, amount_minor=fields["amount_minor"])
-    return to_quote(quote, "line_added", "lines")
+    return await LINES.add(
+        draft, back=_detail_url(quote), audit=_line_audit(quote, draft),
+        invalid=lambda values, errors: detail_page(quote, values, errors, 400),
+    )
 
 
 @blueprint.route("/<quote_id>/lines/<line_id>", methods=["GET", "POST"])
@@ -264,23 +268,11 @@ async def edit_line(quote_id: str, line_id: str):
         draft = await require_draft(quote)
     except RevisionRefused as exc:
         return await refused_page(quote, exc)
-    line = await _line_or_404(draft, line_id)
-    page = {
-        "title": f"Line of quote {quote.number}",
-        "action": url_for("console_quotes.edit_line", quote_id=quote.public_id, line_id=line.public_id),
-        "back": url_for("console_quotes.detail", quote_id=quote.public_id) + "#lines",
-        "back_label": f"Quote {quote.number} · {quote.account.name}",
-    }
-    if request.method == "GET":
-        return await render_console("console/jobs/line_form.html", page=page, values=line_values(line, draft.currency), errors={})
-    reader = FormReader(await request.form, g.tenant)
-    fields = reader.line()
-    if reader.errors:
-        return await render_console("console/jobs/line_form.html", page=page, values=reader.values, errors=reader.errors), 400
-    await QuoteLine.filter(id=line.id).update(**fields)
-    await recompute_totals(draft)
-    await record("quote.line_updated", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number, amount_minor=fields["amount_minor"])
-    return to_quote(quote, "line_saved", "lines")
+    line = await LINES.line_or_404(draft, line_id)
+    return await LINES.edit(
+        draft, line, currency=draft.currency, title=f"Line of quote {quote.number}",
+        back=_detail_url(quote), back_label=f"Quote {quote.number} · {quote.account.name}", audit=_line_audit(quote, draft),
+    )
 
 
 @blueprint.post("/<quote_id>/lines/<line_id>/delete")
@@ -291,11 +283,8 @@ async def delete_line(quote_id: str, line_id: str):
         draft = await require_draft(quote)
     except RevisionRefused as exc:
         return await refused_page(quote, exc)
-    line = await _line_or_404(draft, line_id)
-    await line.delete()
-    await recompute_totals(draft)
-    await record("quote.line_deleted", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number)
-    return to_quote(quote, "line_deleted", "lines")
+    line = await LINES.line_or_404(draft, line_id)
+    return await LINES.remove(draft, line, back=_detail_url(quote), audit=_line_audit(quote, draft))
 
 
 # Sending, revising, converting and the PDF register on the same blueprint.

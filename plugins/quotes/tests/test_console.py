@@ -133,7 +133,7 @@ async def test_draft_lines_and_details_with_server_side_totals(tenant, pat, staf
     quote = await make_quote(tenant, pat, send=False, lines=())
     base = f"/console/quotes/{quote.public_id}"
     response = await staff_client.submit(f"{base}/lines", {"description": "Labour", "quantity": "1.5", "unit_price": "90", "amount": "1"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{base}?done=line_added#lines")
     await staff_client.submit(f"{base}/lines", {"description": "Discount", "quantity": "1", "unit_price": "-10.00"})
     bad = await staff_client.submit(f"{base}/lines", {"description": "", "quantity": "x", "unit_price": "1"})
     assert bad.status_code == 400
@@ -151,6 +151,16 @@ async def test_draft_lines_and_details_with_server_side_totals(tenant, pat, staf
     await staff_client.submit(f"{base}/lines/{discount.public_id}/delete", {})
     draft = await revision(tenant, quote, 1)
     assert (draft.subtotal_minor, draft.total_minor) == (18000, 19080)
+    # Each change is audited on the quote (not the line), with the revision it changed.
+    with use_tenant(tenant):
+        entries = await AuditEvent.filter(action__startswith="quote.line_").order_by("id")
+    assert [(e.action, e.target, e.detail) for e in entries] == [
+        ("quote.line_added", quote.public_id, {"revision": 1, "amount_minor": 13500}),
+        ("quote.line_added", quote.public_id, {"revision": 1, "amount_minor": -1000}),
+        ("quote.line_updated", quote.public_id, {"revision": 1, "amount_minor": 18000}),
+        ("quote.line_deleted", quote.public_id, {"revision": 1}),
+    ]
+    assert 'href="/console/quotes/{}#lines"'.format(quote.public_id) in await edit.get_data(as_text=True)
 
 
 async def revision_line(tenant, draft, description):
