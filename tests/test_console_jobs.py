@@ -175,6 +175,7 @@ async def test_charges_with_decimal_quantities_and_prices(office, tenant, in_ten
     ]
     html = await page(office, base)
     assert "$127.50" in html and "$38.97" in html and "$156.47" in html and ">1.5<" in html
+    assert f'action="{base}/charges"' in html and "<h3>Add a charge</h3>" in html and 'name="unit_price"' in html
 
     labour = charges[0]
     form = await page(office, f"{base}/charges/{labour.public_id}")

@@ -137,6 +137,8 @@ async def test_draft_lines_and_details_with_server_side_totals(tenant, pat, staf
     await staff_client.submit(f"{base}/lines", {"description": "Discount", "quantity": "1", "unit_price": "-10.00"})
     bad = await staff_client.submit(f"{base}/lines", {"description": "", "quantity": "x", "unit_price": "1"})
     assert bad.status_code == 400
+    shown = await bad.get_data(as_text=True)
+    assert f'action="{base}/lines"' in shown and "<h4>Add a line</h4>" in shown and 'value="x"' in shown
     response = await staff_client.submit(f"{base}/details", {"title": "Pool opening", "tax": "10.80", "notes": "", "valid_until": ""})
     assert response.status_code == 302
     draft = await revision(tenant, quote, 1)
