@@ -119,6 +119,8 @@ async def test_draft_lines_tax_and_memo_then_frozen_once_issued(office, acme, in
     assert (invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor, invoice.memo) == (11999, 960, 12959, "Thank you!")
     with in_tenant(acme):
         filter_line = await InvoiceLine.get(description="Filter")
+    draft_page = await page(office, base)
+    assert f'href="{base}/lines/{filter_line.public_id}"' in draft_page and f'action="{base}/lines/{filter_line.public_id}/delete"' in draft_page
     assert 'value="19.99"' in await page(office, f"{base}/lines/{filter_line.public_id}")
     await office.submit(f"{base}/lines/{filter_line.public_id}", {"description": "Filter cartridge", "quantity": "2", "unit_price": "19.99"})
     assert (await fresh(acme, in_tenant, invoice)).total_minor == 10000 + 3998 + 960
@@ -146,6 +148,8 @@ async def test_draft_lines_tax_and_memo_then_frozen_once_issued(office, acme, in
     with in_tenant(acme):
         [line] = await InvoiceLine.filter(invoice_id=invoice.id)
     assert (await office.get(f"{base}/lines/{line.public_id}")).status_code == 409
+    issued = await page(office, base)
+    assert "Labour" in issued and f"{base}/lines/{line.public_id}" not in issued  # no Edit or Remove once issued
     assert (await fresh(acme, in_tenant, invoice)).total_minor == 10960
 
 

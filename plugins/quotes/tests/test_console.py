@@ -146,6 +146,8 @@ async def test_draft_lines_and_details_with_server_side_totals(tenant, pat, staf
 
     with use_tenant(tenant):
         labour = await QuoteLine.get(revision_id=draft.id, description="Labour")
+    shown = await (await staff_client.get(base)).get_data(as_text=True)
+    assert f'href="{base}/lines/{labour.public_id}"' in shown and f'action="{base}/lines/{labour.public_id}/delete"' in shown
     edit = await staff_client.get(f"{base}/lines/{labour.public_id}")
     assert edit.status_code == 200 and 'value="1.5"' in await edit.get_data(as_text=True)
     await staff_client.submit(f"{base}/lines/{labour.public_id}", {"description": "Labour", "quantity": "2", "unit_price": "90"})
