@@ -264,8 +264,13 @@ def _sqlite_template(plugin_apps: dict[str, Any], scratch: Path) -> Path:
         # Templates of other migrations that no session took for a while.
         # Another session (a plugin's tests, another checkout) may be copying
         # one for each of its tests right now: deleting it then broke that run.
+        # Ages are counted on the file system's clock (the mtime just set), not
+        # time.time(): under PORCHSIDE_TEST_NOW a moved clock made every other
+        # template look months old, and a plugin's test run started from the
+        # suite (the scaffold test) deleted the suite's own template.
+        now = path.stat().st_mtime
         for stale in folder.glob("*.sqlite3"):
-            if stale.name != name and stale.stat().st_mtime < time.time() - STALE_TEMPLATE_SECONDS:
+            if stale.name != name and stale.stat().st_mtime < now - STALE_TEMPLATE_SECONDS:
                 stale.unlink(missing_ok=True)
     return path
 
