@@ -111,7 +111,11 @@ def _timestamp(ctx, value: float | None, fmt: str = "medium") -> str:
 
 
 def install_filters(env: Environment) -> None:
-    """Add ``money``, ``datetime``, ``date`` and ``timestamp`` to an environment."""
+    """Add ``money``, ``datetime``, ``date`` and ``timestamp`` and the gettext
+    functions (:mod:`core.i18n`) to an environment."""
+    from core.i18n import install_gettext
+
+    install_gettext(env)
     env.filters["money"] = _money
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
