@@ -182,3 +182,57 @@ def install_gettext(env) -> None:
         _raw_gettext, _raw_ngettext, newstyle=True, pgettext=_raw_pgettext, npgettext=_raw_npgettext
     )
     env.globals["current_language"] = current_language
+
+
+# -- whose language, and formats ----------------------------------------------
+
+
+def business_language(tenant: Any) -> str:
+    """The business's default language: the language part of ``Tenant.locale``."""
+    locale = (getattr(tenant, "locale", None) or "en_US").replace("-", "_")
+    code = locale.split("_", 1)[0].lower()
+    return code if code in SHIPPED_LANGUAGES else SOURCE_LANGUAGE
+
+
+def enabled_languages(tenant: Any) -> tuple[str, ...]:
+    """The languages the business offers in its portal (``portal_settings["languages"]``,
+    default every shipped one), always with its default language."""
+    chosen = None
+    if tenant is not None and isinstance(getattr(tenant, "portal_settings", None), dict):
+        chosen = tenant.portal_settings.get("languages")
+    codes = [code for code in (chosen or SHIPPED_LANGUAGES) if code in SHIPPED_LANGUAGES]
+    default = business_language(tenant)
+    if default not in codes:
+        codes.insert(0, default)
+    return tuple(code for code in SHIPPED_LANGUAGES if code in codes)
+
+
+def known_language(code: str | None) -> str | None:
+    """``code`` if it is a shipped language, else None (a saved preference that no longer ships)."""
+    return code if code in SHIPPED_LANGUAGES else None
+
+
+@functools.lru_cache(maxsize=64)
+def _locale_for(language_code: str, business_locale: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        business = Locale.parse(business_locale)
+    except (UnknownLocaleError, ValueError):
+        business = Locale.parse("en_US")
+    if language_code == business.language or language_code not in SHIPPED_LANGUAGES:
+        return str(business)
+    if business.territory:
+        try:
+            return str(Locale.parse(f"{language_code}_{business.territory}"))
+        except (UnknownLocaleError, ValueError):
+            pass
+    return language_code
+
+
+def format_locale(tenant: Any) -> str:
+    """The locale money and dates are written in: the reader's language with the
+    business's territory (``es`` reading an ``en_US`` business: ``es_US``), or the
+    bare language where babel has no such locale (``fr`` for ``en_US``)."""
+    business_locale = (getattr(tenant, "locale", None) or "en_US") if tenant is not None else "en_US"
+    return _locale_for(current_language(), business_locale)

@@ -104,6 +104,7 @@ class PortalLogin(TenantModel):
     invited_at = fields.DatetimeField(null=True)
     password_set_at = fields.DatetimeField(null=True)
     last_sign_in_at = fields.DatetimeField(null=True)
+    language = fields.CharField(max_length=8, null=True)
 
     class Meta:
         app = "core"

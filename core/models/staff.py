@@ -20,6 +20,7 @@ class StaffUser(TenantModel):
     # Which notification kinds are also sent by email, e.g. {"quote.decided": true}.
     email_preferences = fields.JSONField(default=dict)
     last_sign_in_at = fields.DatetimeField(null=True)
+    language = fields.CharField(max_length=8, null=True)
 
     class Meta:
         app = "core"

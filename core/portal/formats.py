@@ -16,7 +16,8 @@ from babel.dates import match_skeleton
 from babel.numbers import format_decimal
 from jinja2 import pass_context
 
-from core.web.rendering import DEFAULT_LOCALE, babel_locale, format_local_date, format_local_datetime
+from core.i18n import format_locale
+from core.web.rendering import babel_locale, format_local_date, format_local_datetime
 
 DATE_SKELETON = "yMMMEd"
 
@@ -40,7 +41,7 @@ def format_when(value: datetime | None, tenant, until: datetime | None = None) -
     """
     if value is None:
         return ""
-    locale_name = tenant.locale if tenant else DEFAULT_LOCALE
+    locale_name = format_locale(tenant)
     start = format_local_datetime(value, tenant, when_pattern(locale_name))
     if until is None:
         return start
@@ -59,7 +60,7 @@ def when_filter(ctx, value: datetime | None, until: datetime | None = None) -> s
 
 def format_quantity(quantity_milli: int, tenant) -> str:
     """A quantity in thousandths, e.g. 2500 -> "2.5" (no trailing zeros)."""
-    return format_decimal(quantity_milli / 1000, format="#,##0.###", locale=babel_locale(tenant.locale if tenant else DEFAULT_LOCALE))
+    return format_decimal(quantity_milli / 1000, format="#,##0.###", locale=babel_locale(format_locale(tenant)))
 
 
 @pass_context

@@ -1,4 +1,4 @@
-"""Money, dates and times in the tenant's locale, currency and time zone.
+"""Money, dates and times in the reader's language, the tenant's territory, currency and time zone.
 
 The functions take the tenant explicitly so background tasks and PDFs can
 use them; the Jinja filters read ``tenant`` from the template's context, so
@@ -19,6 +19,8 @@ from babel.numbers import get_currency_precision
 from jinja2 import Environment, pass_context
 from quart import Quart, g
 
+from core.i18n import format_locale
+
 if TYPE_CHECKING:
     from tenants.models import Tenant
 
@@ -26,7 +28,8 @@ DEFAULT_LOCALE = "en_US"
 
 
 def _locale(tenant: "Tenant | None") -> str:
-    return tenant.locale if tenant else DEFAULT_LOCALE
+    """The reader's language with the business's territory (:func:`core.i18n.format_locale`)."""
+    return format_locale(tenant)
 
 
 def _zone(tenant: "Tenant | None") -> ZoneInfo:
