@@ -72,6 +72,7 @@ DECLARATION_HOOKS = (
     "porchside_home_cards",
     "porchside_blueprints",
     "porchside_template_dirs",
+    "porchside_translation_dirs",
     "porchside_static_dirs",
     "porchside_model_apps",
     "porchside_settings_fields",
@@ -177,6 +178,19 @@ def porchside_template_dirs() -> "list[str]":
     Declaration hook. A plugin's templates are found before core's, so a
     template of the same name overrides core's for every tenant;
     ``{% extends "core:portal/base.html" %}`` reaches the original.
+    """
+
+
+@hookspec
+def porchside_translation_dirs() -> "list[str]":
+    """Folders of gettext catalogs: ``<lang>/LC_MESSAGES/messages.po`` (and ``.mo``).
+
+    Declaration hook. Each folder is added behind core's catalogs
+    (:func:`core.i18n.add_catalog_dir`): a text core translates keeps core's
+    translation; the plugin's catalogs are read for the texts core does not
+    have. A ``.po`` without a newer ``.mo`` is compiled in memory.
+
+    .. versionadded:: 0.1
     """
 
 

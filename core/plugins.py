@@ -26,7 +26,7 @@ import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from quart import Blueprint
 
-from core import hookspecs
+from core import hookspecs, i18n
 from core.api.resources import ApiResource
 from core.records import (
     ACTION_TARGETS,
@@ -121,6 +121,7 @@ class Declarations:
     page_sections: list[Declared] = field(default_factory=list)
     blueprints: list[Declared] = field(default_factory=list)
     template_dirs: list[Declared] = field(default_factory=list)
+    translation_dirs: list[Declared] = field(default_factory=list)
     static_dirs: dict[str, Declared] = field(default_factory=dict)
     model_apps: dict[str, Declared] = field(default_factory=dict)
     settings_fields: dict[str, list[SettingField]] = field(default_factory=dict)
@@ -345,6 +346,11 @@ class PluginHost:
             if not Path(path).is_dir():
                 raise PluginError(f"plugin {plugin!r}: template folder {str(path)!r} does not exist")
             d.template_dirs.append(Declared(plugin, str(path)))
+        for plugin, path in self._declare_records("porchside_translation_dirs", (str, os.PathLike)):
+            if not Path(path).is_dir():
+                raise PluginError(f"plugin {plugin!r}: translations folder {str(path)!r} does not exist")
+            d.translation_dirs.append(Declared(plugin, str(path)))
+            i18n.add_catalog_dir(path)
         for plugin, static in self._declare_records("porchside_static_dirs", StaticDir):
             if not STATIC_NAME.match(static.name):
                 raise PluginError(f"plugin {plugin!r}: static folder name {static.name!r} may hold only letters, digits, '-' and '_'")

@@ -65,6 +65,11 @@ def porchside_template_dirs():
 
 
 @hookimpl
+def porchside_translation_dirs():
+    return [HERE / "translations"]
+
+
+@hookimpl
 def porchside_static_dirs():
     return [StaticDir(name="reviews", path=HERE / "static")]
 
