@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from core import plugin_state
 from core.auth.links import deep_link
 from core.contacts import account_addresses
+from core.i18n import SOURCE_LANGUAGE, language, lazy_gettext
 from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.models.billing import Invoice, InvoiceLine
@@ -46,10 +48,20 @@ class InvoiceRefused(Exception):
     ``not_open``, ``is_draft``, ``has_payments``, ``changed`` (void).
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Any) -> None:
+        # ``message`` is a lazy_gettext text: ``message`` reads it in the
+        # reader's language, ``english`` for the integration API and logs.
+        with language(SOURCE_LANGUAGE):
+            english = str(message)
+        super().__init__(english)
         self.code = code
-        self.message = message
+        self.english = english
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """Why, for people, in the reader's language."""
+        return str(self._message)
 
 
 async def _open_draft(invoice: Invoice, terms_days: int) -> bool:
@@ -58,11 +70,11 @@ async def _open_draft(invoice: Invoice, terms_days: int) -> bool:
     async with in_transaction():
         amounts = await InvoiceLine.filter(invoice_id=invoice.id).values_list("amount_minor", flat=True)
         if not amounts:
-            raise InvoiceRefused("no_lines", "Add at least one line before issuing the invoice.")
+            raise InvoiceRefused("no_lines", lazy_gettext("Add at least one line before issuing the invoice."))
         subtotal = sum(amounts)
         total = subtotal + invoice.tax_minor
         if total <= 0:
-            raise InvoiceRefused("zero_total", "The total must be more than zero to issue the invoice.")
+            raise InvoiceRefused("zero_total", lazy_gettext("The total must be more than zero to issue the invoice."))
         updated = await Invoice.filter(id=invoice.id, status="draft").update(
             status="open", issued_on=today, due_on=today + timedelta(days=terms_days),
             subtotal_minor=subtotal, total_minor=total, updated_at=datetime.now(timezone.utc),
@@ -81,7 +93,7 @@ async def issue_invoice(invoice: Invoice, terms_days: int, *, actor: str, link_c
     """
     account = await invoice.account
     if account.archived:
-        raise InvoiceRefused("account_archived", "This account is archived. Restore it before issuing its invoice.")
+        raise InvoiceRefused("account_archived", lazy_gettext("This account is archived. Restore it before issuing its invoice."))
     if not await _open_draft(invoice, terms_days):
         return None
     fresh = await Invoice.get(id=invoice.id).select_related("account", "job")
@@ -138,11 +150,11 @@ async def email_invoice(invoice: Invoice, link_creator: str) -> int:
 def void_refusal(invoice: Invoice) -> InvoiceRefused | None:
     """Why ``invoice`` cannot be voided as it was read, or None."""
     if invoice.status == "draft":
-        return InvoiceRefused("is_draft", "A draft is deleted, not voided.")
+        return InvoiceRefused("is_draft", lazy_gettext("A draft is deleted, not voided."))
     if invoice.status != "open":
-        return InvoiceRefused("not_open", "Only an open invoice can be voided.")
+        return InvoiceRefused("not_open", lazy_gettext("Only an open invoice can be voided."))
     if invoice.paid_minor:
-        return InvoiceRefused("has_payments", "This invoice has payments recorded against it, so it cannot be voided.")
+        return InvoiceRefused("has_payments", lazy_gettext("This invoice has payments recorded against it, so it cannot be voided."))
     return None
 
 
@@ -157,6 +169,6 @@ async def void_invoice(invoice: Invoice, reason: str, *, actor: str) -> Invoice:
         raise refusal
     now = datetime.now(timezone.utc)
     if not await Invoice.filter(id=invoice.id, status="open", paid_minor=0).update(status="void", voided_at=now, updated_at=now):
-        raise InvoiceRefused("changed", "The invoice changed meanwhile; reload the page.")
+        raise InvoiceRefused("changed", lazy_gettext("The invoice changed meanwhile; reload the page."))
     await plugin_state.announce("invoice.voided", invoice.public_id, actor, number=invoice.number, reason=reason)
     return await Invoice.get(id=invoice.id)

@@ -25,10 +25,13 @@ who acted and says so (``core.audit.record``, ``porchside_event``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
+from core.i18n import SOURCE_LANGUAGE, language, lazy_gettext
 from core.models.billing import Invoice, Payment
 from core.web.rendering import format_money
 from tenants.context import current_tenant
@@ -42,19 +45,39 @@ class PaymentRefused(Exception):
     and retry), ``invalid_amount``.
     """
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Any) -> None:
+        # ``message`` is a lazy_gettext text: ``message`` reads it in the
+        # reader's language, ``english`` for the integration API and logs.
+        with language(SOURCE_LANGUAGE):
+            english = str(message)
+        super().__init__(english)
         self.code = code
-        self.message = message
+        self.english = english
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """Why, for people, in the reader's language."""
+        return str(self._message)
 
 
 class RefundRefused(Exception):
     """The refund cannot be recorded; ``code`` is ``invalid_amount`` or ``over_refundable``."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: Any) -> None:
+        # ``message`` is a lazy_gettext text: ``message`` reads it in the
+        # reader's language, ``english`` for the integration API and logs.
+        with language(SOURCE_LANGUAGE):
+            english = str(message)
+        super().__init__(english)
         self.code = code
-        self.message = message
+        self.english = english
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """Why, for people, in the reader's language."""
+        return str(self._message)
 
 
 async def apply_payment(invoice: Invoice, amount: int, **fields) -> tuple[Payment, bool]:
@@ -71,21 +94,21 @@ async def apply_payment(invoice: Invoice, amount: int, **fields) -> tuple[Paymen
         ``external_id`` exists already; nothing was changed.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise PaymentRefused("invalid_amount", "Enter an amount greater than zero.")
+        raise PaymentRefused("invalid_amount", lazy_gettext("Enter an amount greater than zero."))
     async with in_transaction():
         current = await Invoice.get(id=invoice.id)
         if current.status != "open":
-            raise PaymentRefused("not_open", "Only an open invoice can take a payment.")
+            raise PaymentRefused("not_open", lazy_gettext("Only an open invoice can take a payment."))
         if amount > current.balance_minor:
             balance = format_money(current.balance_minor, current.currency, current_tenant())
-            raise PaymentRefused("over_balance", f"That is more than the balance of {balance}. Record at most the balance.")
+            raise PaymentRefused("over_balance", lazy_gettext("That is more than the balance of %(balance)s. Record at most the balance.", balance=balance))
         paid = current.paid_minor + amount
         settled = paid >= current.total_minor
         updated = await Invoice.filter(id=current.id, status="open", paid_minor=current.paid_minor).update(
             paid_minor=paid, status="paid" if settled else "open", updated_at=datetime.now(timezone.utc)
         )
         if not updated:
-            raise PaymentRefused("changed", "The invoice changed meanwhile. Reload the page and check its balance.")
+            raise PaymentRefused("changed", lazy_gettext("The invoice changed meanwhile. Reload the page and check its balance."))
         payment = await Payment.create(
             account_id=current.account_id, invoice_id=current.id, amount_minor=amount, currency=current.currency, **fields
         )
@@ -102,7 +125,7 @@ async def record_unapplied(invoice: Invoice, amount: int, **fields) -> Payment:
     :func:`apply_payment`.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise PaymentRefused("invalid_amount", "Enter an amount greater than zero.")
+        raise PaymentRefused("invalid_amount", lazy_gettext("Enter an amount greater than zero."))
     return await Payment.create(
         account_id=invoice.account_id, invoice_id=invoice.id, amount_minor=amount, currency=invoice.currency, **fields
     )
@@ -133,7 +156,7 @@ async def apply_refund(payment: Payment, amount: int, *, total: bool = False) ->
     :raises RefundRefused: a zero or negative amount, or more than was paid.
     """
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or (amount == 0 and not total):
-        raise RefundRefused("invalid_amount", "Enter an amount greater than zero.")
+        raise RefundRefused("invalid_amount", lazy_gettext("Enter an amount greater than zero."))
     async with in_transaction():
         for _ in range(5):
             current = await Payment.get(id=payment.id)
@@ -143,7 +166,7 @@ async def apply_refund(payment: Payment, amount: int, *, total: bool = False) ->
                     target = current.amount_minor
                 else:
                     left = format_money(current.amount_minor - current.refunded_minor, current.currency, current_tenant())
-                    raise RefundRefused("over_refundable", f"That is more than is left to refund ({left}).")
+                    raise RefundRefused("over_refundable", lazy_gettext("That is more than is left to refund (%(left)s).", left=left))
             if target <= current.refunded_minor:
                 return current, 0
             status = current.status if current.status == "disputed" else refund_status(current, target)
@@ -154,4 +177,4 @@ async def apply_refund(payment: Payment, amount: int, *, total: bool = False) ->
                 added = target - current.refunded_minor
                 current.refunded_minor, current.status = target, status
                 return current, added
-    raise RefundRefused("changed", "The payment changed meanwhile. Reload the page and try again.")
+    raise RefundRefused("changed", lazy_gettext("The payment changed meanwhile. Reload the page and try again."))

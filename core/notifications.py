@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from babel.support import LazyProxy
 from quart import g, has_request_context
 from tortoise.expressions import RawSQL
 
+from core.i18n import business_language, known_language, language, lazy_gettext
 from core.mail import MailError, send_email
 from core.models.platform import Notification
 from core.models.staff import StaffUser
@@ -47,12 +49,12 @@ class NotificationKind:
     """A kind of notification staff can choose to receive by email.
 
     :param kind: what ``notify_staff(kind=...)`` is called with.
-    :param label: what the preferences page says.
+    :param label: what the preferences page says (a ``lazy_gettext`` text).
     :param email_by_default: whether a copy is emailed to someone who never chose.
     """
 
     kind: str
-    label: str
+    label: Any
     email_by_default: bool = True
 
 
@@ -62,15 +64,15 @@ class NotificationKind:
 KNOWN_KINDS: dict[str, NotificationKind] = {
     k.kind: k
     for k in (
-        NotificationKind("quote.decided", "A customer approved or rejected a quote"),
-        NotificationKind("quote.question", "A customer asked about a quote or requested changes"),
-        NotificationKind("payment.received", "A payment was received"),
-        NotificationKind("payment.failed", "A payment failed or needs the customer's action"),
-        NotificationKind("payment.refunded", "A card payment was refunded"),
-        NotificationKind("payment.disputed", "A customer disputed a card payment"),
-        NotificationKind("message.received", "A customer sent a message"),
-        NotificationKind("request.created", "A customer asked for new work"),
-        NotificationKind("invites.finished", "Portal invites I sent have finished", email_by_default=False),
+        NotificationKind("quote.decided", lazy_gettext("A customer approved or rejected a quote")),
+        NotificationKind("quote.question", lazy_gettext("A customer asked about a quote or requested changes")),
+        NotificationKind("payment.received", lazy_gettext("A payment was received")),
+        NotificationKind("payment.failed", lazy_gettext("A payment failed or needs the customer's action")),
+        NotificationKind("payment.refunded", lazy_gettext("A card payment was refunded")),
+        NotificationKind("payment.disputed", lazy_gettext("A customer disputed a card payment")),
+        NotificationKind("message.received", lazy_gettext("A customer sent a message")),
+        NotificationKind("request.created", lazy_gettext("A customer asked for new work")),
+        NotificationKind("invites.finished", lazy_gettext("Portal invites I sent have finished"), email_by_default=False),
     )
 }
 
@@ -97,9 +99,10 @@ def notifications_changed() -> None:
 
 
 def kind_label(kind: str) -> str:
+    """What staff read for ``kind``, in the reader's language (a plugin's own kind: made from its name)."""
     known = KNOWN_KINDS.get(kind)
     if known is not None:
-        return known.label
+        return str(known.label)
     return kind.replace(".", ": ").replace("_", " ").replace("-", " ").capitalize()
 
 
@@ -149,8 +152,9 @@ async def notify_staff(
 
     :param kind: what happened, ``<area>.<event>`` (``quote.decided``); staff
         choose by kind which ones they also get by email.
-    :param title: one line for the inbox and the email subject (cut at 200 characters).
-    :param body: more text, shown as written (escaped).
+    :param title: one line for the inbox and the email subject (cut at 200 characters);
+        a ``lazy_gettext`` text is stored in each recipient's language.
+    :param body: more text, shown as written (escaped); lazy like ``title``.
     :param link: a path on the tenant's host where staff act on it (``/console/...``).
     :param staff: a staff member or several; ``None`` means every active one.
     :raises ValueError: a malformed kind or a link that is not a local path.
@@ -159,10 +163,15 @@ async def notify_staff(
     if not KIND_RE.match(kind or "") or len(kind) > KIND_MAX:
         raise ValueError(f"a notification kind looks like 'quote.decided' (at most {KIND_MAX} characters), not {kind!r}")
     link = safe_link(link)
-    title = _one_line(title, TITLE_MAX) or kind_label(kind)
     tenant = current_tenant()
     recipients = await _recipients(staff)
-    rows = [await Notification.create(staff=member, kind=kind, title=title, body=body or "", link=link) for member in recipients]
+    rows = []
+    for member in recipients:
+        # Each row in its reader's language (a plain str stays as it is).
+        with language(known_language(member.language) or business_language(tenant)):
+            member_title = _one_line(str(title or ""), TITLE_MAX) or kind_label(kind)
+            member_body = str(body or "")
+        rows.append(await Notification.create(staff=member, kind=kind, title=member_title, body=member_body, link=link))
     if rows:
         notifications_changed()
     for member, row in zip(recipients, rows):
@@ -187,7 +196,7 @@ async def _email_copy(services: "Services", member: StaffUser, row: Notification
             context={
                 "notification": row,
                 "staff": member,
-                "kind_label": kind_label(row.kind),
+                "kind_label": LazyProxy(kind_label, row.kind, enable_cache=False),  # in the recipient's language
                 "open_path": f"/console/notifications/{row.public_id}/open",
             },
         )

@@ -196,7 +196,7 @@ async def delete(ctx: ApiContext, row: Invoice) -> None:
 
 
 def _refused(exc: InvoiceRefused, param: str | None = None) -> ApiError:
-    return ApiError(409, exc.code, exc.message, param=param)
+    return ApiError(409, exc.code, exc.english, param=param)
 
 
 async def issue(ctx: ApiContext, row: Invoice, data: IssueBody | None) -> Invoice:

@@ -96,7 +96,7 @@ async def create(ctx: ApiContext, data: PaymentCreate) -> Payment:
         payment, settled = await apply_payment(invoice, data.amount_minor, **fields)
     except PaymentRefused as exc:
         status = 409 if exc.code in ("not_open", "changed") else 422
-        raise ApiError(status, exc.code if status == 409 else "validation_failed", exc.message, param="amount_minor" if status == 422 else "invoice") from None
+        raise ApiError(status, exc.code if status == 409 else "validation_failed", exc.english, param="amount_minor" if status == 422 else "invoice") from None
     except IntegrityError:
         raise ApiError(409, "external_id_taken", "A payment with this external id was recorded already.", param="external_id") from None
     actor = f"api:{ctx.caller.actor}"

@@ -14,6 +14,7 @@ import re
 
 from quart import Blueprint, Response, abort, render_template
 
+from core.i18n import lazy_gettext
 from core.models.mail import OutboundEmail
 from core.services import current_services
 from core.web.errors import render_error
@@ -39,7 +40,7 @@ HTML_POLICY = "; ".join(
 @blueprint.before_request
 async def _only_when_enabled():
     if not current_services().settings.dev_outbox:
-        return await render_error(404, "not_found", "There is no page at this address.")
+        return await render_error(404, "not_found", lazy_gettext("There is no page at this address."))
     return None
 
 

@@ -3,45 +3,58 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from quart import Quart, Response, jsonify, render_template, request
 from tortoise.exceptions import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from core.i18n import SOURCE_LANGUAGE, language, lazy_gettext
 from core.outage import RETRY_AFTER, OutageLog, unavailable_service
 
 log = logging.getLogger("porchside.errors")
 
+# Messages are lazy: each is read in the language of whoever gets the error.
 DEFAULT_MESSAGES = {
-    400: ("bad_request", "The request could not be understood."),
-    403: ("forbidden", "You are not allowed to do that."),
-    404: ("not_found", "There is no page at this address."),
-    405: ("method_not_allowed", "That action is not available here."),
-    413: ("too_large", "The upload is too large."),
-    429: ("rate_limited", "Too many attempts. Please wait a little and try again."),
-    500: ("server_error", "Something went wrong on our side. Please try again."),
-    503: ("unavailable", "This portal is briefly unavailable. Please try again in a minute."),
+    400: ("bad_request", lazy_gettext("The request could not be understood.")),
+    403: ("forbidden", lazy_gettext("You are not allowed to do that.")),
+    404: ("not_found", lazy_gettext("There is no page at this address.")),
+    405: ("method_not_allowed", lazy_gettext("That action is not available here.")),
+    413: ("too_large", lazy_gettext("The upload is too large.")),
+    429: ("rate_limited", lazy_gettext("Too many attempts. Please wait a little and try again.")),
+    500: ("server_error", lazy_gettext("Something went wrong on our side. Please try again.")),
+    503: ("unavailable", lazy_gettext("This portal is briefly unavailable. Please try again in a minute.")),
 }
 
 
+def is_integration_api() -> bool:
+    """The integration API and its token endpoint: machine clients, whose messages stay English."""
+    return request.path.startswith(("/api/", "/oauth/"))
+
+
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/oauth/")):  # machine clients: the API and its token endpoint
+    if is_integration_api():  # machine clients: the API and its token endpoint
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html
 
 
-async def render_error(status: int, code: str, message: str, *, as_json: bool | None = None) -> Response:
+async def render_error(status: int, code: str, message: Any, *, as_json: bool | None = None) -> Response:
     """An error page, or ``{"error": {"code", "message"}}`` when the client wants JSON.
 
+    :param message: for people: a ``lazy_gettext`` text (read in the reader's
+        language; the integration API's JSON gets the English) or a str.
     :param as_json: force the JSON body (True) or the page (False); by
         default :func:`wants_json` decides.
     """
     if wants_json() if as_json is None else as_json:
-        response = jsonify({"error": {"code": code, "message": message}})
+        if is_integration_api():
+            with language(SOURCE_LANGUAGE):
+                message = str(message)
+        response = jsonify({"error": {"code": code, "message": str(message)}})
     else:
         response = Response(
-            await render_template("errors/error.html", status=status, code=code, message=message),
+            await render_template("errors/error.html", status=status, code=code, message=str(message)),
             content_type="text/html; charset=utf-8",
         )
     response.status_code = status
@@ -70,7 +83,7 @@ def install(app: Quart) -> None:
 
     @app.errorhandler(HTTPException)
     async def _http_error(exc: HTTPException):
-        code, message = DEFAULT_MESSAGES.get(exc.code or 500, ("error", exc.description or "Error"))
+        code, message = DEFAULT_MESSAGES.get(exc.code or 500, ("error", exc.description or lazy_gettext("Error")))
         return await render_error(exc.code or 500, code, message)
 
     @app.errorhandler(ValidationError)

@@ -31,13 +31,12 @@ from quart import request
 from quart.typing import ResponseReturnValue
 
 from core.characters import ADDRESS_BAD, TEXT_BAD
+from core.i18n import lazy_gettext
 from core.web.errors import DEFAULT_MESSAGES, render_error
 
 CODE = "invalid_characters"
 FIELD_NAME = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,40}$")
 FORM_TYPES = ("application/x-www-form-urlencoded", "application/x-url-encoded")
-
-WHY = "a control character such as a NUL byte, or text that is not UTF-8"
 
 
 class _Refused(Exception):
@@ -123,15 +122,29 @@ async def check_request() -> ResponseReturnValue | None:
     try:
         _check_pairs(request.query_string, TEXT_BAD)
     except _Refused as refused:
-        where = f"The web address (its “{refused.field}” part)" if refused.field else "The web address"
-        return await _refuse(f"{where} contains characters that are not allowed ({WHY}). Check the link and try again.")
+        if refused.field:
+            return await _refuse(lazy_gettext(
+                "The web address (its “%(field)s” part) contains characters that are not allowed (a control character"
+                " such as a NUL byte, or text that is not UTF-8). Check the link and try again.", field=refused.field,
+            ))
+        return await _refuse(lazy_gettext(
+            "The web address contains characters that are not allowed (a control character such as a NUL byte,"
+            " or text that is not UTF-8). Check the link and try again."
+        ))
     try:
         await _check_body()
     except _Refused as refused:
-        where = f"The field “{refused.field}”" if refused.field else "What was sent"
-        return await _refuse(f"{where} contains characters that are not allowed ({WHY}). Remove them and try again.")
+        if refused.field:
+            return await _refuse(lazy_gettext(
+                "The field “%(field)s” contains characters that are not allowed (a control character such as a NUL"
+                " byte, or text that is not UTF-8). Remove them and try again.", field=refused.field,
+            ))
+        return await _refuse(lazy_gettext(
+            "What was sent contains characters that are not allowed (a control character such as a NUL byte,"
+            " or text that is not UTF-8). Remove them and try again."
+        ))
     return None
 
 
-async def _refuse(message: str) -> ResponseReturnValue:
+async def _refuse(message: Any) -> ResponseReturnValue:
     return await render_error(400, CODE, message, as_json=True if request.is_json else None)

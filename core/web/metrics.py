@@ -15,6 +15,7 @@ import hmac
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge
 from quart import Blueprint, Response, request
 
+from core.i18n import lazy_gettext
 from core.metrics import exposition, record_pool_use
 from core.services import current_services
 from core.web.errors import render_error
@@ -44,9 +45,9 @@ async def _live() -> CollectorRegistry:
 async def metrics():
     token = current_services().settings.metrics_token
     if not token:
-        return await render_error(404, "not_found", "There is no page at this address.")
+        return await render_error(404, "not_found", lazy_gettext("There is no page at this address."))
     if not _authorized(token):
-        response = await render_error(401, "unauthorized", "Send the metrics token as a bearer token.")
+        response = await render_error(401, "unauthorized", lazy_gettext("Send the metrics token as a bearer token."))
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
     record_pool_use()

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from quart import Quart, current_app, g, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
+from core.i18n import lazy_gettext
 from core.plugins import CORE, PluginError, PluginHost
 from core.route_access import CUSTOMER, PUBLIC, STAFF_PREFIX, access_of
 from core.web.errors import render_error
@@ -127,7 +128,7 @@ async def refusal(access: str | None) -> ResponseReturnValue | None:
         if g.get("staff") is None:
             return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?")))
         if not can(access[len(STAFF_PREFIX):]):
-            return await render_error(403, "forbidden", "Your role does not allow this. Ask an owner of the business.")
+            return await render_error(403, "forbidden", lazy_gettext("Your role does not allow this. Ask an owner of the business."))
         return None
     # Unreachable after check(); refuse rather than guess.
-    return await render_error(403, "forbidden", "You are not allowed to do that.")
+    return await render_error(403, "forbidden", lazy_gettext("You are not allowed to do that."))

@@ -104,9 +104,10 @@ def install(app: Quart) -> None:
             form = await request.form
             sent = form.get(CSRF_FIELD, "")
         if not cookie or not sent or not hmac.compare_digest(_sign(cookie), sent):
+            from core.i18n import lazy_gettext
             from core.web.errors import render_error
 
-            return await render_error(403, "csrf_failed", "This form has expired. Go back, reload the page and try again.")
+            return await render_error(403, "csrf_failed", lazy_gettext("This form has expired. Go back, reload the page and try again."))
         return None
 
     @app.after_request
