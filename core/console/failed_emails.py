@@ -18,6 +18,7 @@ from quart import Blueprint, g, redirect, request, url_for
 from core.audit import record
 from core.console.access import staff_required
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.mail.delivery import DELIVER_TASK
 from core.models.mail import OutboundEmail
 from core.portal.pagination import paginate
@@ -29,9 +30,9 @@ log = logging.getLogger("porchside.console")
 blueprint = Blueprint("emails", __name__, url_prefix="/emails")
 
 NOTICES = {
-    "retried": "The email is queued again; it leaves within a minute if the mail server takes it.",
-    "already": "That email is no longer failed: it was already sent again.",
-    "not_queued": "The email could not be queued again right now; try again in a moment.",
+    "retried": lazy_gettext("The email is queued again; it leaves within a minute if the mail server takes it."),
+    "already": lazy_gettext("That email is no longer failed: it was already sent again."),
+    "not_queued": lazy_gettext("The email could not be queued again right now; try again in a moment."),
 }
 
 
@@ -54,7 +55,7 @@ def _back(done: str):
 async def retry(public_id: str):
     email = await OutboundEmail.get_or_none(public_id=public_id)
     if email is None:  # another tenant's id too: the manager scopes the query
-        return await render_error(404, "not_found", "There is no such email.")
+        return await render_error(404, "not_found", _("There is no such email."))
     if not await OutboundEmail.filter(id=email.id, status="failed").update(status="queued"):
         return _back("already")
     try:

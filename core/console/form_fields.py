@@ -9,19 +9,29 @@ and with what the person typed (:attr:`FormReader.values`).
 Times are typed in the business's time zone (``<input type="datetime-local">``)
 and stored in UTC; :func:`datetime_input` writes a stored time back into
 such a field.
+
+Labels handed to the reader may be lazy texts (:func:`core.i18n.lazy_gettext`);
+its sentences are written in the reader's language, the label inside them.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, Union
 from zoneinfo import ZoneInfo
 
+from babel.support import LazyProxy
+
 from core.characters import TEXT_BAD
+from core.i18n import gettext as _
 from core.mail.addresses import ADDRESS_RE
 from core.models.customers import normalise_email
 from core.money import amount_input, line_amount, parse_amount, parse_quantity, quantity_input
 from tenants.models import Tenant
+
+#: A text shown to people: a ``str``, or a lazy text (:func:`core.i18n.lazy_gettext`)
+#: translated into the reader's language when it is drawn.
+Text = Union[str, LazyProxy]
 
 # Years a typed date may have: beyond them date arithmetic overflows.
 MIN_YEAR, MAX_YEAR = 1900, 2999
@@ -43,17 +53,17 @@ class FormReader:
         """Record a problem with ``name`` (the first one found is kept)."""
         self.errors.setdefault(name, message)
 
-    def text(self, name: str, label: str, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
+    def text(self, name: str, label: Text, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
         """Trimmed text; line breaks only when ``multiline`` (kept as ``\\n``)."""
         value = self.raw(name).replace("\r\n", "\n").replace("\r", "\n").strip()
         if not multiline and "\n" in value:
-            self.fail(name, f"Keep {label.lower()} on one line.")
+            self.fail(name, _("Keep %(field)s on one line.", field=label.lower()))
         elif TEXT_BAD.search(value):
-            self.fail(name, f"{label} contains control characters.")
+            self.fail(name, _("%(field)s contains control characters.", field=label))
         elif len(value) > max_length:
-            self.fail(name, f"Keep {label.lower()} under {max_length} characters.")
+            self.fail(name, _("Keep %(field)s under %(max)d characters.", field=label.lower(), max=max_length))
         elif required and not value:
-            self.fail(name, f"Enter {label.lower()}.")
+            self.fail(name, _("Enter %(field)s.", field=label.lower()))
         else:
             return value
         return ""
@@ -61,21 +71,22 @@ class FormReader:
     def checkbox(self, name: str) -> bool:
         return self.raw(name) in ("on", "1", "true", "yes")
 
-    def choice(self, name: str, label: str, choices: Sequence[str], default: str | None = None) -> str:
+    def choice(self, name: str, label: Text, choices: Sequence[str], default: str | None = None) -> str:
         value = self.raw(name) or (default or "")
         if value not in choices:
-            self.fail(name, f"Choose {label.lower()}.")
+            self.fail(name, _("Choose %(field)s.", field=label.lower()))
             return default or choices[0]
         return value
 
-    def email(self, name: str, label: str = "Email", *, required: bool = True) -> str:
+    def email(self, name: str, label: Text | None = None, *, required: bool = True) -> str:
+        label = label or _("Email")
         value = normalise_email(self.raw(name))
         if not value:
             if required:
-                self.fail(name, f"Enter {label.lower()}.")
+                self.fail(name, _("Enter %(field)s.", field=label.lower()))
             return ""
         if len(value) > 254 or not ADDRESS_RE.match(value):
-            self.fail(name, f"“{value}” is not an email address.")
+            self.fail(name, _("“%(value)s” is not an email address.", value=value))
             return ""
         return value
 
@@ -103,40 +114,40 @@ class FormReader:
         The amount is computed here, never read from the form; a negative
         unit price is a discount.
         """
-        description = self.text("description", "Description", max_length=300, required=True)
+        description = self.text("description", _("Description"), max_length=300, required=True)
         quantity = self.quantity("quantity")
         unit_price = self.amount("unit_price", allow_negative=True)
         amount = line_amount(quantity, unit_price) if quantity is not None and unit_price is not None else 0
         return {"description": description, "quantity_milli": quantity, "unit_price_minor": unit_price, "amount_minor": amount}
 
-    def whole_number(self, name: str, label: str, low: int, high: int) -> int | None:
+    def whole_number(self, name: str, label: Text, low: int, high: int) -> int | None:
         try:
             value = int(self.raw(name).strip())
         except ValueError:
-            self.fail(name, f"{label} must be a whole number.")
+            self.fail(name, _("%(field)s must be a whole number.", field=label))
             return None
         if not low <= value <= high:
-            self.fail(name, f"{label} must be between {low} and {high}.")
+            self.fail(name, _("%(field)s must be between %(low)d and %(high)d.", field=label, low=low, high=high))
             return None
         return value
 
-    def local_date(self, name: str, label: str, *, required: bool = False) -> date | None:
+    def local_date(self, name: str, label: Text, *, required: bool = False) -> date | None:
         raw = self.raw(name).strip()
         if not raw:
             if required:
-                self.fail(name, f"Enter {label.lower()}.")
+                self.fail(name, _("Enter %(field)s.", field=label.lower()))
             return None
         try:
             value = date.fromisoformat(raw)
         except ValueError:
-            self.fail(name, f"Enter {label.lower()} as year-month-day, for example 2025-03-31.")
+            self.fail(name, _("Enter %(field)s as year-month-day, for example 2025-03-31.", field=label.lower()))
             return None
         if not MIN_YEAR <= value.year <= MAX_YEAR:
-            self.fail(name, f"{label} is out of range.")
+            self.fail(name, _("%(field)s is out of range.", field=label))
             return None
         return value
 
-    def local_datetime(self, name: str, label: str) -> datetime | None:
+    def local_datetime(self, name: str, label: Text) -> datetime | None:
         """A ``datetime-local`` value in the tenant's time zone, returned in UTC."""
         raw = self.raw(name).strip()
         if not raw:
@@ -146,10 +157,10 @@ class FormReader:
         except ValueError:
             naive = None
         if naive is None or naive.tzinfo is not None:
-            self.fail(name, f"Enter {label.lower()} as a date and time, for example 2025-03-31T14:30.")
+            self.fail(name, _("Enter %(field)s as a date and time, for example 2025-03-31T14:30.", field=label.lower()))
             return None
         if not MIN_YEAR <= naive.year <= MAX_YEAR:
-            self.fail(name, f"{label} is out of range.")
+            self.fail(name, _("%(field)s is out of range.", field=label))
             return None
         return naive.replace(tzinfo=ZoneInfo(self.tenant.timezone)).astimezone(timezone.utc)
 

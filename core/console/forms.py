@@ -34,15 +34,16 @@ the saved record's ``public_id`` as target.
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal, Sequence
 
 from quart import Response, abort, g, redirect, request
 from tortoise.models import Model
 
 from core.audit import record
-from core.console.form_fields import FormReader
+from core.console.form_fields import FormReader, Text
 from core.console.shell import render_console
+from core.i18n import lazy_gettext
 
 FORM_TEMPLATE = "console/_form_page.html"
 FieldKind = Literal["text", "textarea", "email", "tel", "choice", "checkbox", "number", "amount", "date"]
@@ -78,17 +79,21 @@ class Field:
     :param choices: ``(value, label)`` pairs of a ``choice`` field.
     :param max_length: for text kinds.
     :param hint: a sentence under the field.
+
+    ``label``, ``hint`` and the choices' labels may be lazy texts
+    (:func:`core.i18n.lazy_gettext`), translated when the form is drawn or
+    its problems are written.
     """
 
     name: str
-    label: str
+    label: Text
     kind: FieldKind = "text"
     required: bool = False
     max_length: int = 200
-    choices: Sequence[tuple[str, str]] = ()
+    choices: Sequence[tuple[str, Text]] = ()
     low: int = 0
     high: int = 10**9
-    hint: str = ""
+    hint: Text = ""
 
     def read(self, reader: FormReader) -> Any:
         """The clean value (its problem, if any, recorded in ``reader.errors``)."""
@@ -126,13 +131,15 @@ class FormPage:
     :param audit: the audit action written after a successful save, e.g.
         ``"contact.updated"``; None writes none (the view audits itself).
     :param check: problems across fields, after each field was read.
+
+    ``title`` and ``submit_label`` may be lazy texts, like the fields' labels.
     """
 
     fields: Sequence[Field]
     template: str | None = None
-    title: str = ""
+    title: Text = ""
     audit: str | None = None
-    submit_label: str = "Save"
+    submit_label: Text = field(default_factory=lambda: lazy_gettext("Save"))
     check: Check | None = None
 
     async def show(self, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200, **context: Any):

@@ -38,6 +38,7 @@ from core.console.jobs import actor, job_or_404
 from core.console.numbering import create_numbered
 from core.console.priced_lines import PricedLines
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.contacts import account_addresses
 from core.invoicing import DEFAULT_TERMS_DAYS, TERMS_DAYS, InvoiceRefused, issue_invoice, void_invoice, void_refusal
 from core.models.billing import INVOICE_FILTERS, PAYMENT_METHODS, Invoice, InvoiceLine, Payment
@@ -55,21 +56,38 @@ from core.web.rendering import tenant_today
 blueprint = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 NUMBER_PREFIX = "INV-"
-STATUS_LABELS = {"draft": "Draft", **portal_invoices.STATUS_LABELS}
+STATUS_LABELS = {"draft": lazy_gettext("Draft"), **portal_invoices.STATUS_LABELS}
 FILTERS = ("draft", *INVOICE_FILTERS)
 STAFF_METHODS = tuple(m for m in PAYMENT_METHODS if m != "card")  # cards come from the payments plugin
-METHOD_LABELS = {"card": "Card", "cash": "Cash", "cheque": "Cheque", "bank": "Bank transfer", "other": "Other"}
+METHOD_LABELS = {
+    "card": lazy_gettext("Card"),
+    "cash": lazy_gettext("Cash"),
+    "cheque": lazy_gettext("Cheque"),
+    "bank": lazy_gettext("Bank transfer"),
+    "other": lazy_gettext("Other"),
+}
+#: A payment's status as the invoice page shows it.
+PAYMENT_STATUS_LABELS = {
+    "pending": lazy_gettext("Pending"),
+    "succeeded": lazy_gettext("Succeeded"),
+    "failed": lazy_gettext("Failed"),
+    "refunded": lazy_gettext("Refunded"),
+    "partially_refunded": lazy_gettext("Partially refunded"),
+    "disputed": lazy_gettext("Disputed"),
+}
+#: The customer's view of a job's invoices, in a word.
+VIEW_NAMES = {"detailed": lazy_gettext("Detailed"), "summary": lazy_gettext("Summary")}
 NOTICES = {
-    "created": "Draft invoice created.",
-    "line_added": "Line added.",
-    "line_saved": "Line saved.",
-    "line_deleted": "Line removed.",
-    "details_saved": "Invoice saved.",
-    "issued": "Invoice issued.",
-    "already_issued": "This invoice was already issued; nothing was sent again.",
-    "voided": "Invoice voided.",
-    "payment_recorded": "Payment recorded.",
-    "already_recorded": "This payment was already recorded.",
+    "created": lazy_gettext("Draft invoice created."),
+    "line_added": lazy_gettext("Line added."),
+    "line_saved": lazy_gettext("Line saved."),
+    "line_deleted": lazy_gettext("Line removed."),
+    "details_saved": lazy_gettext("Invoice saved."),
+    "issued": lazy_gettext("Invoice issued."),
+    "already_issued": lazy_gettext("This invoice was already issued; nothing was sent again."),
+    "voided": lazy_gettext("Invoice voided."),
+    "payment_recorded": lazy_gettext("Payment recorded."),
+    "already_recorded": lazy_gettext("This payment was already recorded."),
 }
 
 
@@ -108,18 +126,19 @@ def _by_status(query, status: str):
 
 
 INVOICES = ListPage(
-    Invoice, "console/invoices/list.html", ("invoice", "invoices"),
+    Invoice, "console/invoices/list.html", (lazy_gettext("invoice"), lazy_gettext("invoices")),
+    title=lazy_gettext("Invoices"), empty=lazy_gettext("No invoices match."), show_label=lazy_gettext("Show invoices"),
     columns=(
-        number_column("Invoice"),
+        number_column(lazy_gettext("Invoice")),
         customer_column(),
-        Column("issued", "Issued", sort=("issued_on",), csv=lambda i: iso(i.issued_on)),
-        Column("due", "Due", sort=("due_on",), csv=lambda i: iso(i.due_on)),
+        Column("issued", lazy_gettext("Issued"), sort=("issued_on",), csv=lambda i: iso(i.issued_on)),
+        Column("due", lazy_gettext("Due"), sort=("due_on",), csv=lambda i: iso(i.due_on)),
         status_column(STATUS_LABELS, displayed=True),
-        Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda i: amount_input(i.total_minor, i.currency)),
-        Column("balance", "Balance", numeric=True, csv=lambda i: amount_input(i.balance_minor, i.currency) if i.status in ("open", "paid") else ""),
+        Column("total", lazy_gettext("Total"), sort=("total_minor",), numeric=True, csv=lambda i: amount_input(i.total_minor, i.currency)),
+        Column("balance", lazy_gettext("Balance"), numeric=True, csv=lambda i: amount_input(i.balance_minor, i.currency) if i.status in ("open", "paid") else ""),
     ),
     extra_sorts={"created": ("id",)},
-    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in FILTERS)], apply=_by_status),),
+    filters=(Filter("status", lazy_gettext("Status"), [("", lazy_gettext("Any status")), *((s, STATUS_LABELS[s]) for s in FILTERS)], apply=_by_status),),
     default_sort="-created",
     select_related=("account",),
     by_account=True,
@@ -139,7 +158,7 @@ async def create():
     job = await job_or_404(form["job"]) if form.get("job") else None
     account: CustomerAccount = job.account if job else await account_or_404(form.get("account", ""))
     if account.archived:
-        return await render_error(409, "account_archived", "This account is archived. Restore it before invoicing it.")
+        return await render_error(409, "account_archived", _("This account is archived. Restore it before invoicing it."))
     invoice = await create_numbered(Invoice, NUMBER_PREFIX, account=account, job=job, currency=g.tenant.currency)
     if job is not None:
         charges = await JobCharge.filter(job_id=job.id).order_by("position", "id")
@@ -185,6 +204,8 @@ async def detail_page(invoice: Invoice, values: dict[str, str] | None = None, er
         status_labels=STATUS_LABELS,
         methods=[(m, METHOD_LABELS[m]) for m in STAFF_METHODS],
         method_labels=METHOD_LABELS,
+        payment_status_labels=PAYMENT_STATUS_LABELS,
+        view_names=VIEW_NAMES,
         recipients=await account_addresses(invoice.account_id, billing_only=True),
         values={**defaults, "payment_key": secrets.token_urlsafe(16), **(values or {})},
         errors=errors or {},
@@ -201,7 +222,7 @@ async def detail(invoice_id: str):
 
 
 async def _not_a_draft():
-    return await render_error(409, "not_draft", "Only a draft invoice can be changed; this one has been issued.")
+    return await render_error(409, "not_draft", _("Only a draft invoice can be changed; this one has been issued."))
 
 
 LINES = PricedLines(InvoiceLine, parent="invoice", audit="invoice.line", totals=recompute_totals)
@@ -227,8 +248,8 @@ async def edit_line(invoice_id: str, line_id: str):
         return await _not_a_draft()
     line = await LINES.line_or_404(invoice, line_id)
     return await LINES.edit(
-        invoice, line, currency=invoice.currency, title=f"Line of invoice {invoice.number}",
-        back=_detail_url(invoice), back_label=f"Invoice {invoice.number} · {invoice.account.name}",
+        invoice, line, currency=invoice.currency, title=_("Line of invoice %(number)s", number=invoice.number),
+        back=_detail_url(invoice), back_label=_("Invoice %(number)s · %(customer)s", number=invoice.number, customer=invoice.account.name),
         audit={"invoice": invoice.public_id},
     )
 
@@ -251,7 +272,7 @@ async def save_details(invoice_id: str):
     if invoice.status != "draft":
         return await _not_a_draft()
     reader = FormReader(await request.form, g.tenant)
-    memo = reader.text("memo", "The memo", max_length=2000, multiline=True)
+    memo = reader.text("memo", _("The memo"), max_length=2000, multiline=True)
     tax = reader.amount("tax", currency=invoice.currency) if reader.raw("tax").strip() else 0
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
@@ -285,7 +306,7 @@ async def issue(invoice_id: str):
     if invoice.status != "draft":
         return to_invoice(invoice, "already_issued")
     reader = FormReader(await request.form, g.tenant)
-    terms = reader.whole_number("terms_days", "Payment terms", *TERMS_DAYS)
+    terms = reader.whole_number("terms_days", _("Payment terms"), *TERMS_DAYS)
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
     try:
@@ -312,7 +333,7 @@ async def void(invoice_id: str):
     """An open invoice without payments becomes void, with a reason (audited)."""
     invoice = await invoice_or_404(invoice_id)
     reader = FormReader(await request.form, g.tenant)
-    reason = reader.text("reason", "The reason", max_length=500, required=True)
+    reason = reader.text("reason", _("The reason"), max_length=500, required=True)
     refusal = void_refusal(invoice)
     if refusal is not None:
         reader.fail("reason", refusal.message)
@@ -333,6 +354,6 @@ async def pdf(invoice_id: str):
     invoice = await invoice_or_404(invoice_id)
     document = await portal_invoices.load_document(invoice.account, invoice.public_id, g.tenant)
     if document is None:
-        return await render_error(404, "not_issued", "A draft has no PDF yet: issue it first.")
+        return await render_error(404, "not_issued", _("A draft has no PDF yet: issue it first."))
     data = await render_pdf(current_services(), g.tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
     return pdf_response(data, portal_invoices.invoice_pdf_name(invoice))

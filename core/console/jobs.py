@@ -31,12 +31,14 @@ from core.console.form_fields import FormReader, datetime_input
 from core.console.numbering import create_numbered, number_taken
 from core.console.priced_lines import PricedLines
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.models.billing import Invoice
 from core.models.customers import CustomerAccount
 from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Attachment, Job, JobCharge, Note, Visit
 from core.models.staff import StaffUser
 from core.console.forms import actor, object_or_404, with_done
 from core.console.lists import Column, Filter, ListPage, ListState, customer_column, iso, number_column, status_column
+from core.portal import invoices as portal_invoices
 from core.portal.pagination import DateRange
 from core.portal.work import STATUS_LABELS
 from core.thumbnails import has_thumbnail
@@ -45,23 +47,26 @@ from core.web.rendering import tenant_today
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 NUMBER_PREFIX = "J-"
-VIEW_LABELS = {"detailed": "Detailed: every line with quantity and price", "summary": "Summary: one line for the job"}
+VIEW_LABELS = {
+    "detailed": lazy_gettext("Detailed: every line with quantity and price"),
+    "summary": lazy_gettext("Summary: one line for the job"),
+}
 NOTICES = {
-    "created": "Job created.",
-    "saved": "Job saved.",
-    "charge_added": "Charge added.",
-    "charge_saved": "Charge saved.",
-    "charge_deleted": "Charge removed.",
-    "visit_saved": "Visit saved.",
-    "visit_deleted": "Visit removed.",
-    "note_added": "Note added.",
-    "note_shared": "The note is now shared with the customer.",
-    "note_hidden": "The note is no longer shared with the customer.",
-    "note_deleted": "Note removed.",
-    "file_added": "File added.",
-    "file_shared": "The file is now shared with the customer.",
-    "file_hidden": "The file is no longer shared with the customer.",
-    "file_deleted": "File removed.",
+    "created": lazy_gettext("Job created."),
+    "saved": lazy_gettext("Job saved."),
+    "charge_added": lazy_gettext("Charge added."),
+    "charge_saved": lazy_gettext("Charge saved."),
+    "charge_deleted": lazy_gettext("Charge removed."),
+    "visit_saved": lazy_gettext("Visit saved."),
+    "visit_deleted": lazy_gettext("Visit removed."),
+    "note_added": lazy_gettext("Note added."),
+    "note_shared": lazy_gettext("The note is now shared with the customer."),
+    "note_hidden": lazy_gettext("The note is no longer shared with the customer."),
+    "note_deleted": lazy_gettext("Note removed."),
+    "file_added": lazy_gettext("File added."),
+    "file_shared": lazy_gettext("The file is now shared with the customer."),
+    "file_hidden": lazy_gettext("The file is no longer shared with the customer."),
+    "file_deleted": lazy_gettext("File removed."),
 }
 
 
@@ -83,10 +88,10 @@ def job_page(job: Job, done: str, anchor: str = ""):
 
 def _day_bounds(reader: FormReader) -> tuple[datetime | None, datetime | None]:
     """The ``from``/``to`` days of the query as UTC bounds in the business's zone."""
-    start = reader.local_date("from", "The start date")
-    end = reader.local_date("to", "The end date")
+    start = reader.local_date("from", _("The start date"))
+    end = reader.local_date("to", _("The end date"))
     if start and end and start > end:
-        reader.fail("to", "The end date is before the start date.")
+        reader.fail("to", _("The end date is before the start date."))
         return None, None
     low = DateRange(start, start).bounds(reader.tenant)[0] if start else None
     high = DateRange(end, end).bounds(reader.tenant)[1] if end else None
@@ -103,16 +108,17 @@ def _by_day(query, state: ListState):
 
 
 JOBS = ListPage(
-    Job, "console/jobs/list.html", ("job", "jobs"),
+    Job, "console/jobs/list.html", (lazy_gettext("job"), lazy_gettext("jobs")),
+    title=lazy_gettext("Jobs"), empty=lazy_gettext("No jobs match."), show_label=lazy_gettext("Show jobs"),
     columns=(
-        number_column("Job"),
-        Column("title", "Title", sort=("title",), csv=lambda j: j.title),
+        number_column(lazy_gettext("Job")),
+        Column("title", lazy_gettext("Title"), sort=("title",), csv=lambda j: j.title),
         customer_column("account"),
-        Column("date", "Scheduled", sort=("scheduled_start",), csv=lambda j: iso(j.scheduled_start)),
+        Column("date", lazy_gettext("Scheduled"), sort=("scheduled_start",), csv=lambda j: iso(j.scheduled_start)),
         status_column(STATUS_LABELS),
-        Column("technician", "Technician", csv=lambda j: j.technician_name),
+        Column("technician", lazy_gettext("Technician"), csv=lambda j: j.technician_name),
     ),
-    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)]),),
+    filters=(Filter("status", lazy_gettext("Status"), [("", lazy_gettext("Any status")), *((s, STATUS_LABELS[s]) for s in JOB_STATUSES)]),),
     default_sort="-date",
     select_related=("account",),
     by_account=True,
@@ -141,7 +147,7 @@ async def _form_page(job: Job | None, account: CustomerAccount | None, values: d
         errors=errors,
         statuses=[(s, STATUS_LABELS[s]) for s in JOB_STATUSES],
         views=list(VIEW_LABELS.items()),
-        technicians=[("", "Nobody yet, or someone not on the staff")] + [(t.public_id, t.name) for t in technicians],
+        technicians=[("", _("Nobody yet, or someone not on the staff"))] + [(t.public_id, t.name) for t in technicians],
     )
     return body, status
 
@@ -164,24 +170,24 @@ def _job_values(job: Job) -> dict[str, str]:
 
 async def _read_job(reader: FormReader, job: Job | None) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "title": reader.text("title", "Title", max_length=200, required=True),
-        "description": reader.text("description", "Description", max_length=5000, multiline=True),
-        "status": reader.choice("status", "a status", JOB_STATUSES, "scheduled"),
-        "scheduled_start": reader.local_datetime("scheduled_start", "The start"),
-        "scheduled_end": reader.local_datetime("scheduled_end", "The end"),
-        "service_address": reader.text("service_address", "Service address", max_length=2000, multiline=True),
-        "invoice_view": reader.choice("invoice_view", "an invoice view", INVOICE_VIEWS, "detailed"),
+        "title": reader.text("title", _("Title"), max_length=200, required=True),
+        "description": reader.text("description", _("Description"), max_length=5000, multiline=True),
+        "status": reader.choice("status", _("a status"), JOB_STATUSES, "scheduled"),
+        "scheduled_start": reader.local_datetime("scheduled_start", _("The start")),
+        "scheduled_end": reader.local_datetime("scheduled_end", _("The end")),
+        "service_address": reader.text("service_address", _("Service address"), max_length=2000, multiline=True),
+        "invoice_view": reader.choice("invoice_view", _("an invoice view"), INVOICE_VIEWS, "detailed"),
     }
     start, end = fields["scheduled_start"], fields["scheduled_end"]
     if end and not start:
-        reader.fail("scheduled_start", "Enter the start as well as the end.")
+        reader.fail("scheduled_start", _("Enter the start as well as the end."))
     elif start and end and end <= start:
-        reader.fail("scheduled_end", "The end must be after the start.")
-    number = reader.text("number", "Job number", max_length=40)
+        reader.fail("scheduled_end", _("The end must be after the start."))
+    number = reader.text("number", _("Job number"), max_length=40)
     if number and await number_taken(Job, number, exclude_id=job.id if job else None):
-        reader.fail("number", f"Another job already has the number {number}.")
+        reader.fail("number", _("Another job already has the number %(number)s.", number=number))
     if job is not None and not number:
-        reader.fail("number", "Enter the job number.")
+        reader.fail("number", _("Enter the job number."))
     if number:
         fields["number"] = number
     fields.update(await _read_technician(reader))
@@ -191,12 +197,12 @@ async def _read_job(reader: FormReader, job: Job | None) -> dict[str, Any]:
 async def _read_technician(reader: FormReader) -> dict[str, Any]:
     """A staff member (their name is copied for customers) or a typed name."""
     chosen = reader.raw("technician")
-    name = reader.text("technician_name", "Technician's name", max_length=200)
+    name = reader.text("technician_name", _("Technician's name"), max_length=200)
     if not chosen:
         return {"technician": None, "technician_name": name}
     staff = await StaffUser.get_or_none(public_id=chosen, active=True)
     if staff is None:
-        reader.fail("technician", "Choose a technician from the list.")
+        reader.fail("technician", _("Choose a technician from the list."))
         return {}
     return {"technician": staff, "technician_name": staff.name}
 
@@ -222,7 +228,7 @@ async def new():
         return await _form_page(None, account, values, {})
     reader = FormReader(await request.form, g.tenant)
     if account is None:
-        reader.fail("account", "Choose the customer account.")
+        reader.fail("account", _("Choose the customer account."))
     fields = await _read_job(reader, None)
     if reader.errors:
         return await _form_page(None, account, reader.values, reader.errors, 400)
@@ -279,6 +285,7 @@ async def detail_page(job: Job, charge_values: dict[str, str] | None = None, err
         invoices=invoices,
         status_label=STATUS_LABELS.get(job.status, job.status),
         view_label=VIEW_LABELS.get(job.invoice_view, job.invoice_view),
+        invoice_status_labels={"draft": _("Draft"), **portal_invoices.STATUS_LABELS},
         values=charge_values or {"quantity": "1"},
         errors=errors or {},
         notice=notice(NOTICES),
@@ -317,8 +324,8 @@ async def edit_charge(job_id: str, charge_id: str):
     job = await job_or_404(job_id)
     charge = await CHARGES.line_or_404(job, charge_id)
     return await CHARGES.edit(
-        job, charge, currency=charge.currency, title=f"Charge on job {job.number}",
-        back=_detail_url(job), back_label=f"Job {job.number} · {job.title}", audit={"job": job.public_id},
+        job, charge, currency=charge.currency, title=_("Charge on job %(number)s", number=job.number),
+        back=_detail_url(job), back_label=_("Job %(number)s · %(title)s", number=job.number, title=job.title), audit={"job": job.public_id},
     )
 
 

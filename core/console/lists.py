@@ -5,13 +5,13 @@ a :class:`ListPage` each: a small declaration, one engine behind it. A view
 is then one line::
 
     JOBS = ListPage(
-        Job, "console/jobs/list.html", ("job", "jobs"),
+        Job, "console/jobs/list.html", (lazy_gettext("job"), lazy_gettext("jobs")),
         columns=(
-            number_column("Job"),
+            number_column(lazy_gettext("Job")),
             customer_column(),
-            Column("technician", "Technician", csv=lambda j: j.technician_name),
+            Column("technician", lazy_gettext("Technician"), csv=lambda j: j.technician_name),
         ),
-        filters=(Filter("status", "Status", (("", "Any status"), ("done", "Done"))),),
+        filters=(Filter("status", lazy_gettext("Status"), (("", lazy_gettext("Any status")), ("done", lazy_gettext("Done")))),),
         default_sort="-number", select_related=("account",), by_account=True,
     )
     JOBS.route(blueprint, "back_office")  # GET / as the endpoint "index"
@@ -31,6 +31,14 @@ unknown account is a 404), and ``?format=csv`` downloads every matching row
 (at most :data:`MAX_CSV_ROWS`) with the columns that declare ``csv``,
 spreadsheet-safe (:func:`core.portal.exports.csv_response`); each download
 is audited (``staff.list_exported``: which list, the query, how many rows).
+
+Texts are translated when the page is drawn: labels, nouns, titles, filter
+choices and sentences are declared at import time with
+:func:`core.i18n.lazy_gettext` (a plugin's own through its catalog), so one
+declaration serves every reader's language. A list given only its ``noun``
+gets "No %(items)s match." and "Show %(items)s" around it; give ``title``,
+``empty`` and ``show_label`` as whole sentences when the language needs it
+(core's lists do).
 """
 
 from __future__ import annotations
@@ -39,14 +47,16 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
+from babel.support import LazyProxy
 from quart import Response, abort, g, request
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from core.audit import record
 from core.console.access import staff_required
-from core.console.form_fields import FormReader
+from core.console.form_fields import FormReader, Text
 from core.console.shell import render_console
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 from core.portal.exports import csv_response
 from core.portal.pagination import Page, Sorter, choice_arg, paginate, url_with
@@ -61,7 +71,7 @@ class Column:
     """One column of a list.
 
     :param key: its name; with ``sort`` also the value of ``?sort=``.
-    :param label: its header.
+    :param label: its header (a lazy text for a translated one).
     :param sort: the fields it orders by (makes the header a sort link).
     :param numeric: right-aligned (amounts).
     :param per_account: False hides it on one account's list (the customer column).
@@ -70,7 +80,7 @@ class Column:
     """
 
     key: str
-    label: str
+    label: Text
     sort: tuple[str, ...] | None = None
     numeric: bool = False
     per_account: bool = True
@@ -82,31 +92,32 @@ def iso(value: Any) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def number_column(label: str) -> Column:
+def number_column(label: Text) -> Column:
     """The record's number, sortable, linking to it in the row template."""
     return Column("number", label, sort=("number",), csv=lambda item: item.number)
 
 
 def customer_column(key: str = "customer") -> Column:
     """The customer account's name, sortable, left out of one account's list."""
-    return Column(key, "Customer", sort=("account__name",), per_account=False, csv=lambda item: item.account.name)
+    return Column(key, lazy_gettext("Customer"), sort=("account__name",), per_account=False, csv=lambda item: item.account.name)
 
 
-def status_column(labels: dict[str, str], *, displayed: bool = False, sort: bool = True) -> Column:
+def status_column(labels: dict[str, Text], *, displayed: bool = False, sort: bool = True) -> Column:
     """The status as its label; ``displayed`` asks the record (``display_status(today)``: overdue, expired)."""
 
     def text(item: Any) -> str:
         state = item.display_status(tenant_today(g.tenant)) if displayed else item.status
-        return labels.get(state, state)
+        return str(labels.get(state, state))
 
-    return Column("status", "Status", sort=("status",) if sort else None, csv=text)
+    return Column("status", lazy_gettext("Status"), sort=("status",) if sort else None, csv=text)
 
 
 @dataclass(frozen=True)
 class Filter:
     """A choice filter shown as a select above the list.
 
-    :param choices: ``(value, label)`` pairs; the value ``""`` means "no filter".
+    :param choices: ``(value, label)`` pairs; the value ``""`` means "no filter"
+        (labels, like ``label``, may be lazy texts).
     :param apply: ``apply(query, value)`` -> the narrowed query, called only
         with a non-empty value; the default filters the field named ``name``.
     :param default: the value without ``?name=`` in the URL (an unknown value
@@ -114,8 +125,8 @@ class Filter:
     """
 
     name: str
-    label: str
-    choices: Sequence[tuple[str, str]]
+    label: Text
+    choices: Sequence[tuple[str, Text]]
     apply: Callable[[QuerySet, str], QuerySet] | None = None
     default: str = ""
 
@@ -155,9 +166,11 @@ class ListPage:
 
     :param model: the Tortoise model listed (tenant-scoped like every model).
     :param template: a template extending ``console/_list_page.html``.
-    :param noun: singular and plural, for the summary line and the empty state.
+    :param noun: singular and plural, for the summary line and the empty state
+        (lazy texts: ``(lazy_gettext("job"), lazy_gettext("jobs"))``).
     :param title: the page's heading, by default the plural capitalised
         ("Jobs"); "of <account>" is added on one account's list.
+        This and every text below may be lazy texts, translated per reader.
     :param default_sort: a column key, ``-`` for descending.
     :param order_by: the fixed order of a list without sortable columns.
     :param keep: query arguments kept as hidden fields of the filter form.
@@ -170,9 +183,9 @@ class ListPage:
 
     model: type[Model]
     template: str
-    noun: tuple[str, str]
+    noun: tuple[Text, Text]
     columns: Sequence[Column]
-    title: str = ""
+    title: Text = ""
     filters: Sequence[Filter] = ()
     default_sort: str | None = None
     order_by: tuple[str, ...] = ("-id",)
@@ -181,9 +194,9 @@ class ListPage:
     keep: tuple[str, ...] = ()
     narrow: Narrow | None = None
     context: Context | None = None
-    empty: str = ""
+    empty: Text = ""
     csv_name: str | None = None
-    show_label: str = ""
+    show_label: Text = ""
     extra_sorts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     per_page: int | None = None
     sorter: Sorter | None = field(init=False, default=None)
@@ -192,12 +205,14 @@ class ListPage:
         sorts = {**{c.key: c.sort for c in self.columns if c.sort}, **self.extra_sorts}
         if sorts:
             self.sorter = Sorter(sorts, default=self.default_sort or next(iter(sorts)))
+        # The defaults stay lazy: made in the reader's language when drawn.
+        plural = self.noun[1]
         if not self.title:
-            self.title = self.noun[1].capitalize()
+            self.title = LazyProxy(lambda: str(plural).capitalize(), enable_cache=False)
         if not self.empty:
-            self.empty = f"No {self.noun[1]} match."
+            self.empty = lazy_gettext("No %(items)s match.", items=plural)
         if not self.show_label:
-            self.show_label = f"Show {self.noun[1]}"
+            self.show_label = lazy_gettext("Show %(items)s", items=plural)
 
     def csv_columns(self, account: CustomerAccount | None) -> list[Column]:
         return [c for c in self.columns if c.csv and (c.per_account or account is None)]
@@ -264,7 +279,7 @@ class ListPage:
             return await self.respond(**context)
 
         view.__name__ = view.__qualname__ = endpoint
-        view.__doc__ = f"The {self.title.lower()} list (:class:`core.console.lists.ListPage`)."
+        view.__doc__ = f"The {str(self.title).lower()} list (:class:`core.console.lists.ListPage`)."
         blueprint.add_url_rule(rule, endpoint, staff_required(permission)(view), methods=["GET"])
 
     async def _csv(self, query: QuerySet, state: ListState) -> Response:
@@ -277,4 +292,4 @@ class ListPage:
             list=self.csv_name, rows=len(rows), query=request.query_string.decode()[:500],
         )
         name = self.csv_name + (f"-{state.account.number}" if state.account else "")
-        return csv_response([c.label for c in columns], rows, f"{name}-{tenant_today(g.tenant).isoformat()}.csv")
+        return csv_response([str(c.label) for c in columns], rows, f"{name}-{tenant_today(g.tenant).isoformat()}.csv")

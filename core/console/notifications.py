@@ -20,6 +20,7 @@ from core.auth.current import safe_next
 from core.console.access import staff_required
 from core.notifications import notifications_changed
 from core.console.shell import notice, render_console
+from core.i18n import lazy_gettext
 from core.models.platform import Notification
 from core.notifications import KNOWN_KINDS, kind_label, wants_email
 from core.portal.pagination import choice_arg, paginate
@@ -27,7 +28,7 @@ from core.portal.pagination import choice_arg, paginate
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 FILTERS = ("unread", "read")
-NOTICES = {"all_read": "Every notification is marked read.", "saved": "Email preferences saved."}
+NOTICES = {"all_read": lazy_gettext("Every notification is marked read."), "saved": lazy_gettext("Email preferences saved.")}
 
 
 def mine():

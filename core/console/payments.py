@@ -29,6 +29,7 @@ from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.invoices import STAFF_METHODS, announce, detail_page, invoice_or_404, to_invoice
 from core.console.jobs import actor
+from core.i18n import gettext as _
 from core.ledger import PaymentRefused, apply_payment
 from core.models.billing import Payment
 from core.web.rendering import tenant_today
@@ -60,12 +61,12 @@ async def record_payment(invoice_id: str):
         return to_invoice(invoice, "already_recorded", "payments")
     amount = reader.amount("amount", currency=invoice.currency)
     if amount is not None and amount <= 0:
-        reader.fail("amount", "Enter an amount greater than zero.")
-    method = reader.choice("method", "how it was paid", STAFF_METHODS)
-    day = reader.local_date("received_on", "The date received", required=True)
+        reader.fail("amount", _("Enter an amount greater than zero."))
+    method = reader.choice("method", _("how it was paid"), STAFF_METHODS)
+    day = reader.local_date("received_on", _("The date received"), required=True)
     if day is not None and day > tenant_today(g.tenant):
-        reader.fail("received_on", "The date received cannot be in the future.")
-    reference = reader.text("reference", "The reference", max_length=120)
+        reader.fail("received_on", _("The date received cannot be in the future."))
+    reference = reader.text("reference", _("The reference"), max_length=120)
     if reader.errors:
         return await detail_page(invoice, reader.values, reader.errors, 400)
     try:

@@ -13,6 +13,8 @@ So that the bar fits a phone, most entries sit in a few menus
 (:data:`GROUPS`: Customers, Work, Billing, Settings), drawn as ``<details>``
 disclosures that open without JavaScript; Home and Notifications stay in
 the bar. A menu the role sees one entry of is drawn as that entry alone.
+Labels are lazy texts (:func:`core.i18n.lazy_gettext`), drawn in the
+reader's language; a plugin's link labels translate through its catalog.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tortoise.expressions import Q
 
 from core.console.access import ROLE_LABELS, can
 from core.console.permissions import MONEY
+from core.i18n import lazy_gettext
 from core.models.platform import Notification
 from core.services import current_services
 
@@ -59,10 +62,10 @@ class ConsoleNavGroup:
 
 #: The menus, by the ids of :data:`core.records.CONSOLE_GROUPS`.
 GROUPS: dict[str, ConsoleNavGroup] = {
-    "customers": ConsoleNavGroup("Customers", 10),
-    "work": ConsoleNavGroup("Work", 20),
-    "billing": ConsoleNavGroup("Billing", 25),
-    "settings": ConsoleNavGroup("Settings", 50),
+    "customers": ConsoleNavGroup(lazy_gettext("Customers"), 10),
+    "work": ConsoleNavGroup(lazy_gettext("Work"), 20),
+    "billing": ConsoleNavGroup(lazy_gettext("Billing"), 25),
+    "settings": ConsoleNavGroup(lazy_gettext("Settings"), 50),
 }
 
 #: Where a plugin's link without a ``group`` goes, by its permission (else Settings).
@@ -75,20 +78,20 @@ GROUP_OF_PERMISSION: dict[str, str] = {
 }
 
 NAV: tuple[ConsoleNavItem, ...] = (
-    ConsoleNavItem("Home", "console.home.index", "console", 0),
-    ConsoleNavItem("Customers", "console.customers.index", "customers", 10, group="customers"),
-    ConsoleNavItem("Jobs", "console.jobs.index", "back_office", 20, group="work"),
-    ConsoleNavItem("Invoices", "console.invoices.index", "back_office", 25, group="billing"),
-    ConsoleNavItem("Notifications", "console.notifications.index", "console", 30, counts_unread=True),
-    ConsoleNavItem("Customer portal", "console.settings.portal", "settings", 50, group="settings"),
-    ConsoleNavItem("Invite email", "console.invite_email.edit", "settings", 55, group="settings"),
-    ConsoleNavItem("Branding", "console.branding.edit", "settings", 60, group="settings"),
-    ConsoleNavItem("Plugins", "console.plugins.index", "plugins", 70, group="settings"),
-    ConsoleNavItem("Staff", "console.staff.index", "team", 80, group="settings"),
-    ConsoleNavItem("Failed emails", "console.emails.failed", "emails", 85, group="settings"),
-    ConsoleNavItem("API clients", "console.api_clients.index", "api", 87, group="settings"),
-    ConsoleNavItem("Webhooks", "console.webhooks.index", "api", 88, group="settings"),
-    ConsoleNavItem("Audit log", "console.audit.index", "audit", 90, group="settings"),
+    ConsoleNavItem(lazy_gettext("Home"), "console.home.index", "console", 0),
+    ConsoleNavItem(lazy_gettext("Customers"), "console.customers.index", "customers", 10, group="customers"),
+    ConsoleNavItem(lazy_gettext("Jobs"), "console.jobs.index", "back_office", 20, group="work"),
+    ConsoleNavItem(lazy_gettext("Invoices"), "console.invoices.index", "back_office", 25, group="billing"),
+    ConsoleNavItem(lazy_gettext("Notifications"), "console.notifications.index", "console", 30, counts_unread=True),
+    ConsoleNavItem(lazy_gettext("Customer portal"), "console.settings.portal", "settings", 50, group="settings"),
+    ConsoleNavItem(lazy_gettext("Invite email"), "console.invite_email.edit", "settings", 55, group="settings"),
+    ConsoleNavItem(lazy_gettext("Branding"), "console.branding.edit", "settings", 60, group="settings"),
+    ConsoleNavItem(lazy_gettext("Plugins"), "console.plugins.index", "plugins", 70, group="settings"),
+    ConsoleNavItem(lazy_gettext("Staff"), "console.staff.index", "team", 80, group="settings"),
+    ConsoleNavItem(lazy_gettext("Failed emails"), "console.emails.failed", "emails", 85, group="settings"),
+    ConsoleNavItem(lazy_gettext("API clients"), "console.api_clients.index", "api", 87, group="settings"),
+    ConsoleNavItem(lazy_gettext("Webhooks"), "console.webhooks.index", "api", 88, group="settings"),
+    ConsoleNavItem(lazy_gettext("Audit log"), "console.audit.index", "audit", 90, group="settings"),
 )
 
 

@@ -24,6 +24,7 @@ from core.console.access import staff_required
 from core.console.form_fields import FormReader, datetime_input
 from core.console.jobs import actor, job_or_404, job_page
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.console.uploads import UploadError, discard_files, read_photos, store
 from core.models.jobs import Attachment, Job, Visit
 from core.thumbnails import has_thumbnail
@@ -31,12 +32,12 @@ from core.thumbnails import has_thumbnail
 blueprint = Blueprint("visits", __name__)
 
 NOTICES = {
-    "created": "Visit added.",
-    "saved": "Visit saved.",
-    "photos_added": "Photos added.",
-    "file_shared": "The photo is now shared with the customer.",
-    "file_hidden": "The photo is no longer shared with the customer.",
-    "file_deleted": "Photo removed.",
+    "created": lazy_gettext("Visit added."),
+    "saved": lazy_gettext("Visit saved."),
+    "photos_added": lazy_gettext("Photos added."),
+    "file_shared": lazy_gettext("The photo is now shared with the customer."),
+    "file_hidden": lazy_gettext("The photo is no longer shared with the customer."),
+    "file_deleted": lazy_gettext("Photo removed."),
 }
 
 
@@ -50,11 +51,11 @@ def visit_page(visit: Visit, done: str):
 
 def _read_visit(reader: FormReader) -> dict[str, Any]:
     return {
-        "scheduled_at": reader.local_datetime("scheduled_at", "The scheduled time"),
-        "completed_at": reader.local_datetime("completed_at", "The completion time"),
-        "technician_name": reader.text("technician_name", "Technician", max_length=200),
-        "summary": reader.text("summary", "Summary", max_length=300),
-        "technician_notes": reader.text("technician_notes", "Technician's notes", max_length=20000, multiline=True),
+        "scheduled_at": reader.local_datetime("scheduled_at", _("The scheduled time")),
+        "completed_at": reader.local_datetime("completed_at", _("The completion time")),
+        "technician_name": reader.text("technician_name", _("Technician"), max_length=200),
+        "summary": reader.text("summary", _("Summary"), max_length=300),
+        "technician_notes": reader.text("technician_notes", _("Technician's notes"), max_length=20000, multiline=True),
     }
 
 
