@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.cache import Cache
+from core.i18n import current_language, translations
+from core.i18n import gettext as _
 from core.models.platform import PluginConfig
 from core.plugins import PluginHost
 from core.records import SettingField
@@ -31,6 +33,22 @@ from tenants.models import Tenant
 log = logging.getLogger("porchside.plugins")
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def declared_text(text: Any) -> str:
+    """A text a plugin declared (a setting's label, help or choice, its name
+    or description), in the reader's language.
+
+    A plugin may declare it with :func:`core.i18n.lazy_gettext` (translated
+    when shown) or as a plain string, looked up here in core's catalog and
+    then the plugins' (``porchside_translation_dirs``), as written when none
+    has it. Never ``%``-formatted, so a literal ``%`` in a label is safe.
+    """
+    if not text:
+        return ""
+    if not isinstance(text, str):
+        return str(text)  # a LazyProxy: translated now
+    return translations(current_language()).gettext(text)
 
 
 class SettingsError(ValueError):
@@ -188,7 +206,7 @@ async def save_plugin_settings(
             elif text:
                 secrets[f.name] = _fernet(secret_key).encrypt(text.encode()).decode()
             if f.required and f.name not in secrets:
-                errors[f.name] = f"{f.label} is required."
+                errors[f.name] = _("%(field)s is required.", field=declared_text(f.label))
             continue
         try:
             settings[f.name] = _parse(f, raw, text)
@@ -203,24 +221,26 @@ async def save_plugin_settings(
 
 
 def _parse(f: SettingField, raw: Any, text: str) -> Any:
-    """The value of one non-secret field, or ValueError with a sentence for the form."""
+    """The value of one non-secret field, or ValueError with a sentence for the form (reader's language)."""
+    label = declared_text(f.label)
     if f.kind == "bool":
         return raw is True or text.lower() in TRUE_WORDS
     if not text:
         if f.required:
-            raise ValueError(f"{f.label} is required.")
+            raise ValueError(_("%(field)s is required.", field=label))
         return f.default
     if f.kind == "int":
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{f.label} must be a whole number.") from None
+            raise ValueError(_("%(field)s must be a whole number.", field=label)) from None
     if f.kind == "url":
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{f.label} must be a web address starting with https:// or http://.")
-    if f.kind == "choice" and text not in {value for value, _ in f.choices}:
-        raise ValueError(f"{f.label} must be one of: {', '.join(label for _, label in f.choices)}.")
+            raise ValueError(_("%(field)s must be a web address starting with https:// or http://.", field=label))
+    if f.kind == "choice" and text not in {value for value, _label in f.choices}:
+        shown = ", ".join(declared_text(choice) for _value, choice in f.choices)
+        raise ValueError(_("%(field)s must be one of: %(choices)s.", field=label, choices=shown))
     return text
 
 

@@ -28,6 +28,8 @@ from core.audit import client_ip, record
 from core.auth.current import safe_next
 from core.auth.sessions import SessionStore
 from core.console.permissions import MONEY
+from core.i18n import gettext as _
+from core.i18n import lazy_pgettext
 from core.models.staff import StaffUser
 from core.notifications import with_unread_notifications
 from core.route_access import STAFF_PREFIX, mark
@@ -41,7 +43,12 @@ COOKIE_PATH = "/console"
 
 # Higher outranks lower; every role has what the roles below it have.
 ROLE_RANK = {"staff": 1, "admin": 2, "owner": 3}
-ROLE_LABELS = {"owner": "Owner", "admin": "Admin", "staff": "Staff"}
+# Shown to staff (role menus, the team list), in the reader's language.
+ROLE_LABELS = {
+    "owner": lazy_pgettext("staff role", "Owner"),
+    "admin": lazy_pgettext("staff role", "Admin"),
+    "staff": lazy_pgettext("staff role", "Staff"),
+}
 
 # permission -> the least role that has it. The one table of the console's rules.
 PERMISSIONS: dict[str, str] = {
@@ -59,6 +66,7 @@ PERMISSIONS: dict[str, str] = {
     "owners": "owner",  # make someone an owner, change or deactivate an owner
     "portal_switch": "owner",  # switch the whole portal on or off (S2)
     "portal_address": "owner",  # web address and custom domains (S2)
+    "business": "owner",  # default language, time zone, currency, the portal's languages (issue 17)
     "view_as": "admin",  # view the portal as a customer (A8); staff too where the business allows it
 }
 
@@ -200,7 +208,7 @@ def staff_required(permission: str = "console") -> Callable[[Callable], Callable
             if staff is None:
                 return redirect(url_for("console.auth.sign_in", next=request.full_path.rstrip("?")))
             if not role_may(staff.role, permission, g.get("tenant")):
-                return await render_error(403, "forbidden", "Your role does not allow this. Ask an owner of the business.")
+                return await render_error(403, "forbidden", _("Your role does not allow this. Ask an owner of the business."))
             return await view(*args, **kwargs)
 
         wrapper.console_permission = permission  # type: ignore[attr-defined]

@@ -33,6 +33,8 @@ from core.cache import tenant_key
 from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.models.api import ApiClient
 from core.plugin_state import secret_fernet
 from core.services import current_services
@@ -47,8 +49,8 @@ SECRET_TTL = 10 * 60  # how long a secret waits for its one-time page
 PURPOSE = b"porchside api client secret shown once"
 
 NOTICES = {
-    "revoked": "The client is revoked: its secret and every token it held stopped working.",
-    "already_revoked": "That client was already revoked.",
+    "revoked": lazy_gettext("The client is revoked: its secret and every token it held stopped working."),
+    "already_revoked": lazy_gettext("That client was already revoked."),
 }
 
 
@@ -103,7 +105,7 @@ async def client_or_404(client_id: str) -> ApiClient | None:
 
 
 def _not_found():
-    return render_error(404, "not_found", "There is no such API client.")
+    return render_error(404, "not_found", _("There is no such API client."))
 
 
 @blueprint.get("/")
@@ -133,16 +135,16 @@ async def new():
 async def create():
     form = await request.form
     reader = FormReader(form, g.tenant)
-    name = reader.text("name", "The name", max_length=200, required=True)
+    name = reader.text("name", _("The name"), max_length=200, required=True)
     chosen = [s for s in form.getlist("scope") if isinstance(s, str)]
     known = [s for group in scope_groups() for s in (group.read, group.write)]
     if not chosen:
-        reader.fail("scope", "Choose at least one permission.")
+        reader.fail("scope", _("Choose at least one permission."))
     elif set(chosen) - set(known):
-        reader.fail("scope", "Choose only permissions from the list.")
+        reader.fail("scope", _("Choose only permissions from the list."))
     key = reader.raw("form_key")
     if not FORM_KEY.match(key):
-        reader.fail("name", "The form expired; fill it in again.")
+        reader.fail("name", _("The form expired; fill it in again."))
     if reader.errors:
         return await _form_page(reader.values, reader.errors, chosen, 400)
     if not await _claim(key):

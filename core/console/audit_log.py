@@ -23,6 +23,8 @@ from tortoise.queryset import QuerySet
 from core.audit import record
 from core.console.access import staff_required
 from core.console.shell import render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_pgettext
 from core.models.platform import AuditEvent
 from core.portal.exports import csv_response
 from core.portal.pagination import DateRange, choice_arg, date_range_arg, paginate
@@ -34,7 +36,18 @@ ACTOR_TYPES = ("customer", "staff", "system", "api")
 DEFAULT_DAYS = 30
 EXPORT_MAX = 100_000
 FAMILY = re.compile(r"^[a-z0-9_]+\.\*$")
-CSV_HEADER = ("Time", "Actor type", "Actor", "Action", "Target", "IP address", "Detail")
+# Who acted, as the filter and the table name them.
+ACTOR_TYPE_LABELS = {
+    "customer": lazy_pgettext("audit actor", "Customer"),
+    "staff": lazy_pgettext("audit actor", "Staff"),
+    "system": lazy_pgettext("audit actor", "System"),
+    "api": lazy_pgettext("audit actor", "API"),
+}
+
+
+def csv_header() -> tuple[str, ...]:
+    """The export's column names, in the reader's language."""
+    return (_("Time"), _("Actor type"), _("Actor"), _("Action"), _("Target"), _("IP address"), _("Detail"))
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ async def action_choices() -> list[tuple[str, str]]:
     """``(value, label)`` of the action filter: each family (``staff.*``) then each action."""
     actions = sorted(set(await AuditEvent.all().order_by("action").distinct().values_list("action", flat=True)))
     families = sorted({a.split(".", 1)[0] for a in actions if "." in a})
-    return [(f"{f}.*", f"All {f} actions") for f in families] + [(a, a) for a in actions]
+    return [(f"{f}.*", _("All %(family)s actions", family=f)) for f in families] + [(a, a) for a in actions]
 
 
 @blueprint.get("/")
@@ -89,6 +102,7 @@ async def index():
         filters=filters,
         page=page,
         actor_types=ACTOR_TYPES,
+        actor_type_labels=ACTOR_TYPE_LABELS,
         actions=await action_choices(),
         detail_text=detail_text,
     )
@@ -117,4 +131,4 @@ async def export():
         start=filters.dates.start.isoformat(), end=filters.dates.end.isoformat(),
     )
     name = f"audit-{filters.dates.start.isoformat()}-{filters.dates.end.isoformat()}.csv"
-    return csv_response(CSV_HEADER, rows, name)
+    return csv_response(csv_header(), rows, name)

@@ -24,6 +24,7 @@ from core.console.access import (
 )
 from core.console.shell import render_console
 from core.console.staff_links import request_reset
+from core.i18n import gettext as _
 from core.models.customers import normalise_email
 from core.models.staff import StaffUser
 from core.services import current_services
@@ -73,7 +74,7 @@ async def password_sign_in():
     # Checked even for an unknown address, so both answers take as long.
     if not await verify_password(staff.password_hash if staff else None, password) or staff is None:
         await record("staff.sign_in_failed", actor_type="staff", actor=email)
-        error = "That email and password do not match. Try again, or use “Forgot password”."
+        error = _("That email and password do not match. Try again, or use “Forgot password”.")
         return await render_console("console/auth/sign_in.html", email=email, next=next_path, error=error), 400
     await start_staff_session(staff, method="password")
     return redirect(console_next(next_path))
@@ -93,7 +94,7 @@ async def forgot_password():
         return await render_console("console/auth/forgot.html", email="", sent=False, error=None)
     email = normalise_email((await request.form).get("email", ""))
     if "@" not in email or len(email) > 254:
-        return await render_console("console/auth/forgot.html", email=email, sent=False, error="Enter your work email address."), 400
+        return await render_console("console/auth/forgot.html", email=email, sent=False, error=_("Enter your work email address.")), 400
     if not await _within_limits(("signin_per_ip", client_ip()), ("link_per_email", _rate_key(email))):
         return await _rate_limited()
     await request_reset(email, ip=client_ip())
@@ -124,7 +125,7 @@ async def set_password(token: str, purpose: str):
     password = form.get("password", "")
     problem = password_problem(password, staff.email)
     if problem is None and password != form.get("confirm", ""):
-        problem = "The two passwords are different."
+        problem = _("The two passwords are different.")
     if problem:
         return await render_console("console/auth/set_password.html", page=page, staff_member=staff, error=problem), 400
     state, row = await tokens.consume(token, (purpose,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.audit import record
 from core.console.staff_links import send_staff_link
+from core.i18n import gettext as _
 from core.mail.addresses import clean_address
 from core.mail.errors import MailError
 from core.models.customers import normalise_email
@@ -24,11 +25,12 @@ class StaffError(ValueError):
 
 
 def clean_staff_email(email: str) -> str:
-    """A normalised address, or :class:`StaffError`."""
+    """A normalised address, or :class:`StaffError` (its sentence in the reader's language)."""
+    address = normalise_email(email)
     try:
-        return clean_address(normalise_email(email), "email address")
-    except MailError as exc:
-        raise StaffError(str(exc)) from None
+        return clean_address(address, "email address")
+    except MailError:
+        raise StaffError(_("%(address)s is not an email address.", address=address)) from None
 
 
 def clean_staff_name(name: str, email: str) -> str:
@@ -37,7 +39,7 @@ def clean_staff_name(name: str, email: str) -> str:
     if not name:
         name = email.split("@", 1)[0].replace(".", " ").replace("_", " ").title()
     if len(name) > NAME_MAX:
-        raise StaffError(f"Use at most {NAME_MAX} characters for the name.")
+        raise StaffError(_("Use at most %(max)d characters for the name.", max=NAME_MAX))
     return name
 
 
@@ -51,11 +53,12 @@ async def invite_staff(services: Services, email: str, name: str, role: str, inv
     email = clean_staff_email(email)
     name = clean_staff_name(name, email)
     if role not in ROLES:
-        raise StaffError(f"Choose a role: {', '.join(ROLES)}.")
+        raise StaffError(_("Choose a role: %(roles)s.", roles=", ".join(ROLES)))
     existing = await StaffUser.get_or_none(email=email)
     if existing is not None:
-        state = "" if existing.active else " (deactivated: reactivate them instead)"
-        raise StaffError(f"{email} is already on the staff{state}.")
+        if existing.active:
+            raise StaffError(_("%(address)s is already on the staff.", address=email))
+        raise StaffError(_("%(address)s is already on the staff (deactivated: reactivate them instead).", address=email))
     staff = await StaffUser.create(email=email, name=name, role=role)
     await record("staff.invited", actor_type="staff" if invited_by else "system", actor=invited_by, target=staff.public_id, role=role)
     await send_staff_link(services, "staff_invite", staff, created_by=invited_by)

@@ -17,6 +17,8 @@ from core.audit import record
 from core.branding import HEX, darken_until_readable
 from core.console.access import staff_required
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.mail.addresses import clean_address, header_text
 from core.mail.errors import MailError
 from core.services import current_services
@@ -30,17 +32,17 @@ LOGO_MAX_SIDE = 4096
 LOGO_FORMATS = {"PNG": "logo.png", "JPEG": "logo.jpg"}
 # field -> (label, longest value, may span lines)
 TEXT_FIELDS = {
-    "name": ("Business name", 200, False),
-    "contact_phone": ("Phone", 40, False),
-    "contact_email": ("Email", 254, False),
-    "contact_address": ("Address", 500, True),
-    "contact_hours": ("Opening hours", 200, False),
-    "website": ("Website", 300, False),
+    "name": (lazy_gettext("Business name"), 200, False),
+    "contact_phone": (lazy_gettext("Phone"), 40, False),
+    "contact_email": (lazy_gettext("Email"), 254, False),
+    "contact_address": (lazy_gettext("Address"), 500, True),
+    "contact_hours": (lazy_gettext("Opening hours"), 200, False),
+    "website": (lazy_gettext("Website"), 300, False),
 }
 NOTICES = {
-    "saved": "Branding saved. The portal and emails use it from now on.",
-    "logo": "Logo uploaded.",
-    "logo_removed": "Logo removed.",
+    "saved": lazy_gettext("Branding saved. The portal and emails use it from now on."),
+    "logo": lazy_gettext("Logo uploaded."),
+    "logo_removed": lazy_gettext("Logo removed."),
 }
 
 
@@ -69,22 +71,24 @@ async def edit():
 def _field_problem(name: str, value: str) -> str | None:
     label, longest, multiline = TEXT_FIELDS[name]
     if len(value) > longest:
-        return f"{label}: use at most {longest} characters."
+        return _("%(field)s: use at most %(max)d characters.", field=label, max=longest)
     try:
-        header_text(value.replace("\n", " ") if multiline else value, label.lower())
-    except MailError as exc:
-        return str(exc)
+        header_text(value.replace("\n", " ") if multiline else value, str(label).lower())
+    except MailError:
+        if "\n" in value or "\r" in value:
+            return _("%(field)s must not contain line breaks.", field=label)
+        return _("%(field)s contains control characters.", field=label)
     if name == "name" and not value:
-        return "The business name is required."
+        return _("The business name is required.")
     if name == "contact_email" and value:
         try:
             clean_address(value.lower(), "email address")
         except MailError:
-            return f"{value} is not an email address."
+            return _("%(address)s is not an email address.", address=value)
     if name == "website" and value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            return "The website must start with https:// or http://."
+            return _("The website must start with https:// or http://.")
     return None
 
 
@@ -97,7 +101,7 @@ async def save():
     values["brand_colour"] = form.get("brand_colour", "").strip().lower()
     errors = {name: problem for name in TEXT_FIELDS if (problem := _field_problem(name, values[name]))}
     if not HEX.match(values["brand_colour"]):
-        errors["brand_colour"] = "Use a colour like #0b6e99 (# and six hexadecimal digits)."
+        errors["brand_colour"] = _("Use a colour like #0b6e99 (# and six hexadecimal digits).")
     if errors:
         return await _page(400, errors, values)
     for name, value in values.items():
@@ -110,19 +114,19 @@ async def save():
 def logo_problem(data: bytes) -> tuple[str | None, str]:
     """``(why the upload is refused or None, stored file name)``, judged by the bytes."""
     if not data:
-        return "Choose a PNG or JPEG file.", ""
+        return _("Choose a PNG or JPEG file."), ""
     if len(data) > LOGO_MAX_BYTES:
-        return f"The logo must be at most {LOGO_MAX_BYTES // (1024 * 1024)} MB.", ""
+        return _("The logo must be at most %(mb)d MB.", mb=LOGO_MAX_BYTES // (1024 * 1024)), ""
     try:
         with Image.open(io.BytesIO(data)) as image:
             kind, size = image.format, image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return "This file is not a PNG or JPEG image.", ""
+        return _("This file is not a PNG or JPEG image."), ""
     if kind not in LOGO_FORMATS:
-        return "Use a PNG or JPEG image.", ""
+        return _("Use a PNG or JPEG image."), ""
     if max(size) > LOGO_MAX_SIDE:
-        return f"The logo must be at most {LOGO_MAX_SIDE} pixels wide and high.", ""
+        return _("The logo must be at most %(px)d pixels wide and high.", px=LOGO_MAX_SIDE), ""
     return None, LOGO_FORMATS[kind]
 
 

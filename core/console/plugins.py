@@ -19,7 +19,16 @@ from quart import Blueprint, abort, g, redirect, request, url_for
 from core.audit import record
 from core.console.access import can, staff_required
 from core.console.shell import notice, render_console
-from core.plugin_state import SettingsError, plugin_settings, save_plugin_settings, set_enabled, stored_secrets
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
+from core.plugin_state import (
+    SettingsError,
+    declared_text,
+    plugin_settings,
+    save_plugin_settings,
+    set_enabled,
+    stored_secrets,
+)
 from core.records import PluginInfo, SettingField
 from core.services import current_services
 from core.web.errors import render_error
@@ -27,9 +36,9 @@ from core.web.errors import render_error
 blueprint = Blueprint("plugins", __name__, url_prefix="/plugins")
 
 NOTICES = {
-    "enabled": "Plugin turned on.",
-    "disabled": "Plugin turned off: its tabs and pages are gone from the portal.",
-    "saved": "Plugin settings saved.",
+    "enabled": lazy_gettext("Plugin turned on."),
+    "disabled": lazy_gettext("Plugin turned off: its tabs and pages are gone from the portal."),
+    "saved": lazy_gettext("Plugin settings saved."),
 }
 
 
@@ -39,6 +48,34 @@ class PluginRow:
     name: str
     enabled: bool
     has_settings: bool  # declares settings the signed-in staff member may edit
+
+    @property
+    def label(self) -> str:
+        return declared_text(self.info.label)
+
+    @property
+    def description(self) -> str:
+        return declared_text(self.info.description)
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """A declared setting as the form draws it: its texts in the reader's language."""
+
+    name: str
+    kind: str
+    label: str
+    help: str
+    choices: tuple[tuple[str, str], ...]
+    required: bool
+    secret: bool
+
+    @classmethod
+    def of(cls, f: SettingField) -> "ShownField":
+        return cls(
+            f.name, f.kind, declared_text(f.label), declared_text(f.help),
+            tuple((value, declared_text(label)) for value, label in f.choices), f.required, f.secret,
+        )
 
 
 def _installed(name: str) -> PluginInfo:
@@ -52,7 +89,7 @@ async def _settings_refused(info: PluginInfo):
     """403 when these settings need a permission the signed-in role lacks (e.g. ``money``), else None."""
     if can(info.settings_permission):
         return None
-    return await render_error(403, "forbidden", "Your role does not allow changing these settings. Ask an owner of the business.")
+    return await render_error(403, "forbidden", _("Your role does not allow changing these settings. Ask an owner of the business."))
 
 
 @blueprint.get("/")
@@ -87,8 +124,9 @@ async def _settings_page(name: str, status: int = 200, errors: dict[str, str] | 
     return await render_console(
         "console/plugins/settings.html",
         info=info,
+        label=declared_text(info.label),
         name=name,
-        fields=fields,
+        fields=[ShownField.of(f) for f in fields],
         values=values if values is not None else await plugin_settings(name, host),
         secrets_set=await stored_secrets(name, host),
         errors=errors or {},

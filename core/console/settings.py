@@ -20,7 +20,10 @@ from quart import Blueprint, g, redirect, request, url_for
 from core.audit import record
 from core.console.access import staff_required
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.links import portal_url
+from core.plugin_state import declared_text
 from core.plugins import CORE
 from core.services import current_services
 from tenants.domain_verification import record_name, record_value
@@ -39,28 +42,34 @@ from tenants.service import (
 blueprint = Blueprint("settings", __name__, url_prefix="/settings")
 
 SECTION_LABELS = {
-    "work_history": ("Work history", "Upcoming and past jobs, and each job's page."),
-    "service_history": ("Service history", "Completed visits with the technician's notes and photos."),
-    "invoices": ("Invoices", "Open, overdue and paid invoices, as PDF too."),
-    "payments": ("Payments", "Payments received and paid invoices."),
-    "statement": ("Billing statement", "All invoices and payments of a period, with a running balance."),
-    "documents": ("Notes and attachments", "Only what staff marked “Share this with the customer”."),
+    "work_history": (lazy_gettext("Work history"), lazy_gettext("Upcoming and past jobs, and each job's page.")),
+    "service_history": (
+        lazy_gettext("Service history"), lazy_gettext("Completed visits with the technician's notes and photos."),
+    ),
+    "invoices": (lazy_gettext("Invoices"), lazy_gettext("Open, overdue and paid invoices, as PDF too.")),
+    "payments": (lazy_gettext("Payments"), lazy_gettext("Payments received and paid invoices.")),
+    "statement": (
+        lazy_gettext("Billing statement"), lazy_gettext("All invoices and payments of a period, with a running balance."),
+    ),
+    "documents": (
+        lazy_gettext("Notes and attachments"), lazy_gettext("Only what staff marked “Share this with the customer”."),
+    ),
 }
 METHOD_LABELS = {
-    "link": "Email sign-in link only",
-    "password": "Password only",
-    "both": "Sign-in link or password",
+    "link": lazy_gettext("Email sign-in link only"),
+    "password": lazy_gettext("Password only"),
+    "both": lazy_gettext("Sign-in link or password"),
 }
 MAGIC_MINUTES = (5, 120)
 DEEP_DAYS = (1, 30)
 NOTICES = {
-    "saved": "Portal settings saved.",
-    "on": "The portal is on: customers can sign in.",
-    "off": "The portal is off: customers see a “not available” page.",
-    "address": "The portal has a new web address. The old one sends visitors here for 90 days.",
-    "domain_claimed": "Domain added. Publish the TXT record shown below, then press “Verify”.",
-    "domain_verified": "Domain verified: the portal answers on it once its CNAME points here.",
-    "domain_removed": "Domain removed.",
+    "saved": lazy_gettext("Portal settings saved."),
+    "on": lazy_gettext("The portal is on: customers can sign in."),
+    "off": lazy_gettext("The portal is off: customers see a “not available” page."),
+    "address": lazy_gettext("The portal has a new web address. The old one sends visitors here for 90 days."),
+    "domain_claimed": lazy_gettext("Domain added. Publish the TXT record shown below, then press “Verify”."),
+    "domain_verified": lazy_gettext("Domain verified: the portal answers on it once its CNAME points here."),
+    "domain_removed": lazy_gettext("Domain removed."),
 }
 
 
@@ -83,8 +92,15 @@ def section_choices() -> list[SectionChoice]:
         if key is None or key in seen:
             continue
         seen.add(key)
-        source = "core" if item.plugin == CORE else f"the {host.declared.info[item.plugin].label} plugin"
-        choices.append(SectionChoice(key, item.record.label, f"The “{item.record.label}” tab, from {source}."))
+        label = declared_text(item.record.label)
+        if item.plugin == CORE:
+            hint = _("The “%(tab)s” tab, from core.", tab=label)
+        else:
+            hint = _(
+                "The “%(tab)s” tab, from the %(plugin)s plugin.",
+                tab=label, plugin=declared_text(host.declared.info[item.plugin].label),
+            )
+        choices.append(SectionChoice(key, label, hint))
     return choices
 
 
@@ -131,13 +147,14 @@ async def portal():
 
 
 def _whole_number(raw: str, label: str, bounds: tuple[int, int]) -> tuple[int | None, str | None]:
+    """The number typed, or the sentence saying why not (``label`` names the field, translated)."""
     low, high = bounds
     try:
         value = int((raw or "").strip())
     except ValueError:
-        return None, f"{label} must be a whole number."
+        return None, _("%(field)s must be a whole number.", field=label)
     if not low <= value <= high:
-        return None, f"{label} must be between {low} and {high}."
+        return None, _("%(field)s must be between %(low)d and %(high)d.", field=label, low=low, high=high)
     return value, None
 
 
@@ -150,11 +167,11 @@ async def save_portal():
     errors: dict[str, str] = {}
     method = form.get("sign_in_methods", "")
     if method not in SIGN_IN_METHODS:
-        errors["sign_in_methods"] = "Choose how customers sign in."
-    minutes, problem = _whole_number(form.get("magic_link_minutes", ""), "The sign-in link lifetime", MAGIC_MINUTES)
+        errors["sign_in_methods"] = _("Choose how customers sign in.")
+    minutes, problem = _whole_number(form.get("magic_link_minutes", ""), _("The sign-in link lifetime"), MAGIC_MINUTES)
     if problem:
         errors["magic_link_minutes"] = problem
-    days, problem = _whole_number(form.get("deep_link_days", ""), "The document link lifetime", DEEP_DAYS)
+    days, problem = _whole_number(form.get("deep_link_days", ""), _("The document link lifetime"), DEEP_DAYS)
     if problem:
         errors["deep_link_days"] = problem
     if errors:

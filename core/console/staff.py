@@ -15,19 +15,21 @@ from core.console.access import ROLE_LABELS, can, end_all_sessions_of, staff_req
 from core.console.bootstrap import StaffError, invite_staff
 from core.console.shell import notice, render_console
 from core.console.staff_links import send_staff_link
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.models.staff import ROLES, StaffUser
 from core.services import current_services
 from core.web.errors import render_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 
-OWNERS_ONLY = "Only an owner can make, change or deactivate an owner."
+OWNERS_ONLY = lazy_gettext("Only an owner can make, change or deactivate an owner.")
 NOTICES = {
-    "invited": "Invitation sent.",
-    "resent": "A new invitation is on its way.",
-    "role": "Role changed.",
-    "deactivated": "Deactivated: they are signed out and can no longer sign in.",
-    "reactivated": "Reactivated: they can sign in again.",
+    "invited": lazy_gettext("Invitation sent."),
+    "resent": lazy_gettext("A new invitation is on its way."),
+    "role": lazy_gettext("Role changed."),
+    "deactivated": lazy_gettext("Deactivated: they are signed out and can no longer sign in."),
+    "reactivated": lazy_gettext("Reactivated: they can sign in again."),
 }
 
 
@@ -57,7 +59,7 @@ async def _member(public_id: str) -> StaffUser:
 async def _owner_guard(member: StaffUser, new_role: str = ""):
     """403 when ``member`` is, or is to become, an owner and I may not manage owners."""
     if "owner" in (member.role, new_role) and not can("owners"):
-        return await render_error(403, "forbidden", OWNERS_ONLY)
+        return await render_error(403, "forbidden", str(OWNERS_ONLY))
     return None
 
 
@@ -79,7 +81,7 @@ async def invite():
     form = await request.form
     role = form.get("role", "staff")
     if role == "owner" and not can("owners"):
-        return await render_error(403, "forbidden", OWNERS_ONLY)
+        return await render_error(403, "forbidden", str(OWNERS_ONLY))
     try:
         await invite_staff(current_services(), form.get("email", ""), form.get("name", ""), role, invited_by=g.staff.email)
     except StaffError as exc:
@@ -92,7 +94,7 @@ async def invite():
 async def resend(public_id: str):
     member = await _member(public_id)
     if not member.active or member.password_hash:
-        return await _list_page(400, {"member": f"{member.name} has already joined; they can reset their password from the sign-in page."})
+        return await _list_page(400, {"member": _("%(name)s has already joined; they can reset their password from the sign-in page.", name=member.name)})
     await send_staff_link(current_services(), "staff_invite", member, created_by=g.staff.email)
     return _done("resent")
 
@@ -103,13 +105,13 @@ async def change_role(public_id: str):
     member = await _member(public_id)
     role = (await request.form).get("role", "")
     if role not in ROLES:
-        return await _list_page(400, {"member": "Choose a role."})
+        return await _list_page(400, {"member": _("Choose a role.")})
     if role == member.role:
         return _done("role")
     if refusal := await _owner_guard(member, role):
         return refusal
     if await _is_last_owner(member):
-        return await _list_page(400, {"member": f"{member.name} is the only owner. Make someone else an owner first."})
+        return await _list_page(400, {"member": _("%(name)s is the only owner. Make someone else an owner first.", name=member.name)})
     old, member.role = member.role, role
     await member.save(update_fields=["role"])
     await record("staff.role_changed", actor_type="staff", actor=g.staff.email, target=member.public_id, old=old, new=role)
@@ -123,9 +125,9 @@ async def deactivate(public_id: str):
     if refusal := await _owner_guard(member):
         return refusal
     if member.id == g.staff.id:
-        return await _list_page(400, {"member": "You cannot deactivate yourself. Ask another owner or admin."})
+        return await _list_page(400, {"member": _("You cannot deactivate yourself. Ask another owner or admin.")})
     if await _is_last_owner(member):
-        return await _list_page(400, {"member": f"{member.name} is the only owner. Make someone else an owner first."})
+        return await _list_page(400, {"member": _("%(name)s is the only owner. Make someone else an owner first.", name=member.name)})
     member.active = False
     await member.save(update_fields=["active"])
     ended = await end_all_sessions_of(member)

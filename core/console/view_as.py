@@ -28,6 +28,7 @@ from core.audit import client_ip, record
 from core.auth.current import COOKIE, customer_sessions
 from core.auth.viewing import view_binding
 from core.console.access import granted_by, staff_required
+from core.i18n import gettext as _
 from core.models.customers import ContactEmail
 from core.web.errors import render_error
 from core.web.security import SAFE_METHODS
@@ -48,7 +49,9 @@ async def start():
         abort(404)
     account = address.contact.account
     if account.archived:
-        return await render_error(409, "account_archived", "This account is archived: its contacts cannot use the portal. Restore it first.")
+        return await render_error(
+            409, "account_archived", _("This account is archived: its contacts cannot use the portal. Restore it first."),
+        )
     store = customer_sessions()
     old = request.cookies.get(COOKIE)
     if old:
@@ -105,6 +108,8 @@ async def refuse_writes_while_viewing():
     return await render_error(
         403,
         "read_only",
-        "You are viewing the portal as this customer, read only: nothing can be changed from this view. "
-        "End the view to go back to the console.",
+        _(
+            "You are viewing the portal as this customer, read only: nothing can be changed from this view. "
+            "End the view to go back to the console."
+        ),
     )

@@ -27,11 +27,13 @@ from core.cache import tenant_key
 from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.models.webhooks import WebhookDelivery, WebhookEndpoint
 from core.portal.pagination import paginate
 from core.services import current_services
 from core.web.errors import render_error
-from core.webhooks.endpoints import EndpointRefused, create_endpoint, resend, set_enabled
+from core.webhooks.endpoints import MAX_ENDPOINTS, MAX_TYPES, EndpointRefused, create_endpoint, resend, set_enabled
 from core.webhooks.events import available_types
 
 blueprint = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -41,14 +43,27 @@ FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLAIM_TTL = 24 * 3600
 
 NOTICES = {
-    "enabled": "The endpoint is enabled again; new events go to it.",
-    "disabled": "The endpoint is disabled; it receives nothing until it is enabled.",
-    "deleted": "The endpoint and its delivery log are deleted.",
-    "resent": "The delivery is queued again with the same webhook-id.",
-    "already_queued": "That delivery is already on its way.",
-    "already_added": "That form was already sent: the endpoint was added once (its secret was shown then).",
-    "unchanged": "Nothing changed: the endpoint already was in that state.",
+    "enabled": lazy_gettext("The endpoint is enabled again; new events go to it."),
+    "disabled": lazy_gettext("The endpoint is disabled; it receives nothing until it is enabled."),
+    "deleted": lazy_gettext("The endpoint and its delivery log are deleted."),
+    "resent": lazy_gettext("The delivery is queued again with the same webhook-id."),
+    "already_queued": lazy_gettext("That delivery is already on its way."),
+    "already_added": lazy_gettext("That form was already sent: the endpoint was added once (its secret was shown then)."),
+    "unchanged": lazy_gettext("Nothing changed: the endpoint already was in that state."),
 }
+
+
+def refusal_text(refused: EndpointRefused) -> str:
+    """Why the endpoint was refused, in the reader's language (the API keeps the English message and code)."""
+    if refused.code == "event_types_empty":
+        return _("Choose at least one event type.")
+    if refused.code == "too_many":
+        return _("Choose at most %(max)d event types.", max=MAX_TYPES)
+    if refused.code == "unknown_event_type":
+        return _("Choose only event types from the list.")
+    if refused.code == "too_many_endpoints":
+        return _("A business can have at most %(max)d webhook endpoints.", max=MAX_ENDPOINTS)
+    return refused.message  # the URL check's own sentence
 
 
 async def _form_page(values: dict, errors: dict, status: int = 200):
@@ -72,15 +87,15 @@ async def index():
 async def add():
     form = await request.form
     reader = FormReader(form, g.tenant)
-    url = reader.text("url", "URL", max_length=2000, required=True)
-    description = reader.text("description", "Description", max_length=200)
+    url = reader.text("url", _("URL"), max_length=2000, required=True)
+    description = reader.text("description", _("Description"), max_length=200)
     chosen = form.getlist("event_types")
     values = {"url": url, "description": description, "event_types": chosen}
     if reader.errors:
         return await _form_page(values, reader.errors, 422)
     key = str(form.get("form_key", ""))
     if not FORM_KEY.match(key):
-        return await _form_page(values, {"url": "The form expired; send it again."}, 422)
+        return await _form_page(values, {"url": _("The form expired; send it again.")}, 422)
     services = current_services()
     if await services.cache.incr(tenant_key("webhook-form", key), CLAIM_TTL) != 1:
         # A double submit: the first one added it and showed its secret.
@@ -88,7 +103,7 @@ async def add():
     try:
         endpoint, secret = await create_endpoint(services, url, chosen, g.staff.email, description)
     except EndpointRefused as refused:  # the page comes back with a fresh form key
-        return await _form_page(values, {refused.field: refused.message}, 422)
+        return await _form_page(values, {refused.field: refusal_text(refused)}, 422)
     await record(
         "webhook_endpoint.created", actor_type="staff", actor=g.staff.email, target=endpoint.public_id,
         url=endpoint.url, event_types=endpoint.event_types,
@@ -106,7 +121,7 @@ async def _endpoint_or_404(public_id: str) -> WebhookEndpoint | None:
 async def detail(public_id: str):
     endpoint = await _endpoint_or_404(public_id)
     if endpoint is None:
-        return await render_error(404, "not_found", "There is no such webhook endpoint.")
+        return await render_error(404, "not_found", _("There is no such webhook endpoint."))
     page = await paginate(WebhookDelivery.filter(endpoint_id=endpoint.id).order_by("-created_at", "-id"), per_page=25)
     return await render_console("console/webhooks/detail.html", endpoint=endpoint, page=page, notice=notice(NOTICES))
 
@@ -132,7 +147,7 @@ async def disable(public_id: str):
 async def _switch(public_id: str, state: str):
     endpoint = await _endpoint_or_404(public_id)
     if endpoint is None:
-        return await render_error(404, "not_found", "There is no such webhook endpoint.")
+        return await render_error(404, "not_found", _("There is no such webhook endpoint."))
     on = state == "enable"
     if not await set_enabled(endpoint, on):
         return _back(endpoint, "unchanged")
@@ -157,7 +172,7 @@ async def resend_delivery(public_id: str, delivery_id: str):
     endpoint = await _endpoint_or_404(public_id)
     delivery = await WebhookDelivery.get_or_none(public_id=delivery_id, endpoint_id=endpoint.id) if endpoint else None
     if endpoint is None or delivery is None:
-        return await render_error(404, "not_found", "There is no such webhook delivery.")
+        return await render_error(404, "not_found", _("There is no such webhook delivery."))
     seen = (await request.form).get("attempts", "")
     if not await resend(current_services(), delivery, int(seen) if seen.isdigit() and len(seen) < 6 else None):
         return _back(endpoint, "already_queued")
