@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.i18n import lazy_gettext
 from core.plugin_parts import gather_records
 from core.records import PluginInfo, StaticDir
 from plugins.marketing import api
@@ -35,9 +36,9 @@ gather_records(globals(), PARTS)
 def porchside_plugin_info():
     return PluginInfo(
         name="marketing",
-        label="Marketing",
+        label=lazy_gettext("Marketing"),
         version="0.1.0",
-        description="Job messages, open requests and links to the business's marketing site.",
+        description=lazy_gettext("Job messages, open requests and links to the business's marketing site."),
         default_enabled=True,
     )
 

@@ -22,6 +22,7 @@ from core.audit import record
 from core.console.pages import object_or_404
 from core.console.access import load_staff, staff_required, write_staff_cookie
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.portal.pagination import choice_arg, paginate
@@ -51,7 +52,7 @@ blueprint.before_request(load_staff)
 blueprint.after_request(write_staff_cookie)
 
 SHOWS = ("all", "unread")
-NOTICES = {"sent": "Message sent. The customer gets it by email.", "started": "Message sent."}
+NOTICES = {"sent": lazy_gettext("Message sent. The customer gets it by email."), "started": lazy_gettext("Message sent.")}
 MAX_RECIPIENTS = 200
 
 
@@ -217,20 +218,20 @@ async def start():
     errors: dict[str, str] = {}
     accounts = list(await CustomerAccount.filter(public_id__in=list(chosen), archived=False)) if chosen else []
     if not chosen:
-        errors["accounts"] = "Choose at least one customer."
+        errors["accounts"] = _("Choose at least one customer.")
     elif len(accounts) != len(chosen):
-        errors["accounts"] = "One of the chosen customers no longer exists. Choose again."
+        errors["accounts"] = _("One of the chosen customers no longer exists. Choose again.")
     elif len(accounts) > MAX_RECIPIENTS:
-        errors["accounts"] = f"Write to at most {MAX_RECIPIENTS} customers at once."
+        errors["accounts"] = _("Write to at most %(max)d customers at once.", max=MAX_RECIPIENTS)
     if not subject:
-        errors["subject"] = "Give the message a subject."
+        errors["subject"] = _("Give the message a subject.")
     elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = f"Keep the subject under {SUBJECT_MAX} characters."
+        errors["subject"] = _("Keep the subject under %(max)d characters.", max=SUBJECT_MAX)
     problem = check_body(body, False)
     if problem:
-        errors["body"] = "Write the message." if not body else problem
+        errors["body"] = _("Write the message.") if not body else problem
     if key is None:
-        errors.setdefault("body", "This form is out of date. Copy your message, reload the page and send it again.")
+        errors.setdefault("body", _("This form is out of date. Copy your message, reload the page and send it again."))
     if errors:
         return await _new_page(values, errors, chosen, 400)
     services = current_services()

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from core.i18n import lazy_gettext, ngettext
 from core.portal.context import Portal
 from core.records import ConsoleAction, ConsoleLink, HomeCard, JobTab, ModelApp, NavTab
 from plugins.marketing.messages.console import blueprint as console_blueprint
@@ -28,7 +29,7 @@ async def unread_summary(portal: Portal) -> str | None:
     count = await unread_for_account(portal.account.id)
     if not count:
         return None
-    return "You have 1 unread message." if count == 1 else f"You have {count} unread messages."
+    return ngettext("You have %(num)d unread message.", "You have %(num)d unread messages.", count)
 
 
 MODEL_APPS = [
@@ -38,19 +39,22 @@ MODEL_APPS = [
         migrations="plugins.marketing.messages.migrations",
     )
 ]
-NAV_TABS = [NavTab(id="messages", label="Messages", endpoint="marketing_messages.index", order=45, icon="chat")]
-JOB_TABS = [JobTab(id="messages", label="Messages", endpoint="marketing_messages.job_thread", order=60)]
+NAV_TABS = [NavTab(id="messages", label=lazy_gettext("Messages"), endpoint="marketing_messages.index", order=45, icon="chat")]
+JOB_TABS = [JobTab(id="messages", label=lazy_gettext("Messages"), endpoint="marketing_messages.job_thread", order=60)]
 HOME_CARDS = [
-    HomeCard(id="messages", title="Messages", summary=unread_summary, endpoint="marketing_messages.index", link_label="Read your messages", order=18)
+    HomeCard(
+        id="messages", title=lazy_gettext("Messages"), summary=unread_summary, endpoint="marketing_messages.index",
+        link_label=lazy_gettext("Read your messages"), order=18,
+    )
 ]
-CONSOLE_LINKS = [ConsoleLink(id="messages", label="Messages", endpoint="console_marketing.index", order=15, permission="customers", group="customers")]
+CONSOLE_LINKS = [ConsoleLink(id="messages", label=lazy_gettext("Messages"), endpoint="console_marketing.index", order=15, permission="customers", group="customers")]
 # "Message this customer" on the console's customer, job and invoice pages:
 # the compose page for the account, or the job's thread.
 CONSOLE_ACTIONS = [
-    ConsoleAction(id="message_customer", label="Message this customer", target="account", permission="customers", order=20, href=compose_for_account),
-    ConsoleAction(id="message_customer_job", label="Message this customer", target="job", permission="customers", order=20, href=thread_for_job_url),
+    ConsoleAction(id="message_customer", label=lazy_gettext("Message this customer"), target="account", permission="customers", order=20, href=compose_for_account),
+    ConsoleAction(id="message_customer_job", label=lazy_gettext("Message this customer"), target="job", permission="customers", order=20, href=thread_for_job_url),
     ConsoleAction(
-        id="message_customer_invoice", label="Message this customer", target="invoice", permission="customers", order=20,
+        id="message_customer_invoice", label=lazy_gettext("Message this customer"), target="invoice", permission="customers", order=20,
         href=lambda invoice: compose_for_account(invoice.account),
     ),
 ]

@@ -16,8 +16,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from babel.support import LazyProxy
+
 from core.auth.links import deep_link
 from core.contacts import account_addresses
+from core.i18n import gettext as _, ngettext
 from core.mail import MailError, send_email
 from core.models.jobs import Job
 from core.notifications import notify_staff
@@ -43,8 +46,8 @@ async def announce_message(name: str, thread: Thread, message: Message, actor: s
 
 def about(thread: Thread, job: Job | None) -> str:
     if job is not None:
-        return f"job {job.number}: {job.title}"
-    return thread.subject or "your account"
+        return _("job %(number)s: %(title)s", number=job.number, title=job.title)
+    return thread.subject or _("your account")
 
 
 def preview(body: str) -> str:
@@ -64,15 +67,19 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
     job = thread.job
     pictures = len(message.files)
     if event.name == RECEIVED:
-        who = message.author_name or message.author_email or "A customer"
-        lines = [f"Customer: {thread.account.name} ({message.author_email})", f"About: {about(thread, job)}", ""]
-        lines.append(preview(message.body) if message.body else "(no text)")
+        who = message.author_name or message.author_email or _("A customer")
+        lines = [
+            _("Customer: %(customer)s (%(email)s)", customer=thread.account.name, email=message.author_email),
+            _("About: %(about)s", about=about(thread, job)),
+            "",
+        ]
+        lines.append(preview(message.body) if message.body else _("(no text)"))
         if pictures:
-            lines += ["", f"{pictures} picture{'s' if pictures != 1 else ''} attached."]
+            lines += ["", ngettext("%(num)d picture attached.", "%(num)d pictures attached.", pictures)]
         await notify_staff(
             services,
             kind="message.received",
-            title=f"{who} sent a message about {about(thread, job)}",
+            title=_("%(who)s sent a message about %(about)s", who=who, about=about(thread, job)),
             body="\n".join(lines),
             link=console_path(thread),
         )
@@ -87,7 +94,8 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
                 kind="message.sent",
                 context={
                     "thread": thread, "job": job, "message": message, "first_name": first_name,
-                    "about": about(thread, job), "url": url, "pictures": pictures,
+                    # In the recipient's language: worded when the email is rendered.
+                    "about": LazyProxy(about, thread, job, enable_cache=False), "url": url, "pictures": pictures,
                 },
             )
         except MailError:

@@ -15,6 +15,7 @@ from quart import Blueprint, abort, g, redirect, render_template, request, url_f
 
 from core.audit import record
 from core.auth.current import login_required
+from core.i18n import gettext as _
 from core.contacts import contact_name
 from core.models.jobs import Job
 from core.portal.pagination import paginate
@@ -79,7 +80,7 @@ async def _page(thread: Thread, job: Job | None, *, values: dict | None = None, 
     portal = g.portal
     if not portal.read_only and status == 200:
         await mark_read(thread, CUSTOMER, unless_read=True)
-    title = f"Messages about job {job.number}" if job is not None else (thread.subject or "Messages")
+    title = _("Messages about job %(number)s", number=job.number) if job is not None else (thread.subject or _("Messages"))
     body = await render_portal(
         "marketing/messages/thread.html",
         title=title,
@@ -93,7 +94,7 @@ async def _page(thread: Thread, job: Job | None, *, values: dict | None = None, 
         form_key=(values or {}).get("key") or new_form_key(),
         body_max=BODY_MAX,
         max_pictures=MAX_PICTURES,
-        notice="Your message was sent." if request.args.get("done") == "sent" else None,
+        notice=_("Your message was sent.") if request.args.get("done") == "sent" else None,
         **_urls(thread, job),
     )
     return body, status
@@ -104,7 +105,7 @@ async def _page(thread: Thread, job: Job | None, *, values: dict | None = None, 
 async def index():
     query = customer_threads(g.portal.account.id).filter(last_seq__gt=0).select_related("job").order_by("-last_message_at", "-id")
     page = await paginate(query)
-    return await render_portal("marketing/messages/list.html", title="Messages", page=page)
+    return await render_portal("marketing/messages/list.html", title=_("Messages"), page=page)
 
 
 @blueprint.get("/jobs/<job_id>/messages", endpoint="job_thread")

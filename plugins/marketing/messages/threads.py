@@ -23,6 +23,7 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from core.console.uploads import MB, PICTURE_TYPES, UploadError, display_name, picture_format
+from core.i18n import gettext as _
 from core.models.jobs import Job
 from core.models.staff import StaffUser
 from core.services import Services
@@ -82,9 +83,9 @@ def clean_body(raw: object) -> str:
 def check_body(body: str, has_files: bool) -> str | None:
     """What is wrong with a message's text, or None."""
     if len(body) > BODY_MAX:
-        return f"Keep your message under {BODY_MAX} characters (it has {len(body)})."
+        return _("Keep your message under %(max)d characters (it has %(length)d).", max=BODY_MAX, length=len(body))
     if not body and not has_files:
-        return "Write a message, or add a picture."
+        return _("Write a message, or add a picture.")
     return None
 
 
@@ -102,18 +103,18 @@ async def read_pictures(files, field: str = "pictures") -> list[Picture]:
     """
     chosen = [f for f in files.getlist(field) if f.filename]
     if len(chosen) > MAX_PICTURES:
-        raise UploadError(f"Add at most {MAX_PICTURES} pictures to one message.")
+        raise UploadError(_("Add at most %(max)d pictures to one message.", max=MAX_PICTURES))
     pictures = []
     for file in chosen:
         name = display_name(file.filename)
         data = file.stream.read(MAX_PICTURE_BYTES + 1)
         if len(data) > MAX_PICTURE_BYTES:
-            raise UploadError(f"“{name}” is larger than {MAX_PICTURE_BYTES // MB} MB.")
+            raise UploadError(_("“%(name)s” is larger than %(size)d MB.", name=name, size=MAX_PICTURE_BYTES // MB))
         if not data:
-            raise UploadError(f"“{name}” is empty.")
+            raise UploadError(_("“%(name)s” is empty.", name=name))
         kind = picture_format(data)
         if kind not in PICTURE_TYPES:
-            raise UploadError(f"“{name}” is not a PNG, JPEG, WebP or GIF picture.")
+            raise UploadError(_("“%(name)s” is not a PNG, JPEG, WebP or GIF picture.", name=name))
         pictures.append(Picture(name, PICTURE_TYPES[kind], data))
     return pictures
 
@@ -146,7 +147,7 @@ async def read_message_form(form, files) -> MessageForm:
     if problem:
         errors["body"] = problem
     if key is None:
-        errors.setdefault("body", "This form is out of date. Copy your message, reload the page and send it again.")
+        errors.setdefault("body", _("This form is out of date. Copy your message, reload the page and send it again."))
     return MessageForm(body, key, pictures, errors)
 
 

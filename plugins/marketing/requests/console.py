@@ -22,6 +22,7 @@ from core.audit import record
 from core.console.pages import Column, Field, Filter, FormPage, ListPage, actor, console_blueprint, iso, object_or_404, staff_required, status_column, with_done
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.models.jobs import Job
 from core.portal.access import link_to
 from core.portal.documents import attachment_response
@@ -54,13 +55,13 @@ blueprint = console_blueprint("console_marketing_requests", __name__, url_prefix
 ANSWER_MAX = 4000
 QUOTE_NOTES_MAX = 4000
 ANSWER = FormPage(
-    fields=(Field("body", "Your answer", kind="textarea", max_length=ANSWER_MAX, required=True),), audit="request.answered"
+    fields=(Field("body", lazy_gettext("Your answer"), kind="textarea", max_length=ANSWER_MAX, required=True),), audit="request.answered"
 )
 NOTICES = {
-    "answered": "Your answer was sent to the customer.",
-    "job": "A job was made from this request; the customer was told. Schedule it on the job's page.",
-    "declined": "The request was declined; the customer was told.",
-    "quoted": "The request is marked as quoted.",
+    "answered": lazy_gettext("Your answer was sent to the customer."),
+    "job": lazy_gettext("A job was made from this request; the customer was told. Schedule it on the job's page."),
+    "declined": lazy_gettext("The request was declined; the customer was told."),
+    "quoted": lazy_gettext("The request is marked as quoted."),
 }
 
 
@@ -87,18 +88,19 @@ def quote_url(found: ServiceRequest) -> str:
 
 
 REQUESTS = ListPage(
-    ServiceRequest, "marketing/requests/console/list.html", ("request", "requests"), title="Service requests",
+    ServiceRequest, "marketing/requests/console/list.html", (lazy_gettext("request"), lazy_gettext("requests")), title=lazy_gettext("Service requests"),
+    show_label=lazy_gettext("Show requests"), empty=lazy_gettext("No requests match."),
     columns=(
-        Column("sent", "Sent", csv=lambda r: iso(r.created_at)),
-        Column("customer", "Customer", csv=lambda r: r.account.name),
-        Column("what", "What", csv=lambda r: r.what),
-        Column("dates", "Preferred dates", csv=lambda r: " ".join(str(day) for day in r.preferred_dates)),
+        Column("sent", lazy_gettext("Sent"), csv=lambda r: iso(r.created_at)),
+        Column("customer", lazy_gettext("Customer"), csv=lambda r: r.account.name),
+        Column("what", lazy_gettext("What"), csv=lambda r: r.what),
+        Column("dates", lazy_gettext("Preferred dates"), csv=lambda r: " ".join(str(day) for day in r.preferred_dates)),
         status_column(STATUS_LABELS, sort=False),
     ),
     filters=(
         Filter(
-            "status", "Status",
-            [(OPEN_FILTER, FILTER_LABELS[OPEN_FILTER]), ("", "Every request"), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+            "status", lazy_gettext("Status"),
+            [(OPEN_FILTER, FILTER_LABELS[OPEN_FILTER]), ("", lazy_gettext("Every request")), *((s, STATUS_LABELS[s]) for s in STATUSES)],
             apply=filter_by_status, default=OPEN_FILTER,
         ),
     ),
@@ -188,7 +190,7 @@ async def make_quote(request_id: str):
         await record("request.quoted", actor_type="staff", actor=actor(), target=found.public_id)
         await email_customer(found, QUOTED, created_by=actor())
     elif found.status != QUOTED and (await request_or_404(request_id)).status != QUOTED:
-        return await detail_page(found, errors={"status": "Only an open request can be turned into a quote."}, status=409)
+        return await detail_page(found, errors={"status": _("Only an open request can be turned into a quote.")}, status=409)
     return redirect(quote_url(found))
 
 
@@ -197,12 +199,12 @@ async def make_quote(request_id: str):
 async def decline_request(request_id: str):
     found = await request_or_404(request_id)
     reader = FormReader(await request.form, g.tenant)
-    reason = reader.text("reason", "The reason", max_length=ANSWER_MAX, multiline=True)
+    reason = reader.text("reason", _("The reason"), max_length=ANSWER_MAX, multiline=True)
     if reader.errors:
         return await detail_page(found, reader.values, reader.errors, 400)
     if await decline(found, g.staff, reason):
         await record("request.declined", actor_type="staff", actor=actor(), target=found.public_id, reason=reason)
         await email_customer(found, DECLINED, reason, created_by=actor())
     elif (await request_or_404(request_id)).status != DECLINED:
-        return await detail_page(found, errors={"status": "Only an open request can be declined."}, status=409)
+        return await detail_page(found, errors={"status": _("Only an open request can be declined.")}, status=409)
     return to_request(found, "declined")

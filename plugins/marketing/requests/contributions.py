@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from core.i18n import lazy_gettext, ngettext
 from core.portal.context import Portal
 from core.records import ConsoleLink, HomeCard, ModelApp, WorkTab
 from plugins.marketing.requests.console import blueprint as console_blueprint
@@ -41,20 +42,24 @@ async def request_card(portal: Portal) -> str | None:
     count = await open_count(portal.account.id)
     if not count:
         return None
-    return f"You have {count} open request{'' if count == 1 else 's'}. Need something else done? Tell {portal.tenant.name}."
+    return ngettext(
+        "You have %(num)d open request. Need something else done? Tell %(business)s.",
+        "You have %(num)d open requests. Need something else done? Tell %(business)s.",
+        count, business=portal.tenant.name,
+    )
 
 
 MODEL_APPS = [
     ModelApp(label="marketing_requests", modules=("plugins.marketing.requests.models",), migrations="plugins.marketing.requests.migrations")
 ]
-WORK_TABS = [WorkTab(id=TAB_ID, label="Open requests", endpoint="marketing_requests.list", order=10, count=open_requests)]
+WORK_TABS = [WorkTab(id=TAB_ID, label=lazy_gettext("Open requests"), endpoint="marketing_requests.list", order=10, count=open_requests)]
 HOME_CARDS = [
     HomeCard(
-        id="marketing_request_service", title="Request service", summary=request_card, endpoint="marketing_requests.new",
-        link_label="Request service", order=30, section="work_history",
+        id="marketing_request_service", title=lazy_gettext("Request service"), summary=request_card, endpoint="marketing_requests.new",
+        link_label=lazy_gettext("Request service"), order=30, section="work_history",
     )
 ]
 CONSOLE_LINKS = [
-    ConsoleLink(id="marketing_requests", label="Service requests", endpoint="console_marketing_requests.index", order=22, permission="back_office", group="work")
+    ConsoleLink(id="marketing_requests", label=lazy_gettext("Service requests"), endpoint="console_marketing_requests.index", order=22, permission="back_office", group="work")
 ]
 BLUEPRINTS = [portal_blueprint, console_blueprint]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from quart import g, has_app_context
 
+from core.i18n import lazy_gettext
 from core.plugin_state import plugin_settings
 from core.portal.context import Portal
 from core.records import HeaderLink, SettingField
@@ -28,22 +29,22 @@ PUBLISHED = "published"
 SETTINGS_FIELDS = [
     SettingField(
         name=SITE,
-        label="Marketing site",
+        label=lazy_gettext("Marketing site"),
         kind="url",
-        help="Your business's website, e.g. https://www.example.com. Shown as “Our website” at the top of the portal.",
+        help=lazy_gettext("Your business's website, e.g. https://www.example.com. Shown as “Our website” at the top of the portal."),
     ),
     SettingField(
         name=BOOKING,
-        label="Online booking page",
+        label=lazy_gettext("Online booking page"),
         kind="url",
-        help="Where customers book online, e.g. https://www.example.com/book. Shown as “Book online” at the top of the portal.",
+        help=lazy_gettext("Where customers book online, e.g. https://www.example.com/book. Shown as “Book online” at the top of the portal."),
     ),
     SettingField(
         name=PUBLISHED,
-        label="Show these links in the portal",
+        label=lazy_gettext("Show these links in the portal"),
         kind="bool",
         default=False,
-        help="Leave off until the addresses are ready; customers see the links only while this is on.",
+        help=lazy_gettext("Leave off until the addresses are ready; customers see the links only while this is on."),
     ),
 ]
 
@@ -88,6 +89,6 @@ async def booking_url(portal: Portal) -> str | None:
 
 
 HEADER_LINKS = [
-    HeaderLink(id="marketing_site", label="Our website", url=site_url, order=10),
-    HeaderLink(id="marketing_booking", label="Book online", url=booking_url, order=20),
+    HeaderLink(id="marketing_site", label=lazy_gettext("Our website"), url=site_url, order=10),
+    HeaderLink(id="marketing_booking", label=lazy_gettext("Book online"), url=booking_url, order=20),
 ]

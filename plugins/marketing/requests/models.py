@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from tortoise import fields
 
+from core.i18n import lazy_gettext, lazy_pgettext
 from core.models.base import TenantModel
 
 NEW = "new"
@@ -29,18 +30,18 @@ CANCELLED = "cancelled"
 STATUSES = (NEW, ANSWERED, SCHEDULED, QUOTED, DECLINED, CANCELLED)
 OPEN_STATUSES = (NEW, ANSWERED)  # waiting for the business
 STATUS_LABELS = {
-    NEW: "New",
-    ANSWERED: "Answered",
-    SCHEDULED: "Scheduled",
-    QUOTED: "Quoted",
-    DECLINED: "Declined",
-    CANCELLED: "Cancelled",
+    NEW: lazy_pgettext("service request", "New"),
+    ANSWERED: lazy_pgettext("service request", "Answered"),
+    SCHEDULED: lazy_pgettext("service request", "Scheduled"),
+    QUOTED: lazy_pgettext("service request", "Quoted"),
+    DECLINED: lazy_pgettext("service request", "Declined"),
+    CANCELLED: lazy_pgettext("service request", "Cancelled"),
 }
 
 # The lists' status filter: "open" (new or answered) or one status.
 OPEN_FILTER = "open"
 FILTERS = (OPEN_FILTER, *STATUSES)
-FILTER_LABELS = {OPEN_FILTER: "Open (new or answered)", **STATUS_LABELS}
+FILTER_LABELS = {OPEN_FILTER: lazy_gettext("Open (new or answered)"), **STATUS_LABELS}
 
 WHAT_MAX = 200
 DETAILS_MAX = 4000

@@ -17,6 +17,7 @@ from core.audit import record
 from core.auth.current import login_required
 from core.console.form_fields import FormReader
 from core.console.uploads import UploadError, read_photos
+from core.i18n import gettext as _
 from core.models.jobs import Job
 from core.plugin_state import announce
 from core.portal.access import link_to
@@ -55,10 +56,14 @@ blueprint.portal_section = "work_history"  # type: ignore[attr-defined]
 TAB_ID = "open_requests"
 MAX_PHOTOS = 5
 FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-NOTICES = {
-    "created": "Thank you: your request was sent to {business}. They will answer you here and by email.",
-    "cancelled": "Your request was cancelled.",
-}
+NOTICES = ("created", "cancelled")
+
+
+def notice_text(done: str, business: str) -> str:
+    """The confirmation named by ``?done=``, in the reader's language."""
+    if done == "created":
+        return _("Thank you: your request was sent to %(business)s. They will answer you here and by email.", business=business)
+    return _("Your request was cancelled.")
 
 
 async def request_or_404(request_id: str) -> ServiceRequest:
@@ -120,12 +125,12 @@ async def _photos(errors: dict) -> list:
     if not chosen:
         return []
     if len(chosen) > MAX_PHOTOS:
-        errors["photos"] = f"Attach at most {MAX_PHOTOS} photos."
+        errors["photos"] = _("Attach at most %(max)d photos.", max=MAX_PHOTOS)
         return []
     try:
         return await read_photos("photos")
     except UploadError as exc:
-        errors["photos"] = f"{exc} Choose the photos again."
+        errors["photos"] = _("%(problem)s Choose the photos again.", problem=exc)
         return []
 
 
@@ -141,16 +146,16 @@ async def new():
     form_key = reader.raw("form_key")
     if not FORM_KEY.match(form_key):
         reader.values["form_key"] = secrets.token_urlsafe(24)
-        reader.fail("form_key", "This form is out of date. Check what you typed and send it again.")
-    what = reader.text("what", "What you need done", max_length=WHAT_MAX, required=True)
-    details = reader.text("details", "The details", max_length=DETAILS_MAX, multiline=True)
-    address = reader.text("address", "The address", max_length=ADDRESS_MAX, required=True, multiline=True)
+        reader.fail("form_key", _("This form is out of date. Check what you typed and send it again."))
+    what = reader.text("what", _("What you need done"), max_length=WHAT_MAX, required=True)
+    details = reader.text("details", _("The details"), max_length=DETAILS_MAX, multiline=True)
+    address = reader.text("address", _("The address"), max_length=ADDRESS_MAX, required=True, multiline=True)
     today = tenant_today(portal.tenant)
     dates = []
     for n in range(1, PREFERRED_DATES + 1):
-        day = reader.local_date(f"date_{n}", "The date")
+        day = reader.local_date(f"date_{n}", _("The date"))
         if day is not None and day < today:
-            reader.fail(f"date_{n}", "Choose a day from today on; this one is in the past.")
+            reader.fail(f"date_{n}", _("Choose a day from today on; this one is in the past."))
         elif day is not None and day not in dates:
             dates.append(day)
     errors = dict(reader.errors)
@@ -187,7 +192,7 @@ async def detail_page(found: ServiceRequest, problem: str | None = None, status:
         answers=await RequestAnswer.filter(request_id=found.id).order_by("created_at", "id"),
         status_labels=STATUS_LABELS,
         job_url=job_url,
-        notice=NOTICES[done].format(business=portal.tenant.name) if done in NOTICES and not problem else None,
+        notice=notice_text(done, portal.tenant.name) if done in NOTICES and not problem else None,
         problem=problem,
         can_cancel=found.is_open and not portal.read_only,
     )
@@ -210,7 +215,7 @@ async def cancel_request(request_id: str):
         await announce(CANCELLED_EVENT, found.public_id, f"customer:{portal.email}", email=portal.email)
     elif (found := await request_or_404(request_id)).status != CANCELLED:  # a double click finds it cancelled: fine
         label = STATUS_LABELS.get(found.status, found.status).lower()
-        return await detail_page(found, problem=f"This request is {label} and can no longer be cancelled.", status=409)
+        return await detail_page(found, problem=_("This request is %(status)s and can no longer be cancelled.", status=label), status=409)
     return redirect(url_for("marketing_requests.detail", request_id=found.public_id, done="cancelled"))
 
 

@@ -32,6 +32,7 @@ from core.contacts import contact_name
 from core.console.jobs import NUMBER_PREFIX as JOB_PREFIX
 from core.console.numbering import create_numbered
 from core.console.uploads import Upload, store
+from core.i18n import gettext as _
 from core.mail import MailError, send_email
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
@@ -171,8 +172,8 @@ async def mark_quoted(request: ServiceRequest) -> bool:
 def job_description(request: ServiceRequest) -> str:
     parts = [request.details] if request.details else []
     if request.preferred_dates:
-        parts.append("Preferred dates: " + ", ".join(d.isoformat() for d in request.preferred_dates))
-    parts.append(f"Requested in the portal by {request.requested_by}.")
+        parts.append(_("Preferred dates: %(dates)s", dates=", ".join(d.isoformat() for d in request.preferred_dates)))
+    parts.append(_("Requested in the portal by %(email)s.", email=request.requested_by))
     return "\n\n".join(parts)
 
 
@@ -182,7 +183,7 @@ async def to_job(request: ServiceRequest) -> Job:
     :raises RequestRefused: the request is not open, or someone turned it into a job first.
     """
     if request.job_id is not None or request.status not in OPEN_STATUSES:
-        raise RequestRefused("Only an open request can be turned into a job.")
+        raise RequestRefused(_("Only an open request can be turned into a job."))
     account = await CustomerAccount.get(id=request.account_id)
     job = await create_numbered(
         Job, JOB_PREFIX, account=account, title=request.what, description=job_description(request),
@@ -191,7 +192,7 @@ async def to_job(request: ServiceRequest) -> Job:
     claimed = await ServiceRequest.filter(id=request.id, job_id=None, status__in=OPEN_STATUSES).update(job=job, status=SCHEDULED, updated_at=datetime.now(timezone.utc))
     if not claimed:
         await job.delete()
-        raise RequestRefused("This request was just turned into a job or closed by someone else.")
+        raise RequestRefused(_("This request was just turned into a job or closed by someone else."))
     request.job_id, request.status = job.id, SCHEDULED
     storage = current_services().storage
     for photo in await RequestPhoto.filter(request_id=request.id):
@@ -208,13 +209,16 @@ async def to_job(request: ServiceRequest) -> Job:
 
 
 def _staff_body(request: ServiceRequest, account: CustomerAccount) -> str:
-    lines = [f"Customer: {account.name} ({request.requested_by})", f"What: {request.what}"]
+    lines = [
+        _("Customer: %(customer)s (%(email)s)", customer=account.name, email=request.requested_by),
+        _("What: %(what)s", what=request.what),
+    ]
     if request.details:
         lines += ["", request.details]
     if request.address:
-        lines += ["", "Where:", request.address]
+        lines += ["", _("Where:"), request.address]
     if request.preferred_dates:
-        lines += ["", "Preferred dates: " + ", ".join(d.isoformat() for d in request.preferred_dates)]
+        lines += ["", _("Preferred dates: %(dates)s", dates=", ".join(d.isoformat() for d in request.preferred_dates))]
     return "\n".join(lines)
 
 
@@ -225,12 +229,14 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
     request = await ServiceRequest.get_or_none(public_id=event.subject).select_related("account")
     if request is None:
         return None
-    who = await contact_name(request.account_id, request.requested_by) or request.requested_by or "A customer"
-    verb = "asked for" if event.name == CREATED else "cancelled the request for"
+    who = await contact_name(request.account_id, request.requested_by) or request.requested_by or _("A customer")
     await notify_staff(
         current_services(),
         kind=NOTIFICATION_KINDS[event.name],
-        title=f"{who} {verb}: {request.what}",
+        title=(
+            _("%(who)s asked for: %(what)s", who=who, what=request.what) if event.name == CREATED
+            else _("%(who)s cancelled the request for: %(what)s", who=who, what=request.what)
+        ),
         body=_staff_body(request, request.account),
         link=console_path(request),
     )
