@@ -25,6 +25,8 @@ from core.console.numbering import create_numbered, number_taken
 from core.console.actions import console_buttons
 from core.console.shell import notice, render_console
 from core.contacts import make_primary
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.models.billing import Invoice
 from core.models.customers import Contact, ContactEmail, CustomerAccount
 from core.models.jobs import Job
@@ -35,16 +37,16 @@ blueprint = Blueprint("accounts", __name__, url_prefix="/accounts")
 NUMBER_PREFIX = "C-"
 RECENT = 5
 NOTICES = {
-    "created": "Account created.",
-    "saved": "Account saved.",
-    "archived": "Account archived: its contacts can no longer sign in to the portal.",
-    "restored": "Account restored: its contacts can sign in again.",
-    "contact_added": "Contact added.",
-    "contact_saved": "Contact saved.",
-    "contact_deleted": "Contact removed.",
-    "email_added": "Email address added.",
-    "email_saved": "Email address saved.",
-    "email_deleted": "Email address removed.",
+    "created": lazy_gettext("Account created."),
+    "saved": lazy_gettext("Account saved."),
+    "archived": lazy_gettext("Account archived: its contacts can no longer sign in to the portal."),
+    "restored": lazy_gettext("Account restored: its contacts can sign in again."),
+    "contact_added": lazy_gettext("Contact added."),
+    "contact_saved": lazy_gettext("Contact saved."),
+    "contact_deleted": lazy_gettext("Contact removed."),
+    "email_added": lazy_gettext("Email address added."),
+    "email_saved": lazy_gettext("Email address saved."),
+    "email_deleted": lazy_gettext("Email address removed."),
 }
 
 
@@ -64,34 +66,34 @@ def _account_values(account: CustomerAccount | None) -> dict[str, str]:
 
 async def _read_account(reader: FormReader, account: CustomerAccount | None) -> dict[str, str]:
     fields = {
-        "name": reader.text("name", "Name", max_length=200, required=True),
-        "number": reader.text("number", "Account number", max_length=40),
-        "phone": reader.text("phone", "Phone", max_length=40),
-        "billing_address": reader.text("billing_address", "Billing address", max_length=2000, multiline=True),
+        "name": reader.text("name", _("Name"), max_length=200, required=True),
+        "number": reader.text("number", _("Account number"), max_length=40),
+        "phone": reader.text("phone", _("Phone"), max_length=40),
+        "billing_address": reader.text("billing_address", _("Billing address"), max_length=2000, multiline=True),
     }
     if fields["number"] and await number_taken(CustomerAccount, fields["number"], exclude_id=account.id if account else None):
-        reader.fail("number", f"Another account already has the number {fields['number']}.")
+        reader.fail("number", _("Another account already has the number %(number)s.", number=fields["number"]))
     return fields
 
 
 CONTACT = FormPage(
     template="console/accounts/contact_form.html",
     fields=(
-        Field("first_name", "First name", required=True, max_length=100),
-        Field("last_name", "Last name", max_length=100),
-        Field("contact_phone", "Phone", kind="tel", max_length=40),
-        Field("primary", "Primary contact", kind="checkbox"),
+        Field("first_name", lazy_gettext("First name"), required=True, max_length=100),
+        Field("last_name", lazy_gettext("Last name"), max_length=100),
+        Field("contact_phone", lazy_gettext("Phone"), kind="tel", max_length=40),
+        Field("primary", lazy_gettext("Primary contact"), kind="checkbox"),
     ),
     audit="contact.updated",
-    submit_label="Save contact",
+    submit_label=lazy_gettext("Save contact"),
 )
 
 
 def _read_contact(reader: FormReader, *, required: bool = True) -> dict[str, str]:
     return {
-        "first_name": reader.text("first_name", "First name", max_length=100, required=required),
-        "last_name": reader.text("last_name", "Last name", max_length=100),
-        "phone": reader.text("contact_phone", "Phone", max_length=40),
+        "first_name": reader.text("first_name", _("First name"), max_length=100, required=required),
+        "last_name": reader.text("last_name", _("Last name"), max_length=100),
+        "phone": reader.text("contact_phone", _("Phone"), max_length=40),
     }
 
 
@@ -109,7 +111,7 @@ async def new():
     contact_fields = _read_contact(reader, required=False)
     email = reader.email("email", required=False)
     if (email or contact_fields["last_name"] or contact_fields["phone"]) and not contact_fields["first_name"]:
-        reader.fail("first_name", "Enter the contact's first name.")
+        reader.fail("first_name", _("Enter the contact's first name."))
     if reader.errors:
         return await render_console("console/accounts/form.html", account=None, values=reader.values, errors=reader.errors), 400
     number = fields.pop("number")
@@ -126,9 +128,12 @@ async def new():
 
 
 async def _edit_page(account: CustomerAccount, values: dict[str, str], errors: dict[str, str], status: int = 200):
+    from core.console.invoices import STATUS_LABELS as INVOICE_STATUS_LABELS
+    from core.portal.work import STATUS_LABELS as JOB_STATUS_LABELS
+
     jobs = await Job.filter(account_id=account.id).order_by("-scheduled_start", "-id").limit(RECENT)
     invoices = await Invoice.filter(account_id=account.id).order_by("-id").limit(RECENT)
-    contacts, _ = await contacts_of([account])
+    contacts, _logins = await contacts_of([account])
     body = await render_console(
         "console/accounts/form.html",
         account=account,
@@ -139,6 +144,8 @@ async def _edit_page(account: CustomerAccount, values: dict[str, str], errors: d
         invoices=invoices,
         contacts=contacts[account.id],
         today=tenant_today(g.tenant),
+        job_status_labels=JOB_STATUS_LABELS,
+        invoice_status_labels=INVOICE_STATUS_LABELS,
         customer_url=url_for("console.customers.detail", account_id=account.public_id) if has_page("console.customers.detail") else None,
         actions=await console_buttons("account", account),
     )
@@ -154,7 +161,7 @@ async def edit(account_id: str):
     reader = FormReader(await request.form, g.tenant)
     fields = await _read_account(reader, account)
     if not fields["number"]:
-        reader.fail("number", "Enter the account number.")
+        reader.fail("number", _("Enter the account number."))
     if reader.errors:
         return await _edit_page(account, reader.values, reader.errors, 400)
     changed = sorted(name for name, value in fields.items() if getattr(account, name) != value)
@@ -182,7 +189,7 @@ async def archive(account_id: str):
 
 
 async def _contacts_page(account: CustomerAccount, errors: dict[str, str] | None = None, values: dict | None = None, status: int = 200):
-    contacts, _ = await contacts_of([account])
+    contacts, _logins = await contacts_of([account])
     body = await render_console(
         "console/accounts/contacts.html",
         account=account,
@@ -270,7 +277,7 @@ async def add_email(account_id: str, contact_id: str):
     reader = FormReader(await request.form, g.tenant)
     email = reader.email("email")
     if email and await ContactEmail.filter(contact_id=contact.id, email=email).exists():
-        reader.fail("email", f"{email} is already on this contact.")
+        reader.fail("email", _("%(email)s is already on this contact.", email=email))
     if reader.errors:
         errors = {f"email_{contact.public_id}": reader.errors["email"]}
         return await _contacts_page(account, errors, {f"email_{contact.public_id}": reader.raw("email")}, 400)

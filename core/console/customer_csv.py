@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 
 from core.characters import TEXT_BAD
+from core.i18n import SHIPPED_LANGUAGES, language, lazy_gettext
+from core.i18n import gettext as _
 from core.console.accounts import NUMBER_PREFIX
 from core.console.numbering import following, next_number, number_taken
 from core.mail.addresses import ADDRESS_RE
@@ -46,12 +48,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "billing_address": ("billing address", "address"),
 }
 LIMITS = {"account_name": 200, "account_number": 40, "first_name": 100, "last_name": 100, "phone": 40, "billing_address": 2000}
+# Column titles as staff read them (the upload page, row problems). Each one, in
+# every shipped language, is a header spelling too, so a file whose columns are
+# named as the page names them in Spanish or French is read.
 LABELS = {
-    "account_name": "Account name", "account_number": "Account number", "first_name": "First name",
-    "last_name": "Last name", "phone": "Phone", "billing_address": "Billing address",
+    "account_name": lazy_gettext("Account name"),
+    "account_number": lazy_gettext("Account number"),
+    "first_name": lazy_gettext("First name"),
+    "last_name": lazy_gettext("Last name"),
+    "emails": lazy_gettext("Email"),
+    "phone": lazy_gettext("Phone"),
+    "send_invoices": lazy_gettext("Send invoices"),
+    "billing_address": lazy_gettext("Billing address"),
 }
-YES = frozenset({"yes", "y", "true", "1", "on", "x"})
-NO = frozenset({"no", "n", "false", "0", "off"})
+YES = frozenset({"yes", "y", "true", "1", "on", "x", "sí", "si", "oui"})
+NO = frozenset({"no", "n", "false", "0", "off", "non"})
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 
 
@@ -150,11 +161,23 @@ def _decode(data: bytes) -> tuple[str, str | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "The file is not UTF-8; it was read as Windows-1252. Check accented letters in the preview."
+        return data.decode("cp1252", errors="replace"), _(
+            "The file is not UTF-8; it was read as Windows-1252. Check accented letters in the preview."
+        )
+
+
+def _spellings() -> dict[str, str]:
+    """Header spelling -> field: :data:`COLUMNS`, then each title of :data:`LABELS` in every shipped language."""
+    spelled = {spelling: name for name, spellings in COLUMNS.items() for spelling in spellings}
+    for code in SHIPPED_LANGUAGES:
+        with language(code):
+            for name, title in LABELS.items():
+                spelled.setdefault(_header_key(str(title)), name)
+    return spelled
 
 
 def _columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    spelled = {spelling: name for name, spellings in COLUMNS.items() for spelling in spellings}
+    spelled = _spellings()
     found: dict[str, int] = {}
     ignored: list[str] = []
     for index, title in enumerate(header):
@@ -174,9 +197,9 @@ def read_csv(data: bytes) -> ParsedFile:
         column, or too many rows.
     """
     if len(data) > MAX_BYTES:
-        raise CsvFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files.")
+        raise CsvFileError(_("The file is larger than %(size)d MB. Split it into smaller files.", size=MAX_BYTES // (1024 * 1024)))
     if b"\x00" in data[:4096]:
-        raise CsvFileError("This is not a CSV file. Save the spreadsheet as “CSV (comma separated)” and upload that.")
+        raise CsvFileError(_("This is not a CSV file. Save the spreadsheet as “CSV (comma separated)” and upload that."))
     text, note = _decode(data)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
@@ -185,17 +208,17 @@ def read_csv(data: bytes) -> ParsedFile:
     try:
         table = list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as exc:
-        raise CsvFileError(f"The file could not be read as CSV: {exc}.") from None
+        raise CsvFileError(_("The file could not be read as CSV: %(problem)s.", problem=exc)) from None
     table = [row for row in table if any(cell.strip() for cell in row)]
     if not table:
-        raise CsvFileError("The file is empty.")
+        raise CsvFileError(_("The file is empty."))
     columns, ignored = _columns(table[0])
     if "account_name" not in columns:
-        raise CsvFileError("The first line must name the columns, one of them “Account name” (or “Customer”).")
+        raise CsvFileError(_("The first line must name the columns, one of them “%(column)s”.", column=LABELS["account_name"]))
     if len(table) - 1 > MAX_ROWS:
-        raise CsvFileError(f"The file has {len(table) - 1} rows; import at most {MAX_ROWS} at a time.")
+        raise CsvFileError(_("The file has %(rows)d rows; import at most %(max)d at a time.", rows=len(table) - 1, max=MAX_ROWS))
     if len(table) == 1:
-        raise CsvFileError("The file has column names but no customers.")
+        raise CsvFileError(_("The file has column names but no customers."))
     rows = [_check_row(line, cells, columns) for line, cells in enumerate(table[1:], start=2)]
     return ParsedFile(rows, ignored, note)
 
@@ -212,28 +235,28 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int]) -> ImportRo
         if name != "billing_address":
             value = " ".join(value.split())
         if TEXT_BAD.search(value):
-            row.errors.append(f"{LABELS[name]} contains control characters.")
+            row.errors.append(_("%(column)s contains control characters.", column=LABELS[name]))
         elif len(value) > limit:
-            row.errors.append(f"{LABELS[name]} is longer than {limit} characters.")
+            row.errors.append(_("%(column)s is longer than %(limit)d characters.", column=LABELS[name], limit=limit))
         else:
             setattr(row, name, value)
     if not row.account_name:
-        row.errors.append("Account name is missing.")
+        row.errors.append(_("Account name is missing."))
     for raw in _EMAIL_SPLIT.split(cell("emails")):
         if not raw:
             continue
         address = normalise_email(raw)
         if len(address) > 254 or not ADDRESS_RE.match(address):
-            row.errors.append(f"“{raw}” is not an email address.")
+            row.errors.append(_("“%(value)s” is not an email address.", value=raw))
         elif address not in row.emails:
             row.emails.append(address)
     flag = cell("send_invoices").lower()
     if flag in NO:
         row.send_invoices = False
     elif flag and flag not in YES:
-        row.errors.append(f"Send invoices must be yes or no, not “{cell('send_invoices')}”.")
+        row.errors.append(_("Send invoices must be yes or no, not “%(value)s”.", value=cell("send_invoices")))
     if (row.emails or row.last_name) and not row.first_name:
-        row.errors.append("The contact's first name is missing (needed with an email or last name).")
+        row.errors.append(_("The contact's first name is missing (needed with an email or last name)."))
     return row
 
 
@@ -279,10 +302,10 @@ async def plan_import(parsed: ParsedFile) -> None:
         # Later rows without a number or a known address join it by name.
         accounts.setdefault(("name", row.account_name.lower()), account)
         if not row.account_number and not row.emails and account.is_new and account.line == row.line:
-            row.notes.append("No account number or email: importing this file again would add this customer again.")
+            row.notes.append(_("No account number or email: importing this file again would add this customer again."))
         if not row.first_name:
             if not account.is_new:
-                row.notes.append("Already there: nothing to add.")
+                row.notes.append(_("Already there: nothing to add."))
             continue
         plans = contacts.setdefault(id(account), [])
         if account.existing is not None and account.existing.id not in loaded:
@@ -296,7 +319,7 @@ async def plan_import(parsed: ParsedFile) -> None:
                 contact.added[address] = row.send_invoices
                 row.new_emails.append(address)
         if not account.is_new and not contact.is_new and not row.new_emails:
-            row.notes.append("Already there: nothing to add.")
+            row.notes.append(_("Already there: nothing to add."))
 
 
 def _account_for(
@@ -315,10 +338,10 @@ def _account_for(
                 plan = AccountPlan(row.account_name, row.account_number, row.phone if not row.first_name else "", row.billing_address, row.line)
             accounts[("number", row.account_number)] = plan
         elif plan.is_new and plan.name.lower() != row.account_name.lower():
-            row.errors.append(f"Row {plan.line} gives the number {row.account_number} to “{plan.name}”.")
+            row.errors.append(_("Row %(line)d gives the number %(number)s to “%(name)s”.", line=plan.line, number=row.account_number, name=plan.name))
             return None
         if plan.existing is not None and plan.existing.name.lower() != row.account_name.lower():
-            row.notes.append(f"Account {row.account_number} is “{plan.existing.name}” here; its name is kept.")
+            row.notes.append(_("Account %(number)s is “%(name)s” here; its name is kept.", number=row.account_number, name=plan.existing.name))
         return plan
     for address in row.emails:
         for known in by_address.get(address, ()):

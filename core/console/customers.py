@@ -27,6 +27,8 @@ from core.auth.rate_limit import hit
 from core.console.forms import object_or_404
 from core.console.access import can, staff_required
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.mail import MailError
 from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 from core.portal.pagination import Sorter, paginate
@@ -37,7 +39,7 @@ blueprint = Blueprint("customers", __name__, url_prefix="/customers")
 SEARCH_MAX = 100
 PER_PAGE = 25
 SORTS = Sorter({"name": ("name",), "number": ("number",)}, default="name")
-NOTICES = {"link_sent": "Portal link sent. It signs the contact in once and expires soon."}
+NOTICES = {"link_sent": lazy_gettext("Portal link sent. It signs the contact in once and expires soon.")}
 
 
 def search_text() -> str:
@@ -186,12 +188,14 @@ async def email_portal_link(account_id: str, email_id: str):
     account = await account_or_404(account_id)
     address = await address_or_404(account, email_id)
     if account.archived:
-        return await customer_page(account, 409, "This account is archived: its contacts cannot sign in. Restore it first.")
+        return await customer_page(account, 409, _("This account is archived: its contacts cannot sign in. Restore it first."))
     services = current_services()
     if not await hit(services.cache, services.settings, "link_per_email", f"console:{address.email}"):
-        return await customer_page(account, 429, f"Several links went to {address.email} a moment ago. Wait a few minutes before sending another.")
+        return await customer_page(
+            account, 429, _("Several links went to %(email)s a moment ago. Wait a few minutes before sending another.", email=address.email)
+        )
     try:
         await send_token_email(services, "magic", address.email, account=account, created_by=g.staff.email)
     except MailError as exc:
-        return await customer_page(account, 400, f"No link was sent: {exc}")
+        return await customer_page(account, 400, _("No link was sent: %(problem)s", problem=exc))
     return redirect(url_for("console.customers.detail", account_id=account.public_id, done="link_sent"))

@@ -25,6 +25,8 @@ from core.cache import tenant_key
 from core.console.access import staff_sessions, staff_required
 from core.console.customer_csv import MAX_BYTES, CsvFileError, ParsedFile, apply_import, plan_import, read_csv
 from core.console.shell import render_console
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.portal.exports import csv_response
 from core.services import current_services
 from core.storage import StorageError
@@ -90,7 +92,7 @@ async def _upload_page(status: int = 200, error: str | None = None):
 async def _gone():
     page = await render_console(
         "console/customers/import_upload.html",
-        error="That upload is no longer here: it was imported already, or it expired. Upload the file again.",
+        error=_("That upload is no longer here: it was imported already, or it expired. Upload the file again."),
     )
     return page, 410
 
@@ -107,7 +109,7 @@ async def receive():
     files = await request.files
     file = files.get("file")
     if file is None or not file.filename:
-        return await _upload_page(400, "Choose a CSV file to upload.")
+        return await _upload_page(400, _("Choose a CSV file to upload."))
     data = file.stream.read(MAX_BYTES + 1)
     try:
         read_csv(data)
@@ -154,9 +156,13 @@ async def run(token: str):
     entry, parsed = loaded
     if mode == "all_or_nothing" and parsed.invalid:
         count = len(parsed.invalid)
-        return await _preview(token, 409, f"Nothing was imported: {count} {'row has' if count == 1 else 'rows have'} a problem. Fix the file and upload it again, or import only the valid rows.")
+        return await _preview(token, 409, ngettext(
+            "Nothing was imported: %(num)d row has a problem. Fix the file and upload it again, or import only the valid rows.",
+            "Nothing was imported: %(num)d rows have a problem. Fix the file and upload it again, or import only the valid rows.",
+            count,
+        ))
     if not parsed.valid_rows:
-        return await _preview(token, 400, "Nothing was imported: no row is valid.")
+        return await _preview(token, 400, _("Nothing was imported: no row is valid."))
     # One import per upload, even from two clicks at once (an atomic counter in the shared cache).
     cache = current_services().cache
     claim = tenant_key("customer-import", token)
@@ -168,7 +174,7 @@ async def run(token: str):
     except IntegrityError:
         # Someone created the same account number meanwhile: nothing was kept.
         await cache.delete(claim)
-        return await _preview(token, 409, "Nothing was imported: an account number was taken while importing. Try again.")
+        return await _preview(token, 409, _("Nothing was imported: an account number was taken while importing. Try again."))
     except BaseException:
         await cache.delete(claim)
         raise

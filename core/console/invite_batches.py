@@ -36,6 +36,8 @@ from tortoise.transactions import in_transaction
 from core.audit import record
 from core.auth.links import send_invite
 from core.hookspecs import hookimpl
+from core.i18n import gettext as _
+from core.i18n import language, lazy_pgettext
 from core.mail import MailError
 from core.models.customers import Contact, ContactEmail, CustomerAccount
 from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
@@ -53,9 +55,33 @@ ROUND_SIZE = 50
 # Invites of a round prepared at once: each waits mostly on the database.
 SENDING_AT_ONCE = 5
 REASON_MAX = 300
+# Why a recipient was skipped or failed, stored in English (the source
+# language) and shown in the reader's by :func:`reason_text`.
 NO_EMAIL = "No email address"
 NO_ACCOUNT = "The address is no longer on an active customer account"
 INTERRUPTED = "Sending was interrupted; it may not have gone out. Send again if the customer did not get it."
+# A recipient's status as the batch page shows it.
+STATUS_LABELS = {
+    "pending": lazy_pgettext("invite status", "Waiting"),
+    "sending": lazy_pgettext("invite status", "Sending"),
+    "sent": lazy_pgettext("invite status", "Sent"),
+    "skipped": lazy_pgettext("invite status", "Skipped"),
+    "failed": lazy_pgettext("invite status", "Failed"),
+}
+
+
+def reason_text(reason: str) -> str:
+    """A stored reason in the reader's language; a mail server's own words stay as they are."""
+    known = {
+        NO_EMAIL: _("No email address"),
+        NO_ACCOUNT: _("The address is no longer on an active customer account"),
+        INTERRUPTED: _("Sending was interrupted; it may not have gone out. Send again if the customer did not get it."),
+    }
+    if reason in known:
+        return known[reason]
+    if reason.startswith(INTERRUPTED + " ("):  # with the error's type, for support
+        return known[INTERRUPTED] + reason[len(INTERRUPTED) :]
+    return reason
 
 
 @dataclass(frozen=True)
@@ -257,10 +283,16 @@ async def _finish(services: "Services", batch: InviteBatch) -> None:
     if creator is not None:
         from core.notifications import notify_staff
 
+        # In the sender's own language (a background task has no reader of its own).
+        with language(getattr(creator, "language", None)):
+            title = _(
+                "Portal invites finished: %(sent)d sent, %(skipped)d skipped, %(failed)d failed",
+                sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"],
+            )
         await notify_staff(
             services,
             kind="invites.finished",
-            title=f"Portal invites finished: {counts['sent']} sent, {counts['skipped']} skipped, {counts['failed']} failed",
+            title=title,
             link=f"/console/customers/invites/{batch.public_id}",
             staff=creator,
         )

@@ -33,6 +33,8 @@ from core.console.invite_email import (
     text_problems,
 )
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.links import portal_url
 from core.mail.render import render_email
 from core.services import current_services
@@ -44,8 +46,8 @@ blueprint = Blueprint("invite_email", __name__, url_prefix="/settings/invite-ema
 SAMPLE_EMAIL = "alex.morgan@example.com"
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
 NOTICES = {
-    "saved": "Invite email saved. Every invite from now on uses it.",
-    "restored": "The default invite email is back.",
+    "saved": lazy_gettext("Invite email saved. Every invite from now on uses it."),
+    "restored": lazy_gettext("The default invite email is back."),
 }
 
 
@@ -163,8 +165,8 @@ async def send_preview():
     services = current_services()
     staff = g.staff
     if not await hit(services.cache, services.settings, "link_per_email", f"invite-preview:{staff.email}"):
-        return await _editor(429, subject, body, {"send": "You sent several previews just now. Please wait a few minutes."})
-    words = await invite_text(services, g.tenant, SAMPLE_CUSTOMER, "[Preview] " + subject, body)
+        return await _editor(429, subject, body, {"send": _("You sent several previews just now. Please wait a few minutes.")})
+    words = await invite_text(services, g.tenant, SAMPLE_CUSTOMER, _("[Preview] %(subject)s", subject=subject), body)
     await send_email(services, to=staff.email, template="auth/invite", kind="console.invite_preview", context=await email_context(words))
     await record("settings.invite_preview_sent", actor_type="staff", actor=staff.email)
     return await _editor(200, subject, body, sent_to=staff.email)

@@ -23,22 +23,28 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.links import portal_url
 from core.models.customers import ContactEmail, CustomerAccount
 from core.services import Services
 from tenants.models import Tenant
 
-PLACEHOLDERS: dict[str, str] = {
-    "customer_name": "the contact's name",
-    "business_name": "your business name",
-    "portal_link": "the address of your customer portal",
+# Placeholder names stay English in every language (they are keys); what they
+# stand for is translated.
+PLACEHOLDERS = {
+    "customer_name": lazy_gettext("the contact's name"),
+    "business_name": lazy_gettext("your business name"),
+    "portal_link": lazy_gettext("the address of your customer portal"),
 }
+# The defaults are in the language of whoever reads or sends them at the time
+# (str() them); a saved text is used as staff wrote it.
 # Link-only tenants invite with a sign-in link: there is no login to create.
 DEFAULT_SUBJECTS = {
-    "password": "Create your customer portal login at {business_name}",
-    "link": "{business_name} invites you to its customer portal",
+    "password": lazy_gettext("Create your customer portal login at {business_name}"),
+    "link": lazy_gettext("{business_name} invites you to its customer portal"),
 }
-DEFAULT_BODY = (
+DEFAULT_BODY = lazy_gettext(
     "Hello {customer_name},\n\n"
     "{business_name} invites you to its customer portal at {portal_link}. There you can see your jobs "
     "and service history, approve quotes, and view and pay your invoices.\n\n"
@@ -56,13 +62,13 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 
 def default_subject(tenant: Tenant) -> str:
     methods = tenant.portal_setting("sign_in_methods")
-    return DEFAULT_SUBJECTS["link" if methods == "link" else "password"]
+    return str(DEFAULT_SUBJECTS["link" if methods == "link" else "password"])
 
 
 def saved_text(tenant: Tenant) -> tuple[str, str]:
     """The tenant's ``(subject, body)`` templates, defaults where none is saved."""
     stored = tenant.portal_settings or {}
-    return stored.get("invite_subject") or default_subject(tenant), stored.get("invite_body") or DEFAULT_BODY
+    return stored.get("invite_subject") or default_subject(tenant), stored.get("invite_body") or str(DEFAULT_BODY)
 
 
 def is_customised(tenant: Tenant) -> bool:
@@ -75,9 +81,9 @@ def _placeholder_problem(text: str) -> str | None:
     unknown = [name for name in names if name not in PLACEHOLDERS]
     if unknown:
         allowed = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
-        return f"{{{unknown[0]}}} is not a placeholder. Use {allowed}."
+        return _("%(placeholder)s is not a placeholder. Use %(allowed)s.", placeholder="{" + unknown[0] + "}", allowed=allowed)
     if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
-        return "Use braces only around a placeholder, such as {customer_name}."
+        return _("Use braces only around a placeholder, such as {customer_name}.")
     return None
 
 
@@ -89,22 +95,22 @@ def text_problems(subject: str, body: str) -> dict[str, str]:
     """Why a subject and body cannot be saved, by field; empty when they can."""
     problems: dict[str, str] = {}
     if "\n" in subject or "\r" in subject:
-        problems["subject"] = "Keep the subject on one line."
+        problems["subject"] = _("Keep the subject on one line.")
     elif not subject.strip():
-        problems["subject"] = "Write a subject."
+        problems["subject"] = _("Write a subject.")
     elif len(subject) > SUBJECT_MAX:
-        problems["subject"] = f"Keep the subject under {SUBJECT_MAX} characters."
+        problems["subject"] = _("Keep the subject under %(max)d characters.", max=SUBJECT_MAX)
     elif _CONTROL.search(subject):
-        problems["subject"] = "The subject contains control characters."
+        problems["subject"] = _("The subject contains control characters.")
     elif problem := _placeholder_problem(subject):
         problems["subject"] = problem
     body = normalise_newlines(body)
     if not body.strip():
-        problems["body"] = "Write the message."
+        problems["body"] = _("Write the message.")
     elif len(body) > BODY_MAX:
-        problems["body"] = f"Keep the message under {BODY_MAX} characters."
+        problems["body"] = _("Keep the message under %(max)d characters.", max=BODY_MAX)
     elif _CONTROL.search(body.replace("\t", " ")):
-        problems["body"] = "The message contains control characters."
+        problems["body"] = _("The message contains control characters.")
     elif problem := _placeholder_problem(body):
         problems["body"] = problem
     return problems

@@ -25,14 +25,18 @@ from core.console.access import can, staff_required
 from core.console.customers import SEARCH_MAX, customer_query
 from core.console.invite_batches import (
     Recipient,
+    STATUS_LABELS,
     batch_counts,
     create_batch,
     recipients_for,
+    reason_text,
     resume_batch,
     text_fingerprint,
 )
 from core.console.invite_email import SAMPLE_CUSTOMER, history_subject, invite_text, saved_text
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
 from core.portal.pagination import choice_arg, paginate
@@ -44,7 +48,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 # Accounts a "selected" form may name; "all matching" has no limit.
 MAX_SELECTED = 500
 SHOWN_ON_CONFIRM = 50
-NOTICES = {"resumed": "Sending resumed."}
+NOTICES = {"resumed": lazy_gettext("Sending resumed.")}
 
 
 class Selection:
@@ -95,7 +99,7 @@ async def _confirm_page(selection: Selection, status: int = 200, problem: str | 
 async def confirm():
     selection = Selection(request.args)
     if selection.empty:
-        return await _confirm_page(selection, 400, "Choose at least one customer on the list, then “Send portal invite”.")
+        return await _confirm_page(selection, 400, _("Choose at least one customer on the list, then “Send portal invite”."))
     return await _confirm_page(selection)
 
 
@@ -112,11 +116,11 @@ async def send():
     selection = Selection(form)
     subject, body = saved_text(g.tenant)
     if form.get("text_hash", "") != text_fingerprint(subject, body):
-        return await _confirm_page(selection, 409, "The invite email was changed since this page opened. Review the new message below, then send.")
+        return await _confirm_page(selection, 409, _("The invite email was changed since this page opened. Review the new message below, then send."))
     recipients = [] if selection.empty else await recipients_for(selection.accounts())
     if not any(r.email for r in recipients):
-        return await _confirm_page(selection, 400, "None of these customers has a contact with an email address: nobody can be invited.")
-    batch, _ = await create_batch(
+        return await _confirm_page(selection, 400, _("None of these customers has a contact with an email address: nobody can be invited."))
+    batch, _created = await create_batch(
         current_services(),
         idempotency_key=token,
         created_by=g.staff.email,
@@ -162,6 +166,8 @@ async def show_batch(batch_id: str):
         progress=_progress(batch, await batch_counts(batch)),
         page=page,
         shown=shown,
+        labels=STATUS_LABELS,
+        reason_text=reason_text,
         notice=notice(NOTICES),
     )
 

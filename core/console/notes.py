@@ -20,6 +20,7 @@ from core.console.access import staff_required
 from core.console.form_fields import FormReader
 from core.console.jobs import actor, detail_page, job_or_404, job_page
 from core.console.uploads import UploadError, discard_files, read_attachment, store
+from core.i18n import gettext as _
 from core.models.jobs import Attachment, Note
 from core.portal.documents import file_response
 from core.services import current_services
@@ -56,7 +57,7 @@ def _back_to(attachment: Attachment, done: str):
 async def add_note(job_id: str):
     job = await job_or_404(job_id)
     reader = FormReader(await request.form, g.tenant)
-    body = reader.text("body", "The note", max_length=NOTE_MAX, required=True, multiline=True)
+    body = reader.text("body", _("The note"), max_length=NOTE_MAX, required=True, multiline=True)
     if reader.errors:
         return await detail_page(job, errors=reader.errors, status=400)
     note = await Note.create(job=job, body=body, author_name=g.staff.name, shared=reader.checkbox("shared"))

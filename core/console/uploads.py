@@ -23,6 +23,8 @@ from PIL import Image, UnidentifiedImageError
 from quart import request
 from werkzeug.datastructures import FileStorage
 
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.models.jobs import Attachment, Job, Visit
 from core.services import current_services
 from core.thumbnails import MAX_PIXELS
@@ -72,9 +74,9 @@ def display_name(raw: str | None) -> str:
 def _read(file: FileStorage, limit: int) -> bytes:
     data = file.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(f"“{display_name(file.filename)}” is larger than {limit // MB} MB.")
+        raise UploadError(_("“%(name)s” is larger than %(size)d MB.", name=display_name(file.filename), size=limit // MB))
     if not data:
-        raise UploadError(f"“{display_name(file.filename)}” is empty.")
+        raise UploadError(_("“%(name)s” is empty.", name=display_name(file.filename)))
     return data
 
 
@@ -123,15 +125,15 @@ async def read_photos(field: str = "photos") -> list[Upload]:
     """Every photo of a multiple file field, all valid, or :class:`UploadError`."""
     chosen = await _chosen(field)
     if not chosen:
-        raise UploadError("Choose one or more photos.")
+        raise UploadError(_("Choose one or more photos."))
     if len(chosen) > MAX_FILES_AT_ONCE:
-        raise UploadError(f"Upload at most {MAX_FILES_AT_ONCE} photos at once.")
+        raise UploadError(ngettext("Upload at most %(num)d photo at once.", "Upload at most %(num)d photos at once.", MAX_FILES_AT_ONCE))
     photos = []
     for file in chosen:
         data = _read(file, MAX_PHOTO_BYTES)
         kind = picture_format(data)
         if kind not in PHOTO_TYPES:
-            raise UploadError(f"“{display_name(file.filename)}” is not a PNG, JPEG or WebP picture.")
+            raise UploadError(_("“%(name)s” is not a PNG, JPEG or WebP picture.", name=display_name(file.filename)))
         photos.append(Upload(display_name(file.filename), PHOTO_TYPES[kind], data))
     return photos
 
@@ -140,7 +142,7 @@ async def read_attachment(field: str = "file") -> Upload:
     """The one file of ``field``, or :class:`UploadError`."""
     chosen = await _chosen(field)
     if not chosen:
-        raise UploadError("Choose a file.")
+        raise UploadError(_("Choose a file."))
     file = chosen[0]
     data = _read(file, MAX_ATTACHMENT_BYTES)
     name = display_name(file.filename)
