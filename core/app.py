@@ -24,7 +24,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
-from core.web import errors, input_guard, plugin_routes, request_log, security
+from core.web import errors, input_guard, languages, plugin_routes, request_log, security
 from core.web.long_lived import guard_long_lived
 from core.web.platform import platform_page
 from core.web.rendering import install_template_globals
@@ -156,6 +156,8 @@ def create_app(
 
     app.before_request(load_customer)
     app.before_request(refuse_writes_while_viewing)
+    # The reader's language (console pages again once their staff member is loaded).
+    languages.install(app)
     app.after_request(write_session_cookie)
     # Event streams re-check their session and end when it is revoked.
     app.after_request(guard_long_lived)

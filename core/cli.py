@@ -527,22 +527,41 @@ def tenant() -> None:
 @click.option("--owner-email", help="Email of the business's owner, who gets a staff account and an invitation.")
 @click.option("--owner-name", help="The owner's name (default: taken from the email).")
 @click.option("--no-owner", is_flag=True, help="Create it without an owner; invite one later with `tenant invite-owner`.")
+@click.option("--language", default="en", show_default=True,
+              help="The default language of the portal, the console and emails: en, es or fr.")
+@click.option("--timezone", default="America/New_York", show_default=True,
+              help="An IANA time zone, e.g. America/Phoenix: the business's dates and times.")
+@click.option("--currency", default="USD", show_default=True,
+              help="An ISO 4217 code, e.g. CAD; it cannot change once the business has an invoice.")
 @click.pass_obj
 def tenant_create(
-    state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None, no_owner: bool
+    state: CliState, slug: str, name: str, owner_email: str | None, owner_name: str | None, no_owner: bool,
+    language: str, timezone: str, currency: str,
 ) -> None:
     """Create a business whose portal is at SLUG.<base domain>.
 
     The business, its owner and the owner's invitation email are stored in
     one transaction: all or nothing. If Redis does not answer, the email
-    waits in the database and a running worker sends it later.
+    waits in the database and a running worker sends it later. Money and
+    dates follow the language with the United States' conventions (en_US,
+    es_US; fr uses French ones); change the locale with `tenant set --locale`.
     """
+    from core.regional import RegionalError, check_currency, check_language, check_timezone, locale_with_language
+
+    try:
+        regional = {
+            "locale": locale_with_language("en_US", check_language(language)),
+            "timezone": check_timezone(timezone),
+            "currency": check_currency(currency),
+        }
+    except RegionalError as exc:
+        raise CommandError(str(exc)) from None
     if owner_email is None and not no_owner:
         raise CommandError("a business needs an owner to sign in: add --owner-email EMAIL (or --no-owner)")
     if owner_email is not None:
         owner_email = _clean_email(owner_email, "owner's email")
     settings = state.settings()
-    click.echo(run(_create_tenant(state, settings, slug, name, owner_email, owner_name)))
+    click.echo(run(_create_tenant(state, settings, slug, name, owner_email, owner_name, regional)))
 
 
 def _clean_email(email: str, what: str) -> str:
@@ -556,7 +575,8 @@ def _clean_email(email: str, what: str) -> str:
 
 
 async def _create_tenant(
-    state: CliState, settings: Settings, slug: str, name: str, owner_email: str | None, owner_name: str | None
+    state: CliState, settings: Settings, slug: str, name: str, owner_email: str | None, owner_name: str | None,
+    regional: dict[str, str] | None = None,
 ) -> str:
     from tortoise.transactions import in_transaction
 
@@ -570,7 +590,7 @@ async def _create_tenant(
         try:
             with deferred_delivery() as emails:
                 async with in_transaction():
-                    created = await create_tenant(slug, name)
+                    created = await create_tenant(slug, name, **(regional or {}))
                     if owner_email:
                         with use_tenant(created):
                             # The owner gets an email with a link to choose a password.
@@ -579,7 +599,8 @@ async def _create_tenant(
             raise CommandError(f"cannot create {slug!r}: {exc}") from None
         waiting = await queue_deferred(services, emails)
         lines = [f"Created {created.name} at {await portal_url(services, created)}"
-                 + (f"; owner: {owner_email} (invited)" if owner_email else "; no owner yet")]
+                 + (f"; owner: {owner_email} (invited)" if owner_email else "; no owner yet"),
+                 f"Locale {created.locale}, time zone {created.timezone}, currency {created.currency}."]
         return "\n".join(lines + waiting)
 
 
@@ -647,25 +668,39 @@ async def _find_tenant(slug: str):
 @click.option("--timezone", help="An IANA time zone, e.g. America/Chicago.")
 @click.option("--currency", help="An ISO 4217 code, e.g. USD; only while the business has no invoice.")
 @click.option("--locale", help="A locale, e.g. en_US or fr_CA: dates, numbers and money formats.")
+@click.option("--language", help="The default language (en, es or fr); the locale keeps its country where it can (en_US -> es_US).")
 @click.pass_obj
-def tenant_set(state: CliState, slug: str, name: str | None, timezone: str | None, currency: str | None, locale: str | None) -> None:
-    """Change the name, time zone, currency or locale of the business SLUG."""
+def tenant_set(
+    state: CliState, slug: str, name: str | None, timezone: str | None, currency: str | None, locale: str | None,
+    language: str | None = None,
+) -> None:
+    """Change the name, default language, time zone, currency or locale of the business SLUG (`tenant update` is the same)."""
+    from core.regional import check_language
     from tenants.settings import TenantSettingError, clean_tenant_settings
 
     try:
         changes = clean_tenant_settings(name=name, timezone=timezone, currency=currency, locale=locale)
+        if language is not None:
+            changes["language"] = check_language(language)
     except TenantSettingError as exc:
         raise CommandError(str(exc)) from None
     if not changes:
-        raise CommandError("nothing to change: give --name, --timezone, --currency or --locale")
+        raise CommandError("nothing to change: give --name, --language, --timezone, --currency or --locale")
     click.echo(run(_set_tenant(state, state.settings(), slug, changes)))
 
 
+tenant.add_command(tenant_set, "update")
+
+
 async def _set_tenant(state: CliState, settings: Settings, slug: str, changes: dict[str, str]) -> str:
+    from core.regional import locale_with_language
     from tenants.settings import TenantSettingError, apply_tenant_settings
 
     async with state.database(settings) as services:
         found = await _find_tenant(slug)
+        if "language" in changes:
+            language = changes.pop("language")
+            changes["locale"] = locale_with_language(changes.get("locale", found.locale), language)
         try:
             changed = await apply_tenant_settings(found, changes, services.resolver)
         except TenantSettingError as exc:

@@ -16,6 +16,10 @@ a web app render exactly what a request would. Templates get:
   never the request's Host header (:func:`core.links.portal_url`);
 * ``portal_home``, ``logo_url`` (or None) and ``recipient``;
 * whatever the caller passed in ``context``.
+
+Each email is written in its recipient's language (:func:`recipient_language`):
+texts, and money and dates (the recipient's language with the business's
+territory, :func:`core.i18n.format_locale`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 
 from core.branding import DEFAULT, HEX, darken_until_readable
+from core.i18n import language as use_language
 from core.links import portal_url
 from core.mail.errors import MailError
 from core.web.rendering import install_filters
@@ -70,11 +75,48 @@ def brand_colours(tenant: "Tenant") -> dict[str, str]:
     return {"colour": darken_until_readable(colour.lower()), "on_colour": "#ffffff"}
 
 
-async def render_email(services: "Services", tenant: "Tenant", template: str, context: dict[str, Any], recipient: str) -> RenderedEmail:
-    """Render the subject, text and HTML of ``template`` for ``tenant``.
+async def recipient_language(tenant: "Tenant", recipient: str, *, staff_first: bool = False) -> str:
+    """The language an email to ``recipient`` is written in.
+
+    A staff member's own language (``StaffUser.language``), a customer's
+    portal language (``PortalLogin.language``, if the portal still offers it),
+    else the business's default. ``staff_first`` for the console's emails: an
+    address that is both a colleague and a customer reads them as staff.
+    """
+    from core.i18n import business_language, enabled_languages, known_language
+    from core.models.customers import PortalLogin
+    from core.models.staff import StaffUser
+    from tenants.context import use_tenant
+
+    address = (recipient or "").strip().lower()
+    if address:
+        with use_tenant(tenant):
+            staff = await StaffUser.filter(email=address).values_list("language", flat=True)
+            login = await PortalLogin.filter(email=address).values_list("language", flat=True)
+        as_staff = known_language(staff[0]) if staff else None
+        as_customer = login[0] if login and login[0] in enabled_languages(tenant) else None
+        found = (as_staff or as_customer) if staff_first else (as_customer or as_staff)
+        if found:
+            return found
+    return business_language(tenant)
+
+
+async def render_email(
+    services: "Services", tenant: "Tenant", template: str, context: dict[str, Any], recipient: str,
+    *, language: str | None = None,
+) -> RenderedEmail:
+    """Render the subject, text and HTML of ``template`` for ``tenant``, in the
+    recipient's language (:func:`recipient_language`) unless ``language`` is given.
 
     :raises MailError: the template has no subject block.
     """
+    if language is None:
+        language = await recipient_language(tenant, recipient, staff_first=template.startswith("console/"))
+    with use_language(language):
+        return await _render(services, tenant, template, context, recipient)
+
+
+async def _render(services: "Services", tenant: "Tenant", template: str, context: dict[str, Any], recipient: str) -> RenderedEmail:
     env = mail_templates(services)
     text_template = env.get_template(f"emails/{template}.txt")
     html_template = env.get_template(f"emails/{template}.html")

@@ -17,7 +17,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 
 from core.i18n import format_locale
-from core.web.rendering import babel_locale, format_local_date, format_local_datetime
+from core.web.rendering import _tenant_of, babel_locale, format_local_date, format_local_datetime
 
 DATE_SKELETON = "yMMMEd"
 
@@ -55,7 +55,7 @@ def format_when(value: datetime | None, tenant, until: datetime | None = None) -
 @pass_context
 def when_filter(ctx, value: datetime | None, until: datetime | None = None) -> str:
     """``{{ visit.completed_at|when }}``, ``{{ job.scheduled_start|when(job.scheduled_end) }}``."""
-    return format_when(value, ctx.get("tenant"), until)
+    return format_when(value, _tenant_of(ctx), until)
 
 
 def format_quantity(quantity_milli: int, tenant) -> str:
@@ -66,4 +66,4 @@ def format_quantity(quantity_milli: int, tenant) -> str:
 @pass_context
 def quantity_filter(ctx, quantity_milli: int) -> str:
     """``{{ charge.quantity_milli|quantity }}`` in templates."""
-    return format_quantity(quantity_milli, ctx.get("tenant"))
+    return format_quantity(quantity_milli, _tenant_of(ctx))

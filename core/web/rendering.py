@@ -20,6 +20,7 @@ from jinja2 import Environment, pass_context
 from quart import Quart, g
 
 from core.i18n import format_locale
+from tenants.context import current_tenant_or_none
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -90,19 +91,26 @@ def tenant_today(tenant: "Tenant | None") -> date:
     return datetime.now(_zone(tenant)).date()
 
 
+def _tenant_of(ctx) -> "Tenant | None":
+    """The template's ``tenant``, else the current one: a macro imported without
+    context (``{% from ... import ... %}``) sees no ``tenant`` and would
+    otherwise write times in UTC."""
+    return ctx.get("tenant") or current_tenant_or_none()
+
+
 @pass_context
 def _money(ctx, amount_minor: int | None, currency: str | None = None) -> str:
-    return format_money(amount_minor, currency, ctx.get("tenant"))
+    return format_money(amount_minor, currency, _tenant_of(ctx))
 
 
 @pass_context
 def _datetime(ctx, value: datetime | None, fmt: str = "medium") -> str:
-    return format_local_datetime(value, ctx.get("tenant"), fmt)
+    return format_local_datetime(value, _tenant_of(ctx), fmt)
 
 
 @pass_context
 def _date(ctx, value: date | datetime | None, fmt: str = "medium") -> str:
-    return format_local_date(value, ctx.get("tenant"), fmt)
+    return format_local_date(value, _tenant_of(ctx), fmt)
 
 
 @pass_context
@@ -110,7 +118,7 @@ def _timestamp(ctx, value: float | None, fmt: str = "medium") -> str:
     """A Unix timestamp (sessions keep them) in the tenant's zone."""
     if value is None:
         return ""
-    return format_local_datetime(datetime.fromtimestamp(value, timezone.utc), ctx.get("tenant"), fmt)
+    return format_local_datetime(datetime.fromtimestamp(value, timezone.utc), _tenant_of(ctx), fmt)
 
 
 def install_filters(env: Environment) -> None:
