@@ -9,6 +9,8 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from core.i18n import gettext
+
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 
@@ -27,15 +29,15 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str = "") -> str | None:
     """Why ``password`` may not be used, or None if it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
+        return gettext("Use at least %(num)d characters.", num=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return gettext("Use at most %(num)d characters.", num=MAX_LENGTH)
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) < 4:
-        return "This password is too common. Choose something harder to guess."
+        return gettext("This password is too common. Choose something harder to guess.")
     local = email.split("@", 1)[0].lower()
     if local and len(local) >= 4 and local in lowered:
-        return "Do not use your email address in your password."
+        return gettext("Do not use your email address in your password.")
     return None
 
 

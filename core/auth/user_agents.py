@@ -10,20 +10,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-UNKNOWN = "Unknown browser"
+from core.i18n import gettext, lazy_gettext
+
+UNKNOWN = lazy_gettext("Unknown browser")
 
 
 @lru_cache(maxsize=512)
-def describe_user_agent(header: str) -> str:
-    """``"<browser> on <system>"``, one of them alone, or "Unknown browser"."""
+def _families(header: str) -> tuple[str, str]:
+    """``(browser, system)`` named by ua-parser, "" where it does not know."""
     from ua_parser import parse  # its rules take a moment to load: only when needed
 
     header = (header or "").strip()
     if not header:
-        return UNKNOWN
+        return "", ""
     result = parse(header)
     browser = result.user_agent.family if result.user_agent and result.user_agent.family != "Other" else ""
     system = result.os.family if result.os and result.os.family != "Other" else ""
+    return browser, system
+
+
+def describe_user_agent(header: str) -> str:
+    """``"<browser> on <system>"``, one of them alone, or "Unknown browser", in the reader's language."""
+    browser, system = _families(header)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or (f"A browser on {system}" if system else UNKNOWN)
+        return gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    if browser:
+        return browser
+    return gettext("A browser on %(system)s", system=system) if system else str(UNKNOWN)

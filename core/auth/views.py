@@ -24,6 +24,7 @@ from core.auth.current import (
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.user_agents import describe_user_agent
 from core.auth.rate_limit import hit
+from core.i18n import gettext
 from core.models.customers import CustomerAccount, PortalLogin, normalise_email
 from core.services import current_services
 
@@ -73,7 +74,7 @@ async def sign_in():
 @blueprint.post("/sign-in/link")
 async def request_link():
     if not _allows("link"):
-        return await _page("errors/error.html", status=404, code="not_found", message="Sign-in links are not offered here.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("Sign-in links are not offered here."))
     form = await request.form
     email = normalise_email(form.get("email", ""))
     next_path = safe_next(form.get("next"), "")
@@ -81,7 +82,7 @@ async def request_link():
         return await _page(
             "auth/sign_in.html", status=400, next=next_path, allow_link=True,
             allow_password=_allows("password"), email=email,
-            errors={"link_email": "Enter the email address you use with us."},
+            errors={"link_email": gettext("Enter the email address you use with us.")},
         )
     services = current_services()
     if not await hit(services.cache, services.settings, "signin_per_ip", client_ip()) or not await hit(
@@ -96,7 +97,7 @@ async def request_link():
 @blueprint.post("/sign-in/password")
 async def password_sign_in():
     if not _allows("password"):
-        return await _page("errors/error.html", status=404, code="not_found", message="Password sign-in is not offered here.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("Password sign-in is not offered here."))
     form = await request.form
     email = normalise_email(form.get("email", ""))
     password = form.get("password", "")
@@ -116,7 +117,7 @@ async def password_sign_in():
         return await _page(
             "auth/sign_in.html", status=400, next=next_path, allow_link=_allows("link"),
             allow_password=True, email=email,
-            errors={"password": "That email and password do not match. Try again, or use “Forgot password”."},
+            errors={"password": gettext("That email and password do not match. Try again, or use “Forgot password”.")},
         )
     await start_session(email, remember=form.get("remember") == "on", method="password")
     return redirect(next_path or url_for("portal.home"))
@@ -189,7 +190,7 @@ async def pick_account():
     wanted = form.get("account", "")
     account = next((a for a in g.portal.accounts if a.public_id == wanted), None)
     if account is None:
-        return await _page("errors/error.html", status=404, code="not_found", message="That account is not available to you.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("That account is not available to you."))
     await select_account(account)
     await record("customer.switch_account", actor_type="customer", actor=g.portal.email, target=account.public_id)
     return redirect(safe_next(form.get("next")) if form.get("next") else url_for("portal.home"))
@@ -198,13 +199,13 @@ async def pick_account():
 @blueprint.route("/forgot-password", methods=["GET", "POST"])
 async def forgot_password():
     if not _allows("password"):
-        return await _page("errors/error.html", status=404, code="not_found", message="Passwords are not used here.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("Passwords are not used here."))
     if request.method == "GET":
         return await _page("auth/forgot.html", email="", errors={})
     form = await request.form
     email = normalise_email(form.get("email", ""))
     if not _valid_email(email):
-        return await _page("auth/forgot.html", status=400, email=email, errors={"email": "Enter the email address you use with us."})
+        return await _page("auth/forgot.html", status=400, email=email, errors={"email": gettext("Enter the email address you use with us.")})
     services = current_services()
     if not await hit(services.cache, services.settings, "signin_per_ip", client_ip()) or not await hit(
         services.cache, services.settings, "link_per_email", email
@@ -234,7 +235,7 @@ async def set_password(token: str, purpose: str):
     password, confirm = form.get("password", ""), form.get("confirm", "")
     problem = password_problem(password, row.email)
     if problem is None and password != confirm:
-        problem = "The two passwords are different."
+        problem = gettext("The two passwords are different.")
     if problem:
         return await _page("auth/set_password.html", status=400, purpose=purpose, email=row.email, errors={"password": problem})
     state, row = await tokens.consume(token, (purpose,))
@@ -282,7 +283,7 @@ async def security():
 @person_required
 async def revoke_session(handle: str):
     if not await customer_sessions().revoke_handle(g.portal.email, handle):
-        return await _page("errors/error.html", status=404, code="not_found", message="That session has already ended.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("That session has already ended."))
     await record("customer.session_revoked", actor_type="customer", actor=g.portal.email, target=handle)
     if g.session and g.session.handle == handle:
         g.clear_session_cookie = True
@@ -297,7 +298,7 @@ async def revoke_link(public_id: str):
 
     row = await LoginToken.get_or_none(public_id=public_id, email=g.portal.email)
     if row is None:
-        return await _page("errors/error.html", status=404, code="not_found", message="That link does not exist.")
+        return await _page("errors/error.html", status=404, code="not_found", message=gettext("That link does not exist."))
     await tokens.revoke(row)
     await record("customer.link_revoked", actor_type="customer", actor=g.portal.email, target=public_id)
     return redirect(url_for("auth.security"))

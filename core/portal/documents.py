@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 from core.auth.current import login_required
 from core.models.jobs import Attachment
 from core.portal.pagination import Sorter, choice_arg, paginate
+from core.i18n import lazy_gettext, lazy_pgettext
 from core.portal.views import render_portal
 from core.services import current_services
 from core.storage import StorageError, safe_filename
@@ -32,7 +33,7 @@ blueprint = Blueprint("documents", __name__)
 blueprint.portal_section = None  # type: ignore[attr-defined]
 
 KINDS = {"all": ("attachment", "photo"), "photos": ("photo",), "files": ("attachment",)}
-KIND_LABELS = {"all": "All", "photos": "Photos", "files": "Files"}
+KIND_LABELS = {"all": lazy_pgettext("documents", "All"), "photos": lazy_gettext("Photos"), "files": lazy_gettext("Files")}
 SORTS = Sorter({"date": ("created_at",), "name": ("filename",), "size": ("size",)}, default="-date")
 # Shown in the browser when opened; everything else downloads.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"})

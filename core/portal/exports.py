@@ -23,6 +23,7 @@ from typing import Any, Iterable, Sequence
 from quart import Blueprint, Response, g
 
 from core.auth.current import login_required
+from core.i18n import lazy_gettext
 from core.money import amount_input
 from core.portal.access import billing_visible
 from core.portal.invoices import (
@@ -49,12 +50,15 @@ blueprint.portal_section = None  # type: ignore[attr-defined]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+# Column names in the reader's language (lazy: translated when the file is made).
 INVOICE_HEADER = (
-    "Invoice number", "Status", "Issued", "Due", "Job number", "Job title",
-    "Currency", "Subtotal", "Tax", "Total", "Paid", "Balance",
+    lazy_gettext("Invoice number"), lazy_gettext("Status"), lazy_gettext("Issued"), lazy_gettext("Due"),
+    lazy_gettext("Job number"), lazy_gettext("Job title"), lazy_gettext("Currency"), lazy_gettext("Subtotal"),
+    lazy_gettext("Tax"), lazy_gettext("Total"), lazy_gettext("Paid"), lazy_gettext("Balance"),
 )
 PAYMENT_HEADER = (
-    "Date", "Amount", "Refunded", "Currency", "Method", "Reference", "Invoice number", "Status",
+    lazy_gettext("Date"), lazy_gettext("Amount"), lazy_gettext("Refunded"), lazy_gettext("Currency"),
+    lazy_gettext("Method"), lazy_gettext("Reference"), lazy_gettext("Invoice number"), lazy_gettext("Status"),
 )
 
 
@@ -75,7 +79,7 @@ def csv_response(header: Sequence[str], rows: Iterable[Sequence[Any]], filename:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([str(name) for name in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
@@ -107,7 +111,7 @@ async def invoices_csv():
         ]
         job = invoice.job
         rows.append([
-            invoice.number, INVOICE_STATUS_LABELS.get(state, state), iso_day(invoice.issued_on), iso_day(invoice.due_on),
+            invoice.number, str(INVOICE_STATUS_LABELS.get(state, state)), iso_day(invoice.issued_on), iso_day(invoice.due_on),
             job.number if job else "", job.title if job else "", invoice.currency, *money,
         ])
     return csv_response(INVOICE_HEADER, rows, export_name("invoices"))
@@ -131,7 +135,7 @@ async def payments_csv():
             method_label(payment),
             customer_reference(payment),
             payment.invoice.number if invoice_shown(payment, show_invoices) else "",
-            PAYMENT_STATUS_LABELS.get(payment.status, payment.status),
+            str(PAYMENT_STATUS_LABELS.get(payment.status, payment.status)),
         ]
         for payment in payments
     ]

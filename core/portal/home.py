@@ -17,6 +17,7 @@ from quart import url_for
 from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
+from core.i18n import gettext as _, ngettext
 from core.models.billing import Invoice
 from core.models.jobs import Job
 from core.plugins import run_isolated
@@ -99,15 +100,18 @@ async def upcoming_jobs(portal: Portal, limit: int = HOME_LIST_SIZE) -> list[Job
 def _balance_card(portal: Portal, billing: Billing) -> Card:
     tenant = portal.tenant
     if not billing.invoices:
-        text = "You have no open invoices. Thank you!"
+        text = _("You have no open invoices. Thank you!")
     else:
         owed = " + ".join(format_money(amount, currency, tenant) for currency, amount in sorted(billing.balances.items()))
-        count = billing.count
-        text = f"{owed} due on {count} open invoice{'s' if count != 1 else ''}"
         if billing.overdue:
-            text += f", {billing.overdue} overdue"
-        text += "."
-    return Card("balance", "Balance due", text, link_to("invoices.list"), "View invoices", BALANCE_ORDER, urgent=billing.overdue > 0)
+            text = ngettext(
+                "%(amount)s due on %(num)d open invoice, %(overdue)d overdue.",
+                "%(amount)s due on %(num)d open invoices, %(overdue)d overdue.",
+                billing.count, amount=owed, overdue=billing.overdue,
+            )
+        else:
+            text = ngettext("%(amount)s due on %(num)d open invoice.", "%(amount)s due on %(num)d open invoices.", billing.count, amount=owed)
+    return Card("balance", _("Balance due"), text, link_to("invoices.list"), _("View invoices"), BALANCE_ORDER, urgent=billing.overdue > 0)
 
 
 def _next_visit_card(portal: Portal, upcoming: list[Job]) -> Card:
@@ -115,13 +119,13 @@ def _next_visit_card(portal: Portal, upcoming: list[Job]) -> Card:
     now = datetime.now(timezone.utc)
     job = next((j for j in upcoming if j.status == "scheduled" and j.scheduled_start >= now), None)
     if job is not None:
-        text = f"{job.title}: {format_when(job.scheduled_start, portal.tenant)}."
+        text = _("%(job)s: %(when)s.", job=job.title, when=format_when(job.scheduled_start, portal.tenant))
     else:
         job = next((j for j in upcoming if j.status == "in_progress"), None)
         if job is None:
-            return Card("next_visit", "Next visit", "No visits are scheduled.", link_to("portal.contact"), "Contact us to book", NEXT_VISIT_ORDER)
-        text = f"{job.title} is under way."
-    return Card("next_visit", "Next visit", text, url_for("work.job", job_id=job.public_id), "View the job", NEXT_VISIT_ORDER)
+            return Card("next_visit", _("Next visit"), _("No visits are scheduled."), link_to("portal.contact"), _("Contact us to book"), NEXT_VISIT_ORDER)
+        text = _("%(job)s is under way.", job=job.title)
+    return Card("next_visit", _("Next visit"), text, url_for("work.job", job_id=job.public_id), _("View the job"), NEXT_VISIT_ORDER)
 
 
 async def plugin_cards(portal: Portal) -> list[Card]:

@@ -27,6 +27,7 @@ from core.models.billing import INVOICE_FILTERS, Invoice, InvoiceLine, Payment
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.pdf import pdf_response, render_pdf
+from core.i18n import gettext as _, lazy_gettext, lazy_pgettext
 from core.plugin_state import announce
 from core.portal.access import billing_visible, link_to
 from core.portal.contributions import action_buttons
@@ -42,11 +43,22 @@ blueprint.portal_section = "invoices"  # type: ignore[attr-defined]
 
 # What a customer may ever see: drafts are staff work in progress.
 CUSTOMER_STATUSES = ("open", "paid", "void")
-STATUS_LABELS = {"open": "Open", "overdue": "Overdue", "paid": "Paid", "void": "Void"}
+STATUS_LABELS = {
+    "open": lazy_pgettext("invoice status", "Open"),
+    "overdue": lazy_pgettext("invoice status", "Overdue"),
+    "paid": lazy_pgettext("invoice status", "Paid"),
+    "void": lazy_pgettext("invoice status", "Void"),
+}
 # Payments that show on an invoice and count on a statement: money that arrived.
 RECEIVED_STATUSES = ("succeeded", "partially_refunded", "refunded", "disputed")
 SUMMARY_LENGTH = 160
-METHOD_LABELS = {"card": "Card", "cash": "Cash", "cheque": "Cheque", "bank": "Bank transfer", "other": "Other"}
+METHOD_LABELS = {
+    "card": lazy_gettext("Card"),
+    "cash": lazy_gettext("Cash"),
+    "cheque": lazy_gettext("Cheque"),
+    "bank": lazy_gettext("Bank transfer"),
+    "other": lazy_pgettext("payment method", "Other"),
+}
 
 # What is left to pay, as the list shows it: nothing on a void invoice.
 BALANCE = Case(When(status="void", then=Value(0)), default=F("total_minor") - F("paid_minor"))
@@ -108,8 +120,8 @@ def local_day(moment: datetime, tenant: Tenant) -> date:
 def method_label(payment: Payment) -> str:
     """How a payment was made, e.g. "Visa ending 4242", "Cheque"."""
     if payment.method == "card" and payment.card_last4:
-        return f"{payment.card_brand.title() or 'Card'} ending {payment.card_last4}"
-    return METHOD_LABELS.get(payment.method, payment.method.title())
+        return _("%(brand)s ending %(last4)s", brand=payment.card_brand.title() or _("Card"), last4=payment.card_last4)
+    return str(METHOD_LABELS.get(payment.method, payment.method.title()))
 
 
 # Payments whose reference the business typed (a cheque number, a transfer's
@@ -172,7 +184,7 @@ class InvoiceDocument:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.title())
+        return str(STATUS_LABELS.get(self.status, self.status.title()))
 
     @property
     def payment_rows(self) -> list[tuple[Payment, str, str]]:
@@ -190,7 +202,7 @@ def document_lines(invoice_lines: list[InvoiceLine], job: Job | None, view: str,
     detail = (job.description.strip() if job else "") or "; ".join(line.description for line in invoice_lines)
     if len(detail) > SUMMARY_LENGTH:
         detail = detail[: SUMMARY_LENGTH - 1].rstrip() + "…"
-    title = f"{job.title} (job {job.number})" if job else "Services"
+    title = _("%(title)s (job %(number)s)", title=job.title, number=job.number) if job else _("Services")
     return [DocumentLine(title, subtotal_minor, detail=detail)]
 
 

@@ -48,6 +48,8 @@ from zoneinfo import ZoneInfo
 from quart import request
 from tortoise.expressions import Q
 
+from core.i18n import gettext
+
 if TYPE_CHECKING:
     from tortoise.queryset import QuerySet
 
@@ -425,7 +427,7 @@ def date_range_arg(default_start: date, default_end: date, start_param: str = "f
     start = _parse_day(raw_start) if raw_start else default_start
     end = _parse_day(raw_end) if raw_end else default_end
     if start is None or end is None:
-        return DateRange(default_start, default_end, "Enter dates as year-month-day, for example 2025-03-31. Showing the usual range instead.")
+        return DateRange(default_start, default_end, gettext("Enter dates as year-month-day, for example 2025-03-31. Showing the usual range instead."))
     if start > end:
-        return DateRange(default_start, default_end, "The start date is after the end date. Showing the usual range instead.")
+        return DateRange(default_start, default_end, gettext("The start date is after the end date. Showing the usual range instead."))
     return DateRange(start, end, is_default=(start, end) == (default_start, default_end))

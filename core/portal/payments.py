@@ -18,6 +18,7 @@ from quart import Blueprint, abort, g
 from tortoise.queryset import QuerySet
 
 from core.auth.current import login_required
+from core.i18n import lazy_gettext
 from core.models.billing import PAYMENT_METHODS, Payment
 from core.models.customers import CustomerAccount
 from core.portal.access import billing_visible, link_to, payments_visible
@@ -31,8 +32,19 @@ blueprint = Blueprint("payments", __name__)
 blueprint.portal_section = "payments"  # type: ignore[attr-defined]
 
 SHOWN_STATUSES = (*RECEIVED_STATUSES, "pending")
-STATUS_LABELS = {"succeeded": "Received", "partially_refunded": "Partly refunded", "refunded": "Refunded", "pending": "Processing", "disputed": "Disputed"}
-PERIODS = {"30d": "Last 30 days", "12m": "Last 12 months", "this_year": "This year", "last_year": "Last year"}
+STATUS_LABELS = {
+    "succeeded": lazy_gettext("Received"),
+    "partially_refunded": lazy_gettext("Partly refunded"),
+    "refunded": lazy_gettext("Refunded"),
+    "pending": lazy_gettext("Processing"),
+    "disputed": lazy_gettext("Disputed"),
+}
+PERIODS = {
+    "30d": lazy_gettext("Last 30 days"),
+    "12m": lazy_gettext("Last 12 months"),
+    "this_year": lazy_gettext("This year"),
+    "last_year": lazy_gettext("Last year"),
+}
 
 SORTS = Sorter(
     {

@@ -36,6 +36,7 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 
 from core.auth.current import login_required
+from core.i18n import gettext
 from core.models.billing import Invoice, Payment
 from core.models.customers import CustomerAccount
 from core.pdf import pdf_response, render_pdf
@@ -155,14 +156,14 @@ def presets(today: date) -> list[tuple[str, date, date]]:
     """Ranges offered as one-click links: ``(label, start, end)``."""
     last_start, last_end = last_calendar_year(today)
     return [
-        (f"Last year ({last_start.year})", last_start, last_end),
-        (f"This year ({today.year})", date(today.year, 1, 1), today),
-        ("Last 12 months", today - timedelta(days=365) + timedelta(days=1), today),
+        (gettext("Last year (%(year)d)", year=last_start.year), last_start, last_end),
+        (gettext("This year (%(year)d)", year=today.year), date(today.year, 1, 1), today),
+        (gettext("Last 12 months"), today - timedelta(days=365) + timedelta(days=1), today),
     ]
 
 
 def payment_description(payment: Payment) -> str:
-    text = f"Payment: {method_label(payment)}"
+    text = gettext("Payment: %(method)s", method=method_label(payment))
     if reference := customer_reference(payment):
         text += f" ({reference})"
     return text
@@ -324,7 +325,7 @@ async def _load_entries(account: CustomerAccount, tenant: Tenant, period: DateRa
             charge = row.total_minor if row.status in CHARGING_STATUSES else 0
             running[currency] += charge
             ledger.entries.append(
-                Entry(day, "invoice", f"Invoice {row.number}", charge, 0, running[currency],
+                Entry(day, "invoice", gettext("Invoice %(number)s", number=row.number), charge, 0, running[currency],
                       invoice_number=row.number, invoice_id=row.public_id, void=row.status == "void")
             )
         else:

@@ -9,6 +9,7 @@ that section out of the portal.
 from __future__ import annotations
 
 from core.hookspecs import hookimpl
+from core.i18n import lazy_gettext
 from core.portal.access import billing_visible, payments_visible
 from core.records import NavTab
 
@@ -16,12 +17,12 @@ from core.records import NavTab
 @hookimpl(trylast=True)
 def porchside_nav_tabs():
     return [
-        NavTab(id="home", label="Home", endpoint="portal.home", order=0, icon="home"),
-        NavTab(id="work_history", label="Work history", endpoint="work.list", order=10, section="work_history", icon="briefcase"),
-        NavTab(id="service_history", label="Service history", endpoint="service.history", order=20, section="service_history", icon="clipboard"),
-        NavTab(id="invoices", label="Invoices", endpoint="invoices.list", order=30, section="invoices", is_shown=billing_visible, icon="receipt"),
-        NavTab(id="payments", label="Payments", endpoint="payments.list", order=40, section="payments", is_shown=payments_visible, icon="card"),
-        NavTab(id="statement", label="Statement", endpoint="invoices.statement", order=50, section="statement", is_shown=billing_visible, icon="ledger"),
-        NavTab(id="documents", label="Documents", endpoint="documents.list", order=60, section="documents", icon="file"),
-        NavTab(id="contact", label="Contact us", endpoint="portal.contact", order=90, icon="phone"),
+        NavTab(id="home", label=lazy_gettext("Home"), endpoint="portal.home", order=0, icon="home"),
+        NavTab(id="work_history", label=lazy_gettext("Work history"), endpoint="work.list", order=10, section="work_history", icon="briefcase"),
+        NavTab(id="service_history", label=lazy_gettext("Service history"), endpoint="service.history", order=20, section="service_history", icon="clipboard"),
+        NavTab(id="invoices", label=lazy_gettext("Invoices"), endpoint="invoices.list", order=30, section="invoices", is_shown=billing_visible, icon="receipt"),
+        NavTab(id="payments", label=lazy_gettext("Payments"), endpoint="payments.list", order=40, section="payments", is_shown=payments_visible, icon="card"),
+        NavTab(id="statement", label=lazy_gettext("Statement"), endpoint="invoices.statement", order=50, section="statement", is_shown=billing_visible, icon="ledger"),
+        NavTab(id="documents", label=lazy_gettext("Documents"), endpoint="documents.list", order=60, section="documents", icon="file"),
+        NavTab(id="contact", label=lazy_gettext("Contact us"), endpoint="portal.contact", order=90, icon="phone"),
     ]

@@ -36,11 +36,14 @@ async def render_portal(template: str, **context):
 @blueprint.get("/")
 @login_required
 async def home():
+    from core.portal.invoices import STATUS_LABELS
+
     home = await build_home(current_portal())
     return await render_portal(
         "portal/home.html",
         home=home,
         invoice_url=invoice_link,
+        invoice_status_labels=STATUS_LABELS,
     )
 
 

@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from core.auth.current import login_required
+from core.i18n import lazy_gettext, lazy_pgettext
 from core.models.billing import Invoice, Payment
 from core.models.jobs import Attachment, Job, JobCharge, Note, Visit
 from core.portal.access import billing_visible, invoice_link
@@ -30,17 +31,17 @@ blueprint = Blueprint("work", __name__)
 blueprint.portal_section = "work_history"  # type: ignore[attr-defined]
 
 STATUS_LABELS = {
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "cancelled": "Cancelled",
+    "scheduled": lazy_gettext("Scheduled"),
+    "in_progress": lazy_gettext("In progress"),
+    "completed": lazy_gettext("Completed"),
+    "cancelled": lazy_gettext("Cancelled"),
 }
 SHOWS = {
     "upcoming": ("scheduled", "in_progress"),
     "past": ("completed", "cancelled"),
     "all": tuple(STATUS_LABELS),
 }
-SHOW_LABELS = {"upcoming": "Upcoming", "past": "Past", "all": "All"}
+SHOW_LABELS = {"upcoming": lazy_gettext("Upcoming"), "past": lazy_gettext("Past"), "all": lazy_pgettext("jobs", "All")}
 _COLUMNS = {"date": ("scheduled_start",), "number": ("number",), "title": ("title",), "status": ("status",)}
 # Upcoming work reads soonest first; history reads latest first.
 SORTS = {
@@ -117,6 +118,9 @@ async def jobs():
 @blueprint.get("/jobs/<job_id>")
 @login_required
 async def job(job_id: str):
+    from core.portal.invoices import STATUS_LABELS as INVOICE_STATUS_LABELS, method_label
+    from core.portal.payments import STATUS_LABELS as PAYMENT_STATUS_LABELS
+
     portal = g.portal
     job = await account_job_or_404(job_id)
     charges = await JobCharge.filter(job_id=job.id)
@@ -155,6 +159,9 @@ async def job(job_id: str):
         show_billing=billing_visible(portal),
         today=tenant_today(portal.tenant),
         invoice_url=invoice_link,
+        invoice_status_labels=INVOICE_STATUS_LABELS,
+        payment_status_labels=PAYMENT_STATUS_LABELS,
+        method_label=method_label,
         has_thumbnail=has_thumbnail,
         visit_links=portal.tenant.section_enabled("service_history"),
         tabs=await job_tab_links(job, portal),
