@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.i18n import lazy_gettext
 from core.records import ModelApp, PluginInfo, StaticDir
 
 HERE = Path(__file__).parent
@@ -27,9 +28,11 @@ __version__ = "0.1.0"
 def porchside_plugin_info():
     return PluginInfo(
         name="readings",
-        label="Readings",
+        label=lazy_gettext("Readings"),
         version=__version__,
-        description="Measurements taken at visits (pool chemistry, water pressure), shown to customers against their target range.",
+        description=lazy_gettext(
+            "Measurements taken at visits (pool chemistry, water pressure), shown to customers against their target range."
+        ),
         default_enabled=True,  # so the demo shows it; a business turns it off on the console's Plugins page
         requires=">=0.1,<0.2",  # the Porchside versions it was built and tested against
     )
@@ -73,6 +76,12 @@ def porchside_console_links():
 @hookimpl
 def porchside_template_dirs():
     return [HERE / "templates"]
+
+
+@hookimpl
+def porchside_translation_dirs():
+    # Its own catalogs (babel.cfg beside pyproject.toml; core's texts keep core's translations).
+    return [HERE / "translations"]
 
 
 @hookimpl

@@ -25,6 +25,7 @@ from core.console.pages import (
     staff_required, with_done,
 )
 from core.console.form_fields import FormReader, datetime_input
+from core.i18n import gettext as _, lazy_gettext
 from core.models.jobs import Visit
 from core.records import ConsoleLink, PageSection
 from core.services import current_services
@@ -39,13 +40,13 @@ MAX_MEASURES = 50
 
 blueprint = console_blueprint("console_readings", __name__, url_prefix="/console/readings")
 
-CONSOLE_LINKS = [ConsoleLink(id="readings", label="Readings", endpoint="console_readings.measures", order=65, permission=MEASURES_PERMISSION)]
+CONSOLE_LINKS = [ConsoleLink(id="readings", label=lazy_gettext("Readings"), endpoint="console_readings.measures", order=65, permission=MEASURES_PERMISSION)]
 
 NOTICES = {
-    "created": "Measure added.",
-    "saved": "Measure saved.",
-    "readings_saved": "Readings saved.",
-    "emailed": "The visit report was emailed to the customer.",
+    "created": lazy_gettext("Measure added."),
+    "saved": lazy_gettext("Measure saved."),
+    "readings_saved": lazy_gettext("Readings saved."),
+    "emailed": lazy_gettext("The visit report was emailed to the customer."),
 }
 
 
@@ -54,52 +55,55 @@ NOTICES = {
 MEASURES = ListPage(
     model=Measure,
     template="readings/console/measures.html",
-    title="Readings: measures",
-    noun=("measure", "measures"),
+    title=lazy_gettext("Readings: measures"),
+    noun=(lazy_gettext("measure"), lazy_gettext("measures")),
+    show_label=lazy_gettext("Show measures"),
     columns=(
-        Column("name", "Measure", sort=("name", "id"), csv=lambda m: m.name),
-        Column("unit", "Unit", csv=lambda m: m.unit),
-        Column("target_min", "Lowest target", numeric=True, csv=lambda m: plain(m.target_min_milli)),
-        Column("target_max", "Highest target", numeric=True, csv=lambda m: plain(m.target_max_milli)),
-        Column("position", "Order", sort=("position", "id"), numeric=True, csv=lambda m: m.position),
-        Column("active", "Asked on visits", csv=lambda m: "yes" if m.active else "no"),
+        Column("name", lazy_gettext("Measure"), sort=("name", "id"), csv=lambda m: m.name),
+        Column("unit", lazy_gettext("Unit"), csv=lambda m: m.unit),
+        Column("target_min", lazy_gettext("Lowest target"), numeric=True, csv=lambda m: plain(m.target_min_milli)),
+        Column("target_max", lazy_gettext("Highest target"), numeric=True, csv=lambda m: plain(m.target_max_milli)),
+        Column("position", lazy_gettext("Order"), sort=("position", "id"), numeric=True, csv=lambda m: m.position),
+        Column("active", lazy_gettext("Asked on visits"), csv=lambda m: "yes" if m.active else "no"),
     ),
     default_sort="position",
     csv_name="reading-measures",
-    empty="No measures yet. Add what your technicians measure: free chlorine and pH for pools, water pressure for plumbing.",
+    empty=lazy_gettext("No measures yet. Add what your technicians measure: free chlorine and pH for pools, water pressure for plumbing."),
 )
 
 
 def _check_targets(data: dict[str, Any], reader: FormReader) -> None:
     """Targets as exact thousandths (``target_min_milli``, ``target_max_milli``), lowest not above highest."""
-    for name, label in (("target_min", "The lowest target"), ("target_max", "The highest target")):
+    for name, label in (("target_min", _("The lowest target")), ("target_max", _("The highest target"))):
         data[f"{name}_milli"] = None
         if data[name]:
             try:
                 data[f"{name}_milli"] = parse_value(data[name], g.tenant.locale)
             except ValueError as exc:
-                reader.fail(name, f"{label}: {exc}")
+                reader.fail(name, _("%(field)s: %(problem)s", field=label, problem=exc))
     low, high = data["target_min_milli"], data["target_max_milli"]
     if low is not None and high is not None and low > high:
-        reader.fail("target_max", "The highest target must not be below the lowest.")
+        reader.fail("target_max", _("The highest target must not be below the lowest."))
 
 
 MEASURE_FORM = FormPage(
     template="readings/console/measure.html",
-    title="Add a measure",
+    title=lazy_gettext("Add a measure"),
     fields=(
-        Field("name", "Name", required=True, max_length=100, hint="What is measured, e.g. “Free chlorine” or “Water pressure”."),
-        Field("unit", "Unit", max_length=20, hint="Shown after each value: ppm, bar, °C. Leave it empty for a number without a unit, like pH."),
-        Field("target_min", "Lowest target", max_length=20, hint="Optional. Values below it are marked Low."),
-        Field("target_max", "Highest target", max_length=20, hint="Optional. Values above it are marked High."),
-        Field("position", "Order", kind="number", low=0, high=9999, hint="Smaller numbers come first in forms, pages and emails."),
-        Field("active", "Ask for this measure on visits", kind="checkbox", hint="Switch it off to stop asking for it; readings already taken stay."),
+        Field("name", lazy_gettext("Name"), required=True, max_length=100, hint=lazy_gettext("What is measured, e.g. “Free chlorine” or “Water pressure”.")),
+        Field("unit", lazy_gettext("Unit"), max_length=20, hint=lazy_gettext("Shown after each value: ppm, bar, °C. Leave it empty for a number without a unit, like pH.")),
+        Field("target_min", lazy_gettext("Lowest target"), max_length=20, hint=lazy_gettext("Optional. Values below it are marked Low.")),
+        Field("target_max", lazy_gettext("Highest target"), max_length=20, hint=lazy_gettext("Optional. Values above it are marked High.")),
+        Field("position", lazy_gettext("Order"), kind="number", low=0, high=9999, hint=lazy_gettext("Smaller numbers come first in forms, pages and emails.")),
+        Field("active", lazy_gettext("Ask for this measure on visits"), kind="checkbox", hint=lazy_gettext("Switch it off to stop asking for it; readings already taken stay.")),
     ),
     audit="readings.measure_created",
-    submit_label="Add measure",
+    submit_label=lazy_gettext("Add measure"),
     check=_check_targets,
 )
-EDIT_FORM = replace(MEASURE_FORM, title="Edit the measure", audit="readings.measure_updated", submit_label="Save measure")
+EDIT_FORM = replace(
+    MEASURE_FORM, title=lazy_gettext("Edit the measure"), audit="readings.measure_updated", submit_label=lazy_gettext("Save measure")
+)
 
 
 def _measure_values(measure: Measure) -> dict[str, str]:
@@ -119,9 +123,9 @@ async def _save_measure(measure: Measure | None, data: dict[str, Any]) -> Measur
     if measure is not None:
         clash = clash.exclude(id=measure.id)
     elif await Measure.all().count() >= MAX_MEASURES:
-        raise FormRefused("name", f"A business may define up to {MAX_MEASURES} measures: switch one off and rename it instead.")
+        raise FormRefused("name", _("A business may define up to %(max)d measures: switch one off and rename it instead.", max=MAX_MEASURES))
     if await clash.exists():
-        raise FormRefused("name", f"A measure named “{fields['name']}” exists already.")
+        raise FormRefused("name", _("A measure named “%(name)s” exists already.", name=fields["name"]))
     try:
         if measure is None:
             return await Measure.create(**fields)
@@ -130,7 +134,7 @@ async def _save_measure(measure: Measure | None, data: dict[str, Any]) -> Measur
         await measure.save()
         return measure
     except IntegrityError:  # the same name saved at the same moment
-        raise FormRefused("name", f"A measure named “{fields['name']}” exists already.") from None
+        raise FormRefused("name", _("A measure named “%(name)s” exists already.", name=fields["name"])) from None
 
 
 @blueprint.get("/measures")
@@ -180,11 +184,11 @@ def _target_hint(measure: Measure) -> str:
     unit = f" {measure.unit}" if measure.unit else ""
     low, high = plain(measure.target_min_milli), plain(measure.target_max_milli)
     if low and high:
-        return f"Target {low}–{high}{unit}."
+        return _("Target %(range)s.", range=f"{low}–{high}{unit}")
     if low:
-        return f"Target at least {low}{unit}."
+        return _("Target at least %(amount)s.", amount=f"{low}{unit}")
     if high:
-        return f"Target at most {high}{unit}."
+        return _("Target at most %(amount)s.", amount=f"{high}{unit}")
     return ""
 
 
@@ -198,14 +202,17 @@ def readings_form(measures: list[Measure]) -> FormPage:
             try:
                 data["typed"][m.id] = parse_value(raw, g.tenant.locale) if raw else None
             except ValueError as exc:
-                reader.fail(field_name(m), f"{m.name}: {exc}")
-        data["taken_at"] = reader.local_datetime("taken_at", "The time taken")
-        data["taken_by"] = reader.text("taken_by", "Taken by", max_length=200)
+                reader.fail(field_name(m), _("%(field)s: %(problem)s", field=m.name, problem=exc))
+        data["taken_at"] = reader.local_datetime("taken_at", _("The time taken"))
+        data["taken_by"] = reader.text("taken_by", _("Taken by"), max_length=200)
 
     fields = tuple(
         Field(field_name(m), m.name + (f" ({m.unit})" if m.unit else ""), max_length=20, hint=_target_hint(m)) for m in measures
     )
-    return FormPage(template="readings/console/visit.html", title="Readings", fields=fields, audit="readings.saved", submit_label="Save readings", check=check)
+    return FormPage(
+        template="readings/console/visit.html", title=_("Readings"), fields=fields, audit="readings.saved",
+        submit_label=_("Save readings"), check=check,
+    )
 
 
 async def _visit_context(visit: Visit) -> dict[str, Any]:
@@ -263,13 +270,13 @@ async def email(visit_id: str):
     found = await object_or_404(Visit, visit_id, "job__account")
     problem = None
     if found.completed_at is None:
-        problem = "Mark the visit completed before emailing its report: customers only see completed visits."
+        problem = _("Mark the visit completed before emailing its report: customers only see completed visits.")
     else:
         sent = await email_visit_report(current_services(), found, sent_by=f"staff:{actor()}")
         if not sent:
-            problem = "The customer has no email address to send the report to."
+            problem = _("The customer has no email address to send the report to.")
     if problem:
-        measures, _ = await _asked(found)
+        measures, _readings = await _asked(found)
         return await readings_form(measures).show({}, {"email": problem}, 400, **await _visit_context(found))
     await record("readings.report_emailed", actor_type="staff", actor=actor(), target=found.public_id, recipients=sent)
     return with_done(url_for("console_readings.visit", visit_id=found.public_id), "emailed")
@@ -284,6 +291,6 @@ async def visit_section(visit: Visit, staff) -> dict | None:
 
 
 PAGE_SECTIONS = [
-    PageSection(id="readings_console_visit", page="console_visit", title="Readings", template="readings/sections/console_visit.html",
+    PageSection(id="readings_console_visit", page="console_visit", title=lazy_gettext("Readings"), template="readings/sections/console_visit.html",
                 load=visit_section, permission=READINGS_PERMISSION),
 ]

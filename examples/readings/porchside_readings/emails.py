@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from core.auth.links import deep_link
 from core.contacts import account_addresses
+from core.i18n import lazy_gettext
 from core.mail import MailError, send_email
 from core.models.jobs import Visit
 from core.portal.formats import format_quantity
@@ -41,7 +42,8 @@ def email_rows(values: list[Value]) -> list[dict[str, str]]:
         m = value.measure
         unit = f" {m.unit}" if m.unit else ""
         low, high = number(m.target_min_milli), number(m.target_max_milli)
-        target = f"{low}–{high}" if low and high else f"at least {low}" if low else f"at most {high}" if high else ""
+        target = f"{low}–{high}" if low and high else lazy_gettext("at least %(amount)s", amount=low) if low else lazy_gettext("at most %(amount)s", amount=high) if high else ""
+        # "mark" and "target" are worded when the email is rendered, in the recipient's language.
         rows.append({"name": m.name, "value": number(value.milli) + unit, "mark": value.mark, "target": target, "out": value.status in ("low", "high")})
     return rows
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from quart import Blueprint, abort, g
 
 from core.auth.current import login_required
+from core.i18n import lazy_gettext
 from core.models.jobs import Job, Visit
 from core.portal.views import render_portal
 from core.records import JobTab, PageSection
@@ -36,9 +37,9 @@ async def history_section(dates, portal) -> dict | None:
 
 STYLES = ("readings/readings.css",)
 PAGE_SECTIONS = [
-    PageSection(id="readings_visit", page="portal_visit", title="Readings", template="readings/sections/visit.html",
+    PageSection(id="readings_visit", page="portal_visit", title=lazy_gettext("Readings"), template="readings/sections/visit.html",
                 load=visit_section, stylesheets=STYLES),
-    PageSection(id="readings_history", page="portal_service_history", title="Readings over these dates",
+    PageSection(id="readings_history", page="portal_service_history", title=lazy_gettext("Readings over these dates"),
                 template="readings/sections/history.html", load=history_section, stylesheets=STYLES),
 ]
 
@@ -47,7 +48,7 @@ async def job_has_readings(job: Job, portal) -> bool:
     return await Reading.filter(visit__job_id=job.id, visit__completed_at__isnull=False).exists()
 
 
-JOB_TABS = [JobTab(id="readings", label="Readings", endpoint="readings.job", order=60, is_shown=job_has_readings)]
+JOB_TABS = [JobTab(id="readings", label=lazy_gettext("Readings"), endpoint="readings.job", order=60, is_shown=job_has_readings)]
 
 
 @blueprint.get("/jobs/<job_id>/readings")

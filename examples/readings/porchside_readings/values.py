@@ -12,12 +12,14 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, get_decimal_symbol, parse_decimal
 
+from core.i18n import gettext as _, lazy_gettext
+
 DIGITS = 3  # thousandths
 LIMIT = 10**12  # thousandths: a billion units either way is enough for any meter
 PLAIN = re.compile(r"^-?\d{1,9}(\.\d{1,3})?$")  # what the API accepts: "7.4", "-2", "3200"
 
 IN_RANGE, LOW, HIGH = "in_range", "low", "high"
-LABELS = {IN_RANGE: "In range", LOW: "Low", HIGH: "High"}
+LABELS = {IN_RANGE: lazy_gettext("In range"), LOW: lazy_gettext("Low"), HIGH: lazy_gettext("High")}
 
 
 def parse_value(text: str, locale: str = "en_US") -> int:
@@ -28,13 +30,13 @@ def parse_value(text: str, locale: str = "en_US") -> int:
     """
     cleaned = (text or "").strip().replace("\u2212", "-").replace(" ", "")
     if not cleaned:
-        raise ValueError("Enter a number.")
+        raise ValueError(_("Enter a number."))
     value: Decimal | None = None
     if any(c.isalpha() for c in cleaned):
-        raise ValueError(f"“{text.strip()}” is not a number.")
+        raise ValueError(_("“%(text)s” is not a number.", text=text.strip()))
     if re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
         if re.fullmatch(r"-?\d{1,3}\.\d{3}", cleaned) and get_decimal_symbol(locale) != ".":
-            raise ValueError(f"“{text.strip()}” could be read two ways. Write it without a thousands separator.")
+            raise ValueError(_("“%(text)s” could be read two ways. Write it without a thousands separator.", text=text.strip()))
         value = Decimal(cleaned)
     else:
         try:
@@ -42,17 +44,17 @@ def parse_value(text: str, locale: str = "en_US") -> int:
         except (NumberFormatError, InvalidOperation, ValueError):
             value = None
     if value is None or not value.is_finite():
-        raise ValueError(f"“{text.strip()}” is not a number.")
+        raise ValueError(_("“%(text)s” is not a number.", text=text.strip()))
     return to_milli(value)
 
 
 def to_milli(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > DIGITS:
-        raise ValueError("Use at most 3 decimals.")
+        raise ValueError(_("Use at most %(num)d decimals.", num=DIGITS))
     milli = int(value.scaleb(DIGITS))
     if abs(milli) >= LIMIT:
-        raise ValueError("That number is too large.")
+        raise ValueError(_("That number is too large."))
     return milli
 
 

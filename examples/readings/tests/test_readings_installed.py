@@ -25,6 +25,9 @@ def test_the_tests_import_the_installed_package_not_the_checkout():
     assert "site-packages" in module.parts
     # Found like any third-party plugin: through the porchside entry-point group.
     assert {ep.name: ep.value for ep in entry_points(group="porchside")}["readings"] == "porchside_readings"
-    # The templates, static file and migration travelled with the package.
-    for part in ("templates/readings/_chart.html", "templates/readings/sections/visit.html", "static/readings.css", "migrations/0001_initial.py"):
+    # The templates, static file, catalogs and migration travelled with the package.
+    for part in (
+        "templates/readings/_chart.html", "templates/readings/sections/visit.html", "static/readings.css", "migrations/0001_initial.py",
+        "translations/es/LC_MESSAGES/messages.po", "translations/fr/LC_MESSAGES/messages.po",
+    ):
         assert (module.parent / part).is_file(), part

@@ -47,6 +47,19 @@ async def test_visit_page_shows_values_marks_and_an_accessible_chart(pat_client,
     assert "<script" not in html
 
 
+async def test_a_spanish_or_french_reader_gets_the_plugins_own_translations(pat_client, pool):
+    """porchside_translation_dirs: the plugin's catalogs (shipped .po files) translate its section, marks and chart texts."""
+    path = f"/service-history/{pool.visits[-1].public_id}"
+    response = await pat_client.get(path, headers={"Accept-Language": "es"})
+    html = section(await response.get_data(as_text=True))
+    assert "2 de 3 lecturas estaban fuera del rango objetivo." in html
+    assert "▼ Bajo" in html and "▲ Alto" in html and "Sin objetivo" in html
+    assert "Evolución de Free chlorine (ppm)" in html  # the measure's name is the business's data, kept
+    assert "out of range" not in html and "Low" not in html
+    response = await pat_client.get(path, headers={"Accept-Language": "fr"})
+    assert "2 relevés sur 3 étaient hors de la plage cible." in section(await response.get_data(as_text=True))
+
+
 async def test_service_history_charts_the_dates_shown(pat_client, pool):
     html = section(await page(pat_client, "/service-history"))
     assert "Readings over these dates" in html
