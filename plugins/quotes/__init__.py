@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.i18n import lazy_gettext
 from core.records import ModelApp, PluginInfo, StaticDir
 from plugins.quotes import contributions
 from plugins.quotes.console import blueprint as console_blueprint
@@ -29,9 +30,9 @@ HERE = Path(__file__).parent
 def porchside_plugin_info():
     return PluginInfo(
         name="quotes",
-        label="Quotes",
+        label=lazy_gettext("Quotes"),
         version="0.1.0",
-        description="Estimates customers can view, download, approve, reject or question.",
+        description=lazy_gettext("Estimates customers can view, download, approve, reject or question."),
         default_enabled=True,
     )
 

@@ -21,6 +21,7 @@ from core.api.fields import Email, PublicId, text
 from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, sync_lines
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
+from core.i18n import SOURCE_LANGUAGE, language
 from plugins.quotes.emails import quote_recipients
 from plugins.quotes.revisions import LineInput, RevisionRefused, create_quote, recompute_totals, require_draft, start_revision
 from plugins.quotes.sending import send_draft
@@ -155,7 +156,9 @@ async def update(ctx: ApiContext, row: Quote, data: QuoteUpdate) -> Quote:
     try:
         draft = await require_draft(row)
     except RevisionRefused as exc:
-        raise ApiError(409, "quote_not_draft", f"{exc} (POST /api/v1/quotes/<id>/revise)") from None
+        with language(SOURCE_LANGUAGE):  # the API's messages stay English
+            message = str(exc)
+        raise ApiError(409, "quote_not_draft", f"{message} (POST /api/v1/quotes/<id>/revise)") from None
     changed = apply_changes(draft, fields_set(data, exclude=("lines",)))
     if changed:
         await draft.save(update_fields=changed)
@@ -185,7 +188,9 @@ async def send(ctx: ApiContext, row: Quote, data: SendBody) -> Quote:
     try:
         sent = await send_draft(row, draft, [(email, addresses[email]) for email in chosen], actor=f"api:{ctx.caller.actor}", sent_by=ctx.caller.actor)
     except RevisionRefused as exc:
-        raise ApiError(409, "quote_refused", str(exc)) from None
+        with language(SOURCE_LANGUAGE):  # the API's messages stay English
+            message = str(exc)
+        raise ApiError(409, "quote_refused", message) from None
     return sent[0] if sent else await Quote.get(id=row.id)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from quart import abort, g, request, url_for
 
 from core.audit import record
+from core.i18n import gettext as _, lazy_gettext
 from core.console.pages import Column, Filter, ListPage, PricedLines, actor, console_blueprint, customer_column, iso, number_column, object_or_404, staff_required, status_column, with_done
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
@@ -38,16 +39,16 @@ blueprint = console_blueprint("console_quotes", __name__, url_prefix="/console/q
 TITLE_MAX = 200
 NOTES_MAX = 4000
 NOTICES = {
-    "created": "Quote created. Add its lines, then send it.",
-    "line_added": "Line added.",
-    "line_saved": "Line saved.",
-    "line_deleted": "Line removed.",
-    "details_saved": "Saved.",
-    "sent": "Quote sent to the customer.",
-    "already_sent": "This version had already been sent.",
-    "revised": "A new revision was started from the latest one. Change it, then send it.",
-    "discarded": "The unsent revision was thrown away.",
-    "job_created": "A job was made from the approved quote.",
+    "created": lazy_gettext("Quote created. Add its lines, then send it."),
+    "line_added": lazy_gettext("Line added."),
+    "line_saved": lazy_gettext("Line saved."),
+    "line_deleted": lazy_gettext("Line removed."),
+    "details_saved": lazy_gettext("Saved."),
+    "sent": lazy_gettext("Quote sent to the customer."),
+    "already_sent": lazy_gettext("This version had already been sent."),
+    "revised": lazy_gettext("A new revision was started from the latest one. Change it, then send it."),
+    "discarded": lazy_gettext("The unsent revision was thrown away."),
+    "job_created": lazy_gettext("A job was made from the approved quote."),
 }
 
 
@@ -77,16 +78,16 @@ def _by_status(query, status: str):
 
 
 QUOTES = ListPage(
-    Quote, "quotes/console/list.html", ("quote", "quotes"),
+    Quote, "quotes/console/list.html", (lazy_gettext("quote"), lazy_gettext("quotes")),
     columns=(
-        number_column("Quote"),
+        number_column(lazy_gettext("Quote")),
         customer_column(),
-        Column("for", "For", csv=lambda q: q.title),
-        Column("sent", "Sent", sort=("sent_at",), csv=lambda q: iso(q.sent_at)),
+        Column("for", lazy_gettext("For"), csv=lambda q: q.title),
+        Column("sent", lazy_gettext("Sent"), sort=("sent_at",), csv=lambda q: iso(q.sent_at)),
         status_column(STATUS_LABELS, displayed=True),
-        Column("total", "Total", sort=("total_minor",), numeric=True, csv=lambda q: amount_input(q.total_minor, q.currency) if q.was_sent else ""),
+        Column("total", lazy_gettext("Total"), sort=("total_minor",), numeric=True, csv=lambda q: amount_input(q.total_minor, q.currency) if q.was_sent else ""),
     ),
-    filters=(Filter("status", "Status", [("", "Any status"), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")], apply=_by_status),),
+    filters=(Filter("status", lazy_gettext("Status"), [("", lazy_gettext("Any status")), *((s, STATUS_LABELS[s]) for s in STATUSES if s != "superseded")], apply=_by_status),),
     default_sort="-created",
     extra_sorts={"created": ("id",)},
     select_related=("account", "job"),
@@ -102,7 +103,7 @@ QUOTES.route(blueprint, "back_office", status_labels=STATUS_LABELS)
 async def _new_page(account: CustomerAccount | None, values: dict[str, Any], errors: dict[str, str], status: int = 200):
     accounts = [] if account else await CustomerAccount.filter(archived=False).order_by("name")
     jobs = await Job.filter(account_id=account.id).order_by("-scheduled_start", "-id") if account else []
-    job_options = [("", "None: work not booked yet (an opportunity)")] + [(j.public_id, f"{j.number} · {j.title}") for j in jobs]
+    job_options = [("", _("None: work not booked yet (an opportunity)"))] + [(j.public_id, f"{j.number} · {j.title}") for j in jobs]
     body = await render_console(
         "quotes/console/new.html", account=account, accounts=accounts, job_options=job_options, values=values, errors=errors
     )
@@ -145,19 +146,19 @@ async def create():
     if reader.raw("job"):
         job = await Job.get_or_none(public_id=reader.raw("job"), account_id=account.id)
         if job is None:
-            reader.fail("job", "Choose one of this customer's jobs, or none for work not booked yet.")
-    title = reader.text("title", "The title", max_length=TITLE_MAX, required=True)
-    valid_until = reader.local_date("valid_until", "The validity date")
+            reader.fail("job", _("Choose one of this customer's jobs, or none for work not booked yet."))
+    title = reader.text("title", _("The title"), max_length=TITLE_MAX, required=True)
+    valid_until = reader.local_date("valid_until", _("The validity date"))
     if valid_until is not None and valid_until < tenant_today(g.tenant):
-        reader.fail("valid_until", "The validity date is in the past.")
-    notes = reader.text("notes", "The notes", max_length=NOTES_MAX, multiline=True)
+        reader.fail("valid_until", _("The validity date is in the past."))
+    notes = reader.text("notes", _("The notes"), max_length=NOTES_MAX, multiline=True)
     if reader.errors:
         return await _new_page(account, reader.values, reader.errors, 400)
     lines = []
     if job is not None and reader.checkbox("copy_charges"):
         charges = await JobCharge.filter(job_id=job.id).order_by("position", "id")
         lines = [LineInput(c.description, c.quantity_milli, c.unit_price_minor, c.amount_minor) for c in charges]
-    quote, _ = await create_quote(
+    quote, _draft = await create_quote(
         account, title=title, currency=g.tenant.currency, job=job, created_by=g.staff,
         valid_until=valid_until, notes=notes, lines=lines,
     )
@@ -225,15 +226,15 @@ async def save_details(quote_id: str):
     except RevisionRefused as exc:
         return await refused_page(quote, exc)
     reader = FormReader(await request.form, g.tenant)
-    title = reader.text("title", "The title", max_length=TITLE_MAX, required=True)
-    notes = reader.text("notes", "The notes", max_length=NOTES_MAX, multiline=True)
-    valid_until = reader.local_date("valid_until", "The validity date")
+    title = reader.text("title", _("The title"), max_length=TITLE_MAX, required=True)
+    notes = reader.text("notes", _("The notes"), max_length=NOTES_MAX, multiline=True)
+    valid_until = reader.local_date("valid_until", _("The validity date"))
     tax = reader.amount("tax", currency=draft.currency) if reader.raw("tax").strip() else 0
     if reader.errors:
         return await detail_page(quote, reader.values, reader.errors, 400)
     updated = await QuoteRevision.filter(id=draft.id, status=DRAFT).update(title=title, notes=notes, valid_until=valid_until, tax_minor=tax)
     if not updated:
-        return await refused_page(quote, RevisionRefused("This revision was sent meanwhile and cannot change."))
+        return await refused_page(quote, RevisionRefused(_("This revision was sent meanwhile and cannot change.")))
     await recompute_totals(await QuoteRevision.get(id=draft.id))
     await record("quote.updated", actor_type="staff", actor=actor(), target=quote.public_id, revision=draft.number)
     return to_quote(quote, "details_saved")
@@ -270,8 +271,8 @@ async def edit_line(quote_id: str, line_id: str):
         return await refused_page(quote, exc)
     line = await LINES.line_or_404(draft, line_id)
     return await LINES.edit(
-        draft, line, currency=draft.currency, title=f"Line of quote {quote.number}",
-        back=_detail_url(quote), back_label=f"Quote {quote.number} · {quote.account.name}", audit=_line_audit(quote, draft),
+        draft, line, currency=draft.currency, title=_("Line of quote %(number)s", number=quote.number),
+        back=_detail_url(quote), back_label=_("Quote %(number)s · %(customer)s", number=quote.number, customer=quote.account.name), audit=_line_audit(quote, draft),
     )
 
 

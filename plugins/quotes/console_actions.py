@@ -16,6 +16,7 @@ from quart import abort, redirect, request, url_for
 
 from core.audit import record
 from core.console.access import staff_required
+from core.i18n import gettext as _
 from core.pdf import pdf_response
 from core.services import current_services
 from plugins.quotes.console import actor, blueprint, detail_page, quote_or_404, refused_page, to_quote
@@ -40,7 +41,7 @@ async def send(quote_id: str):
     addresses = dict(await quote_recipients(quote.account))
     chosen = [email for email in form.getlist("to") if email in addresses]
     if not chosen:
-        return await detail_page(quote, errors={"to": "Choose at least one address to send the quote to."}, status=400)
+        return await detail_page(quote, errors={"to": _("Choose at least one address to send the quote to.")}, status=400)
     try:
         sent = await send_draft(quote, draft, [(email, addresses[email]) for email in chosen], actor=f"staff:{actor()}", sent_by=actor())
     except RevisionRefused as exc:
@@ -93,7 +94,7 @@ async def _convert(quote_id: str, make):
     revision = await current_revision(quote)
     try:
         if revision is None:
-            raise ConversionRefused("Only an approved quote can be turned into a job or an invoice.")
+            raise ConversionRefused(_("Only an approved quote can be turned into a job or an invoice."))
         return quote, revision, await make(quote, revision)
     except ConversionRefused as exc:
         return quote, None, await refused_page(quote, exc, "convert")

@@ -22,6 +22,7 @@ from quart import g, url_for
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from core.i18n import lazy_gettext, ngettext
 from core.portal.context import Portal
 from core.records import Action, ConsoleLink, HomeCard, JobTab, NavTab
 from core.services import current_services
@@ -107,19 +108,19 @@ async def awaiting_summary(portal: Portal) -> str | None:
     count = await awaiting(customer_quotes(portal.account.id), tenant_today(portal.tenant)).count()
     if not count:
         return None
-    return "1 quote awaits your decision." if count == 1 else f"{count} quotes await your decision."
+    return ngettext("%(num)d quote awaits your decision.", "%(num)d quotes await your decision.", count)
 
 
-NAV_TABS = [NavTab(id="quotes", label="Quotes", endpoint="quotes.list", order=25, icon="file")]
-JOB_TABS = [JobTab(id="quotes", label="Quotes", endpoint="quotes.for_job", order=50, is_shown=job_has_quotes)]
+NAV_TABS = [NavTab(id="quotes", label=lazy_gettext("Quotes"), endpoint="quotes.list", order=25, icon="file")]
+JOB_TABS = [JobTab(id="quotes", label=lazy_gettext("Quotes"), endpoint="quotes.for_job", order=50, is_shown=job_has_quotes)]
 ACTIONS = [
-    Action(id="quotes_review", label="Review the quote", target="job", href=job_quotes_url, order=20, is_shown=job_awaits_decision, style="primary"),
-    Action(id="quotes_approve", label="Approve", target="quote", href=_form("quotes.approve"), order=10, is_shown=decidable, style="primary"),
-    Action(id="quotes_changes", label="Request changes", target="quote", href=_form("quotes.changes"), order=20, is_shown=changes_offered),
-    Action(id="quotes_reject", label="Reject", target="quote", href=_form("quotes.reject"), order=30, is_shown=decidable),
-    Action(id="quotes_question", label="Ask a question", target="quote", href=_form("quotes.question"), order=40, is_shown=was_sent),
+    Action(id="quotes_review", label=lazy_gettext("Review the quote"), target="job", href=job_quotes_url, order=20, is_shown=job_awaits_decision, style="primary"),
+    Action(id="quotes_approve", label=lazy_gettext("Approve"), target="quote", href=_form("quotes.approve"), order=10, is_shown=decidable, style="primary"),
+    Action(id="quotes_changes", label=lazy_gettext("Request changes"), target="quote", href=_form("quotes.changes"), order=20, is_shown=changes_offered),
+    Action(id="quotes_reject", label=lazy_gettext("Reject"), target="quote", href=_form("quotes.reject"), order=30, is_shown=decidable),
+    Action(id="quotes_question", label=lazy_gettext("Ask a question"), target="quote", href=_form("quotes.question"), order=40, is_shown=was_sent),
 ]
 HOME_CARDS = [
-    HomeCard(id="quotes", title="Quotes", summary=awaiting_summary, endpoint="quotes.list", link_label="Review your quotes", order=15)
+    HomeCard(id="quotes", title=lazy_gettext("Quotes"), summary=awaiting_summary, endpoint="quotes.list", link_label=lazy_gettext("Review your quotes"), order=15)
 ]
-CONSOLE_LINKS = [ConsoleLink(id="quotes", label="Quotes", endpoint="console_quotes.index", order=25, permission="back_office", group="work")]
+CONSOLE_LINKS = [ConsoleLink(id="quotes", label=lazy_gettext("Quotes"), endpoint="console_quotes.index", order=25, permission="back_office", group="work")]

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from core.console.invoices import NUMBER_PREFIX as INVOICE_PREFIX
 from core.console.jobs import NUMBER_PREFIX as JOB_PREFIX
 from core.console.numbering import create_numbered
+from core.i18n import gettext as _
 from core.models.billing import Invoice, InvoiceLine
 from core.models.jobs import Job, JobCharge
 from plugins.quotes.models import APPROVED, Quote, QuoteLine, QuoteRevision
@@ -25,7 +26,7 @@ class ConversionRefused(Exception):
 
 def _check_approved(quote: Quote) -> None:
     if quote.status != APPROVED:
-        raise ConversionRefused("Only an approved quote can be turned into a job or an invoice.")
+        raise ConversionRefused(_("Only an approved quote can be turned into a job or an invoice."))
 
 
 async def to_job(quote: Quote, revision: QuoteRevision) -> Job:
@@ -35,7 +36,7 @@ async def to_job(quote: Quote, revision: QuoteRevision) -> Job:
     """
     _check_approved(quote)
     if quote.job_id is not None:
-        raise ConversionRefused("This quote already belongs to a job.")
+        raise ConversionRefused(_("This quote already belongs to a job."))
     account = quote.account
     job = await create_numbered(
         Job, JOB_PREFIX, account=account, title=revision.title, description=revision.notes,
@@ -53,7 +54,7 @@ async def to_job(quote: Quote, revision: QuoteRevision) -> Job:
         await JobCharge.bulk_create(charges)
     if not await Quote.filter(id=quote.id, job_id=None, status=APPROVED).update(job=job, updated_at=datetime.now(timezone.utc)):
         await job.delete()
-        raise ConversionRefused("This quote was just turned into a job by someone else.")
+        raise ConversionRefused(_("This quote was just turned into a job by someone else."))
     quote.job = job
     return job
 
@@ -62,11 +63,11 @@ async def to_invoice(quote: Quote, revision: QuoteRevision) -> Invoice:
     """A draft invoice of the approved lines and tax, for staff to check and issue."""
     _check_approved(quote)
     if quote.invoice_id is not None:
-        raise ConversionRefused("An invoice was already made from this quote.")
+        raise ConversionRefused(_("An invoice was already made from this quote."))
     invoice = await create_numbered(
         Invoice, INVOICE_PREFIX, account_id=quote.account_id, job_id=quote.job_id, currency=revision.currency,
         subtotal_minor=revision.subtotal_minor, tax_minor=revision.tax_minor, total_minor=revision.total_minor,
-        memo=f"As quoted in {quote.number} (revision {revision.number}).",
+        memo=_("As quoted in %(number)s (revision %(revision)d).", number=quote.number, revision=revision.number),
     )
     lines = [
         InvoiceLine(
@@ -79,6 +80,6 @@ async def to_invoice(quote: Quote, revision: QuoteRevision) -> Invoice:
         await InvoiceLine.bulk_create(lines)
     if not await Quote.filter(id=quote.id, invoice_id=None, status=APPROVED).update(invoice=invoice, updated_at=datetime.now(timezone.utc)):
         await invoice.delete()
-        raise ConversionRefused("An invoice was just made from this quote by someone else.")
+        raise ConversionRefused(_("An invoice was just made from this quote by someone else."))
     quote.invoice = invoice
     return invoice

@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.i18n import gettext as _
 from core.web.rendering import format_local_date
 from plugins.quotes.models import (
     APPROVED,
@@ -41,11 +42,21 @@ from tenants.models import Tenant
 USER_AGENT_MAX = 300
 SIGNATURE_MAX = 200
 MESSAGE_MAX = 4000
-# What the customer reads when the quote was decided already: {when}, {by}, {business}.
+# What the customer reads when the quote was decided already, with and
+# without who decided (functions of when=, who=, business=).
 ALREADY_DECIDED = {
-    APPROVED: "This quote was already approved on {when}{by}. Nothing was changed.",
-    REJECTED: "This quote was already rejected on {when}{by}. Nothing was changed.",
-    CHANGES_REQUESTED: "Changes to this quote were already requested on {when}{by}; {business} will send a new version.",
+    APPROVED: (
+        lambda **words: _("This quote was already approved on %(when)s by %(who)s. Nothing was changed.", **words),
+        lambda **words: _("This quote was already approved on %(when)s. Nothing was changed.", **words),
+    ),
+    REJECTED: (
+        lambda **words: _("This quote was already rejected on %(when)s by %(who)s. Nothing was changed.", **words),
+        lambda **words: _("This quote was already rejected on %(when)s. Nothing was changed.", **words),
+    ),
+    CHANGES_REQUESTED: (
+        lambda **words: _("Changes to this quote were already requested on %(when)s by %(who)s; %(business)s will send a new version.", **words),
+        lambda **words: _("Changes to this quote were already requested on %(when)s; %(business)s will send a new version.", **words),
+    ),
 }
 
 
@@ -121,24 +132,33 @@ async def refusal(quote: Quote, revision_number: int, tenant: Tenant, today: dat
         if fresh.revision > revision_number:
             return DecisionRefused(
                 "superseded",
-                f"{tenant.name} has sent a newer version of quote {fresh.number} (revision {fresh.revision}). "
-                "Please review it before you decide.",
+                _(
+                    "%(business)s has sent a newer version of quote %(number)s (revision %(revision)d). "
+                    "Please review it before you decide.",
+                    business=tenant.name,
+                    number=fresh.number,
+                    revision=fresh.revision,
+                ),
             )
-        return DecisionRefused("not_open", f"Quote {fresh.number} is not open for a decision.")
+        return DecisionRefused("not_open", _("Quote %(number)s is not open for a decision.", number=fresh.number))
     if fresh.status in DECISIONS:
         revision = await QuoteRevision.get(quote_id=quote.id, number=revision_number)
         when = format_local_date(revision.decided_at, tenant)
         who = revision.signature_name or revision.decided_by
         same = decision is not None and decision.kind == fresh.status and decision.email == revision.decided_by
-        message = ALREADY_DECIDED[fresh.status].format(when=when, by=f" by {who}" if who else "", business=tenant.name)
+        with_who, without_who = ALREADY_DECIDED[fresh.status]
+        message = with_who(when=when, who=who, business=tenant.name) if who else without_who(when=when, business=tenant.name)
         return DecisionRefused("already_decided", message, same_decision=same)
     if fresh.status in (SENT, VIEWED) and fresh.valid_until is not None and fresh.valid_until < today:
         return DecisionRefused(
             "expired",
-            f"This quote expired on {format_local_date(fresh.valid_until, tenant)}. "
-            f"Ask {tenant.name} for a new one, or send them a question.",
+            _(
+                "This quote expired on %(date)s. Ask %(business)s for a new one, or send them a question.",
+                date=format_local_date(fresh.valid_until, tenant),
+                business=tenant.name,
+            ),
         )
-    return DecisionRefused("not_open", f"Quote {fresh.number} is not open for a decision.")
+    return DecisionRefused("not_open", _("Quote %(number)s is not open for a decision.", number=fresh.number))
 
 
 async def mark_viewed(quote: Quote) -> bool:

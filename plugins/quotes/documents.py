@@ -14,6 +14,7 @@ from datetime import date
 
 from tortoise.expressions import Q
 
+from core.i18n import gettext as _, lazy_pgettext
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.portal.formats import format_quantity
@@ -22,7 +23,12 @@ from plugins.quotes.models import DRAFT, STATUS_LABELS, Quote, QuoteLine, QuoteR
 from tenants.models import Tenant
 
 ADDED, REMOVED, CHANGED, SAME = "added", "removed", "changed", "same"
-CHANGE_LABELS = {ADDED: "Added", REMOVED: "Removed", CHANGED: "Changed", SAME: "Unchanged"}
+CHANGE_LABELS = {
+    ADDED: lazy_pgettext("quote line", "Added"),
+    REMOVED: lazy_pgettext("quote line", "Removed"),
+    CHANGED: lazy_pgettext("quote line", "Changed"),
+    SAME: lazy_pgettext("quote line", "Unchanged"),
+}
 
 
 @dataclass(frozen=True)
@@ -82,16 +88,19 @@ def compare(before: QuoteRevision, before_lines: list[QuoteLine], after: QuoteRe
         rows.extend(LineChange(REMOVED, old, None) for old in leftovers)
     notes = []
     if before.title != after.title:
-        notes.append(f"Title changed from “{before.title}” to “{after.title}”.")
+        notes.append(_("Title changed from “%(before)s” to “%(after)s”.", before=before.title, after=after.title))
     if before.valid_until != after.valid_until:
         notes.append(
-            f"Valid until changed from {format_local_date(before.valid_until, tenant) or 'no date'} "
-            f"to {format_local_date(after.valid_until, tenant) or 'no date'}."
+            _(
+                "Valid until changed from %(before)s to %(after)s.",
+                before=format_local_date(before.valid_until, tenant) or _("no date"),
+                after=format_local_date(after.valid_until, tenant) or _("no date"),
+            )
         )
     if before.tax_minor != after.tax_minor:
-        notes.append("The tax changed.")
+        notes.append(_("The tax changed."))
     if before.notes.strip() != after.notes.strip():
-        notes.append("The notes changed.")
+        notes.append(_("The notes changed."))
     return Comparison(before, after, rows, notes)
 
 
@@ -114,7 +123,7 @@ class QuoteDocument:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status.title())
+        return str(STATUS_LABELS.get(self.status, self.status.title()))
 
     @property
     def is_current(self) -> bool:

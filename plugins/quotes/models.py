@@ -18,6 +18,7 @@ from datetime import date
 
 from tortoise import fields
 
+from core.i18n import lazy_pgettext
 from core.models.base import TenantModel
 
 # Stored statuses. "expired" is not stored: it is a sent or viewed quote past
@@ -35,14 +36,14 @@ OPEN_STATUSES = (SENT, VIEWED)  # waiting for the customer's decision
 DECISIONS = (APPROVED, REJECTED, CHANGES_REQUESTED)
 STATUSES = (DRAFT, SENT, VIEWED, APPROVED, REJECTED, CHANGES_REQUESTED, EXPIRED, SUPERSEDED)
 STATUS_LABELS = {
-    DRAFT: "Draft",
-    SENT: "Sent",
-    VIEWED: "Viewed",
-    APPROVED: "Approved",
-    REJECTED: "Rejected",
-    CHANGES_REQUESTED: "Changes requested",
-    EXPIRED: "Expired",
-    SUPERSEDED: "Superseded",
+    DRAFT: lazy_pgettext("quote status", "Draft"),
+    SENT: lazy_pgettext("quote status", "Sent"),
+    VIEWED: lazy_pgettext("quote status", "Viewed"),
+    APPROVED: lazy_pgettext("quote status", "Approved"),
+    REJECTED: lazy_pgettext("quote status", "Rejected"),
+    CHANGES_REQUESTED: lazy_pgettext("quote status", "Changes requested"),
+    EXPIRED: lazy_pgettext("quote status", "Expired"),
+    SUPERSEDED: lazy_pgettext("quote status", "Superseded"),
 }
 MESSAGE_KINDS = ("question", "changes")
 

@@ -14,6 +14,7 @@ runs only where the plugin is enabled) then
 from __future__ import annotations
 
 from core.contacts import contact_name
+from core.i18n import business_language, gettext as _, language
 from core.models.staff import StaffUser
 from core.notifications import notify_staff
 from core.records import Event
@@ -29,11 +30,12 @@ EVENTS = (DECIDED, QUESTION)
 # The kinds of core.notifications.KNOWN_KINDS, which staff choose to get by
 # email: approvals and rejections; questions and requests for changes.
 NOTIFICATION_KINDS = {APPROVED: "quote.decided", REJECTED: "quote.decided", CHANGES_REQUESTED: "quote.question", "question": "quote.question"}
-VERBS = {
-    APPROVED: "approved",
-    REJECTED: "rejected",
-    CHANGES_REQUESTED: "asked for changes to",
-    "question": "asked a question about",
+# The notification's title, a function of who= and number=.
+TITLES = {
+    APPROVED: lambda **words: _("%(who)s approved quote %(number)s", **words),
+    REJECTED: lambda **words: _("%(who)s rejected quote %(number)s", **words),
+    CHANGES_REQUESTED: lambda **words: _("%(who)s asked for changes to quote %(number)s", **words),
+    "question": lambda **words: _("%(who)s asked a question about quote %(number)s", **words),
 }
 
 
@@ -42,19 +44,24 @@ def console_path(quote: Quote) -> str:
 
 
 def _body(quote: Quote, revision: QuoteRevision, kind: str, email: str, message: str, tenant: Tenant) -> str:
+    money = format_money(revision.total_minor, revision.currency, tenant)
     lines = [
-        f"Quote {quote.number}: {quote.title}",
-        f"Customer: {quote.account.name} ({email})",
-        f"Revision {revision.number}, total {format_money(revision.total_minor, revision.currency, tenant)}",
+        _("Quote %(number)s: %(title)s", number=quote.number, title=quote.title),
+        _("Customer: %(name)s (%(email)s)", name=quote.account.name, email=email),
+        _("Revision %(revision)d, total %(total)s", revision=revision.number, total=money),
     ]
     if kind == APPROVED:
-        signed = f"Signed “{revision.signature_name}”" if revision.signature_name else "Approved without a typed signature"
-        lines.append(f"{signed} at {format_local_datetime(revision.decided_at, tenant)} from {revision.decision_ip or 'an unknown address'}.")
+        when = format_local_datetime(revision.decided_at, tenant)
+        address = revision.decision_ip or _("an unknown address")
+        if revision.signature_name:
+            lines.append(_("Signed “%(signature)s” at %(when)s from %(address)s.", signature=revision.signature_name, when=when, address=address))
+        else:
+            lines.append(_("Approved without a typed signature at %(when)s from %(address)s.", when=when, address=address))
     elif kind in (REJECTED, CHANGES_REQUESTED):
-        lines.append(f"At {format_local_datetime(revision.decided_at, tenant)}.")
+        lines.append(_("At %(when)s.", when=format_local_datetime(revision.decided_at, tenant)))
     if message:
-        label = {REJECTED: "Reason", CHANGES_REQUESTED: "Changes asked for", "question": "Question"}.get(kind, "Message")
-        lines += ["", f"{label}:", message]
+        label = {REJECTED: _("Reason:"), CHANGES_REQUESTED: _("Changes asked for:"), "question": _("Question:")}.get(kind) or _("Message:")
+        lines += ["", label, message]
     return "\n".join(lines)
 
 
@@ -71,14 +78,18 @@ async def handle_event(tenant: Tenant, event: Event) -> str | None:
     kind = event.data.get("decision", "question") if event.name == DECIDED else "question"
     email = event.data.get("email", "")
     message = event.data.get("message", "")
-    who = (revision.signature_name if kind == APPROVED else "") or await contact_name(quote.account_id, email) or email or "A customer"
     creator = await StaffUser.get_or_none(id=quote.created_by_id, active=True) if quote.created_by_id else None
     services = current_services()
+    # Written in the creator's language, else the business's (the event may come from a customer's request in another).
+    with language((creator.language if creator is not None else None) or business_language(tenant)):
+        who = (revision.signature_name if kind == APPROVED else "") or await contact_name(quote.account_id, email) or email or _("A customer")
+        title = TITLES[kind](who=who, number=quote.number)
+        body = _body(quote, revision, kind, email, message, tenant)
     await notify_staff(
         services,
         kind=NOTIFICATION_KINDS[kind],
-        title=f"{who} {VERBS[kind]} quote {quote.number}",
-        body=_body(quote, revision, kind, email, message, tenant),
+        title=title,
+        body=body,
         link=console_path(quote),
         staff=creator,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from quart import Blueprint, abort, g, redirect, request, url_for
 
 from core.audit import client_ip, record
+from core.i18n import gettext as _, lazy_gettext, lazy_pgettext
 from core.auth.current import login_required
 from core.models.jobs import Job
 from core.pdf import pdf_response
@@ -60,15 +61,16 @@ blueprint = Blueprint("quotes", __name__)
 
 OPEN = "open"
 FILTERS = (OPEN, APPROVED, CHANGES_REQUESTED, REJECTED, EXPIRED)
+AWAITING_LABEL = lazy_pgettext("quote status", "Awaiting your decision")
 FILTER_LABELS = {
-    OPEN: "Awaiting your decision",
-    APPROVED: "Approved",
-    CHANGES_REQUESTED: "Changes requested",
-    REJECTED: "Rejected",
-    EXPIRED: "Expired",
+    OPEN: AWAITING_LABEL,
+    APPROVED: STATUS_LABELS[APPROVED],
+    CHANGES_REQUESTED: STATUS_LABELS[CHANGES_REQUESTED],
+    REJECTED: STATUS_LABELS[REJECTED],
+    EXPIRED: STATUS_LABELS[EXPIRED],
 }
 # How a status reads to the customer: sent and viewed both wait for them.
-CUSTOMER_LABELS = {**STATUS_LABELS, "sent": "Awaiting your decision", "viewed": "Awaiting your decision"}
+CUSTOMER_LABELS = {**STATUS_LABELS, "sent": AWAITING_LABEL, "viewed": AWAITING_LABEL}
 SORTS = Sorter(
     {
         "number": ("number",),
@@ -81,16 +83,17 @@ SORTS = Sorter(
 )
 # form name -> (decision, page title)
 FORMS = {
-    "approve": (APPROVED, "Approve quote"),
-    "reject": (REJECTED, "Reject quote"),
-    "changes": (CHANGES_REQUESTED, "Request changes"),
-    "question": ("question", "Ask a question"),
+    "approve": (APPROVED, lazy_gettext("Approve quote")),
+    "reject": (REJECTED, lazy_gettext("Reject quote")),
+    "changes": (CHANGES_REQUESTED, lazy_gettext("Request changes")),
+    "question": ("question", lazy_gettext("Ask a question")),
 }
+# The confirmation after a decision, a function of business= (the business's name).
 NOTICES = {
-    APPROVED: "Thank you: you approved this quote. {business} has been told, and a confirmation is on its way to you.",
-    REJECTED: "You rejected this quote. {business} has been told, and a confirmation is on its way to you.",
-    CHANGES_REQUESTED: "Your request for changes was sent to {business}. They will send you a new version.",
-    "question": "Your question was sent to {business}. They will answer you soon.",
+    APPROVED: lambda **words: _("Thank you: you approved this quote. %(business)s has been told, and a confirmation is on its way to you.", **words),
+    REJECTED: lambda **words: _("You rejected this quote. %(business)s has been told, and a confirmation is on its way to you.", **words),
+    CHANGES_REQUESTED: lambda **words: _("Your request for changes was sent to %(business)s. They will send you a new version.", **words),
+    "question": lambda **words: _("Your question was sent to %(business)s. They will answer you soon.", **words),
 }
 
 
@@ -137,7 +140,7 @@ async def _list_page(template_title: str, query, job: Job | None = None):
 @blueprint.get("/quotes", endpoint="list")
 @login_required
 async def quote_list():
-    return await _list_page("Quotes", customer_quotes(g.portal.account.id))
+    return await _list_page(_("Quotes"), customer_quotes(g.portal.account.id))
 
 
 @blueprint.get("/jobs/<job_id>/quotes")
@@ -147,7 +150,7 @@ async def for_job(job_id: str):
     job = await Job.get_or_none(public_id=job_id, account_id=g.portal.account.id)
     if job is None:
         abort(404)
-    return await _list_page(f"Quotes for job {job.number}", customer_quotes(g.portal.account.id).filter(job_id=job.id), job)
+    return await _list_page(_("Quotes for job %(number)s", number=job.number), customer_quotes(g.portal.account.id).filter(job_id=job.id), job)
 
 
 async def detail_page(quote: Quote, *, problem: str | None = None, status: int = 200):
@@ -168,7 +171,7 @@ async def detail_page(quote: Quote, *, problem: str | None = None, status: int =
         status_labels=CUSTOMER_LABELS,
         actions=await action_buttons("quote", quote, portal),
         messages=messages,
-        notice=NOTICES[done].format(business=portal.tenant.name) if done in NOTICES else None,
+        notice=NOTICES[done](business=portal.tenant.name) if done in NOTICES else None,
         problem=problem,
         pdf_url=url_for("quotes.pdf", quote_id=quote.public_id),
         job_url=job_url,
@@ -255,7 +258,7 @@ async def _decision_form(quote_id: str, form_name: str):
     settings = await quote_settings(current_services().plugins)
     if kind == CHANGES_REQUESTED and not settings.offer_changes:
         return await detail_page(
-            quote, problem=f"{tenant.name} does not take requests for changes online. Ask a question instead.", status=409
+            quote, problem=_("%(business)s does not take requests for changes online. Ask a question instead.", business=tenant.name), status=409
         )
     if kind != "question" and not open_for_decision(quote, today):
         refused = await refusal(quote, quote.revision, tenant, today, Decision(kind, portal.email))
@@ -273,17 +276,17 @@ async def _decision_form(quote_id: str, form_name: str):
     except ValueError:
         revision_number = 0
     if revision_number < 1:
-        errors["revision"] = "This form is out of date. Open the quote again and try once more."
+        errors["revision"] = _("This form is out of date. Open the quote again and try once more.")
     signature = " ".join(str(form.get("signature", "") or "").split())[:SIGNATURE_MAX]
     message = _text(form, "message", MESSAGE_MAX)
     if kind == APPROVED and settings.require_signature and len(signature) < 2:
-        errors["signature"] = "Type your full name to sign your approval."
+        errors["signature"] = _("Type your full name to sign your approval.")
     if kind in (CHANGES_REQUESTED, "question") and not message:
         errors["message"] = (
-            f"Tell {tenant.name} what you would like changed." if kind == CHANGES_REQUESTED else "Write your question."
+            _("Tell %(business)s what you would like changed.", business=tenant.name) if kind == CHANGES_REQUESTED else _("Write your question.")
         )
     if len(str(form.get("message", "") or "")) > MESSAGE_MAX:
-        errors["message"] = f"Keep your message under {MESSAGE_MAX} characters."
+        errors["message"] = _("Keep your message under %(max)d characters.", max=MESSAGE_MAX)
     if errors:
         return await _form_page(quote, form_name, values, errors, 400)
 

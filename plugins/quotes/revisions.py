@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.console.numbering import create_numbered
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from core.models.staff import StaffUser
@@ -147,9 +148,9 @@ async def send_revision(quote: Quote, revision: QuoteRevision, today: date) -> b
     async with in_transaction():
         amounts = await QuoteLine.filter(revision_id=revision.id).values_list("amount_minor", flat=True)
         if not amounts:
-            raise RevisionRefused("Add at least one line before sending the quote.")
+            raise RevisionRefused(lazy_gettext("Add at least one line before sending the quote."))
         if revision.valid_until is not None and revision.valid_until < today:
-            raise RevisionRefused("The quote's validity date has passed. Choose a later date before sending it.")
+            raise RevisionRefused(lazy_gettext("The quote's validity date has passed. Choose a later date before sending it."))
         subtotal = sum(amounts)
         total = subtotal + revision.tax_minor
         sent = await QuoteRevision.filter(id=revision.id, status=DRAFT).update(
@@ -178,5 +179,5 @@ async def require_draft(quote: Quote) -> QuoteRevision:
     """The draft revision, or RevisionRefused telling staff to start one."""
     draft = await draft_revision(quote)
     if draft is None:
-        raise RevisionRefused("This version was sent to the customer and cannot change. Start a new revision to edit the quote.")
+        raise RevisionRefused(lazy_gettext("This version was sent to the customer and cannot change. Start a new revision to edit the quote."))
     return draft

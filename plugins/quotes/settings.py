@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from quart import g, has_app_context
 
+from core.i18n import lazy_gettext
 from core.plugin_state import plugin_settings
 from core.records import SettingField
 
@@ -16,24 +17,24 @@ VALIDITY_RANGE = (1, 365)
 FIELDS = [
     SettingField(
         name="validity_days",
-        label="Quotes are valid for (days)",
+        label=lazy_gettext("Quotes are valid for (days)"),
         kind="int",
         default=DEFAULT_VALIDITY_DAYS,
-        help="A new quote's validity date is this many days after it is created (1 to 365); staff can change it per quote.",
+        help=lazy_gettext("A new quote's validity date is this many days after it is created (1 to 365); staff can change it per quote."),
     ),
     SettingField(
         name="require_signature",
-        label="Ask for a signature to approve",
+        label=lazy_gettext("Ask for a signature to approve"),
         kind="bool",
         default=True,
-        help="The customer types their full name to approve a quote; the name, time and address are recorded.",
+        help=lazy_gettext("The customer types their full name to approve a quote; the name, time and address are recorded."),
     ),
     SettingField(
         name="offer_changes",
-        label="Offer “Request changes”",
+        label=lazy_gettext("Offer “Request changes”"),
         kind="bool",
         default=True,
-        help="Customers may ask for changes to a quote instead of approving or rejecting it.",
+        help=lazy_gettext("Customers may ask for changes to a quote instead of approving or rejecting it."),
     ),
 ]
 
