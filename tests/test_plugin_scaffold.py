@@ -37,6 +37,7 @@ def test_plugin_new_writes_every_part_named_after_the_plugin(tmp_path):
     files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     assert files == [
         "README.md",
+        "babel.cfg",
         "porchside_pool_logs/__init__.py",
         "porchside_pool_logs/console.py",
         "porchside_pool_logs/migrations/0001_initial.py",
@@ -46,6 +47,7 @@ def test_plugin_new_writes_every_part_named_after_the_plugin(tmp_path):
         "porchside_pool_logs/static/pool_logs.css",
         "porchside_pool_logs/templates/pool_logs/console/index.html",
         "porchside_pool_logs/templates/pool_logs/index.html",
+        "porchside_pool_logs/translations/es/LC_MESSAGES/messages.po",
         "pyproject.toml",
         "tests/test_pool_logs.py",
     ]
@@ -119,7 +121,7 @@ def test_a_generated_plugin_installs_with_pip_and_its_tests_pass_on_both_databas
     assert run.returncode == 0, output[-6000:]
     passed = set(re.findall(r"^PASSED tests/test_pool_logs\.py::(\S+)", output, re.M))
     assert "test_the_tab_appears_once_the_business_turns_the_plugin_on[sqlite]" in passed, output[-3000:]
-    assert len([t for t in passed if t.endswith("[sqlite]")]) == 5
+    assert len([t for t in passed if t.endswith("[sqlite]")]) == 6
     postgres = [t for t in passed if t.endswith("[postgres]")]
     # The PostgreSQL half runs where the services do (CI requires them); else it is skipped with its reason.
-    assert len(postgres) == 5 or (not os.environ.get("PORCHSIDE_REQUIRE_SERVICES") and "SKIPPED" in output), output[-3000:]
+    assert len(postgres) == 6 or (not os.environ.get("PORCHSIDE_REQUIRE_SERVICES") and "SKIPPED" in output), output[-3000:]
