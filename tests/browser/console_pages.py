@@ -56,6 +56,8 @@ CONSOLE_PAGES: tuple[PortalPage, ...] = (
     # Notifications and settings
     PortalPage("console-notifications", "console.notifications.index", r"^Notifications$", path="/console/notifications/"),
     PortalPage("console-notification-preferences", "console.notifications.preferences", r".", path="/console/notifications/preferences"),
+    PortalPage("console-business", "console.business.edit", r"^Business$", path="/console/settings/business"),
+    PortalPage("console-your-account", "console.business.account", r"^Your account$", path="/console/account"),
     PortalPage("console-portal-settings", "console.settings.portal", r"^Customer portal$", path="/console/settings/portal"),
     PortalPage("console-invite-email", "console.invite_email.edit", r"^Invite email$", path="/console/settings/invite-email/"),
     PortalPage("console-branding", "console.branding.edit", r"^Branding$", path="/console/settings/branding/"),
