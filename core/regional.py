@@ -14,10 +14,9 @@ from __future__ import annotations
 import functools
 from zoneinfo import available_timezones
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
-from core.i18n import SHIPPED_LANGUAGES
+from core.i18n import SHIPPED_LANGUAGES, _locale_for
 from tenants.settings import TenantSettingError, clean_currency, clean_timezone
 
 DEFAULT_LANGUAGE = "en"
@@ -55,19 +54,9 @@ check_currency = clean_currency
 
 def locale_with_language(locale: str, language: str) -> str:
     """``locale`` with its language replaced, its territory kept where babel knows the pair
-    (``en_US`` + ``es`` -> ``es_US``; ``en_US`` + ``fr`` -> ``fr``)."""
-    try:
-        current = Locale.parse(locale or DEFAULT_LOCALE)
-    except (UnknownLocaleError, ValueError):
-        current = Locale.parse(DEFAULT_LOCALE)
-    if current.language == language:
-        return str(current)
-    if current.territory:
-        try:
-            return str(Locale.parse(f"{language}_{current.territory}"))
-        except (UnknownLocaleError, ValueError):
-            pass
-    return language
+    (``en_US`` + ``es`` -> ``es_US``; ``en_US`` + ``fr`` -> ``fr``): the locale
+    :func:`core.i18n.format_locale` writes for a reader of ``language``."""
+    return _locale_for(language, locale or DEFAULT_LOCALE)
 
 
 async def has_invoices(tenant) -> bool:
