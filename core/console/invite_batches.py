@@ -37,7 +37,7 @@ from core.audit import record
 from core.auth.links import send_invite
 from core.hookspecs import hookimpl
 from core.i18n import gettext as _
-from core.i18n import language, lazy_pgettext
+from core.i18n import lazy_gettext, lazy_pgettext
 from core.mail import MailError
 from core.models.customers import Contact, ContactEmail, CustomerAccount
 from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
@@ -283,16 +283,14 @@ async def _finish(services: "Services", batch: InviteBatch) -> None:
     if creator is not None:
         from core.notifications import notify_staff
 
-        # In the sender's own language (a background task has no reader of its own).
-        with language(getattr(creator, "language", None)):
-            title = _(
-                "Portal invites finished: %(sent)d sent, %(skipped)d skipped, %(failed)d failed",
-                sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"],
-            )
         await notify_staff(
             services,
             kind="invites.finished",
-            title=title,
+            # Lazy: written in the sender's language (a background task has no reader of its own).
+            title=lazy_gettext(
+                "Portal invites finished: %(sent)d sent, %(skipped)d skipped, %(failed)d failed",
+                sent=counts["sent"], skipped=counts["skipped"], failed=counts["failed"],
+            ),
             link=f"/console/customers/invites/{batch.public_id}",
             staff=creator,
         )

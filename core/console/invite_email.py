@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from babel.support import LazyProxy
 from markupsafe import Markup, escape
 
+from core.i18n import SHIPPED_LANGUAGES, language, lazy_gettext
 from core.i18n import gettext as _
-from core.i18n import lazy_gettext
 from core.links import portal_url
 from core.models.customers import ContactEmail, CustomerAccount
 from core.services import Services
@@ -37,8 +38,9 @@ PLACEHOLDERS = {
     "business_name": lazy_gettext("your business name"),
     "portal_link": lazy_gettext("the address of your customer portal"),
 }
-# The defaults are in the language of whoever reads or sends them at the time
-# (str() them); a saved text is used as staff wrote it.
+# The defaults are lazy: the console shows them in the staff member's language,
+# and an invite that uses a default (in whichever language staff saw it) is
+# written in its recipient's (:func:`as_default`). A saved text is sent as written.
 # Link-only tenants invite with a sign-in link: there is no login to create.
 DEFAULT_SUBJECTS = {
     "password": lazy_gettext("Create your customer portal login at {business_name}"),
@@ -69,6 +71,22 @@ def saved_text(tenant: Tenant) -> tuple[str, str]:
     """The tenant's ``(subject, body)`` templates, defaults where none is saved."""
     stored = tenant.portal_settings or {}
     return stored.get("invite_subject") or default_subject(tenant), stored.get("invite_body") or str(DEFAULT_BODY)
+
+
+def as_default(template: str | LazyProxy) -> str | LazyProxy:
+    """The lazy default text when ``template`` is a default in any shipped language, else ``template``.
+
+    So an invite staff reviewed with the default text in their language
+    reaches each customer in the customer's language.
+    """
+    if not isinstance(template, str):
+        return template
+    for default in (*DEFAULT_SUBJECTS.values(), DEFAULT_BODY):
+        for code in SHIPPED_LANGUAGES:
+            with language(code):
+                if str(default) == template:
+                    return default
+    return template
 
 
 def is_customised(tenant: Tenant) -> bool:
@@ -121,10 +139,12 @@ class InviteText:
     """An invite's subject and body templates with the values for one customer.
 
     The email templates call :meth:`subject`, :meth:`text` and :meth:`html`.
+    A template may be a lazy default (:func:`as_default`), read in the
+    language in effect when the email or page is written.
     """
 
-    subject_template: str
-    body_template: str
+    subject_template: str | LazyProxy
+    body_template: str | LazyProxy
     customer_name: str
     business_name: str
     portal_link: str
@@ -134,17 +154,17 @@ class InviteText:
         return " ".join(str(getattr(self, name)).split())
 
     def subject(self) -> str:
-        filled = _PLACEHOLDER.sub(lambda m: self._value(m.group(1)), self.subject_template)
+        filled = _PLACEHOLDER.sub(lambda m: self._value(m.group(1)), str(self.subject_template))
         return " ".join(filled.split())
 
     def text(self) -> str:
-        body = normalise_newlines(self.body_template).strip()
+        body = normalise_newlines(str(self.body_template)).strip()
         return _PLACEHOLDER.sub(lambda m: self._value(m.group(1)), body)
 
     def html(self, link_colour: str = "#0b6e99") -> Markup:
         """The body as escaped HTML paragraphs; ``{portal_link}`` becomes a link."""
         paragraphs = []
-        for block in _PARAGRAPH_BREAK.split(normalise_newlines(self.body_template).strip()):
+        for block in _PARAGRAPH_BREAK.split(normalise_newlines(str(self.body_template)).strip()):
             pieces, last = [], 0
             for match in _PLACEHOLDER.finditer(block):
                 pieces.append(escape(block[last : match.start()]))
@@ -166,7 +186,7 @@ def history_subject(tenant: Tenant, subject_template: str) -> str:
     """A sent batch's subject for its history page: the business's name filled
     in, the per-customer placeholders described in brackets."""
     return InviteText(
-        subject_template=subject_template,
+        subject_template=as_default(subject_template),
         body_template="",
         customer_name=f"[{PLACEHOLDERS['customer_name']}]",
         business_name=tenant.name,
@@ -188,8 +208,8 @@ async def invite_text(
     """The tenant's invite text for one customer; ``subject``/``body`` override (previews)."""
     saved_subject, saved_body = saved_text(tenant)
     return InviteText(
-        subject_template=saved_subject if subject is None else subject,
-        body_template=saved_body if body is None else body,
+        subject_template=as_default(saved_subject if subject is None else subject),
+        body_template=as_default(saved_body if body is None else body),
         customer_name=customer_name,
         business_name=tenant.name,
         portal_link=await portal_url(services, tenant, "/"),
