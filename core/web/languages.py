@@ -55,12 +55,15 @@ async def _login_language(portal, tenant) -> str | None:
     session = g.get("session")
     if session is None or not getattr(portal, "email", None):
         return None
-    if SESSION_KEY not in session.data:
-        saved = await PortalLogin.filter(email=portal.email).values_list("language", flat=True)
-        session.data[SESSION_KEY] = (saved[0] if saved else None) or ""
-        if g.get("session_id"):
-            await customer_sessions().save(g.session_id, session)
-    return session.data.get(SESSION_KEY) or None
+    if SESSION_KEY in session.data:
+        return session.data[SESSION_KEY] or None
+    saved = await PortalLogin.filter(email=portal.email).values_list("language", flat=True)
+    code = (saved[0] if saved else None) or ""
+    # A staff member's read-only view is left as it was made (core.auth.viewing): read each time.
+    if g.get("session_id") and not session.data.get("read_only"):
+        session.data[SESSION_KEY] = code
+        await customer_sessions().save(g.session_id, session)
+    return code or None
 
 
 async def portal_language(tenant, portal) -> str:
