@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from core import hookimpl
+from core.i18n import lazy_gettext
 from core.console.permissions import MONEY
 from core.plugin_parts import gather_records
 from core.records import ModelApp, PluginInfo, StaticDir
@@ -37,9 +38,9 @@ gather_records(globals(), PARTS)
 def porchside_plugin_info():
     return PluginInfo(
         name="payments",
-        label="Payments",
+        label=lazy_gettext("Payments"),
         version="0.1.0",
-        description="Stripe card payments, saved cards and AutoPay.",
+        description=lazy_gettext("Stripe card payments, saved cards and AutoPay."),
         default_enabled=True,
         settings_permission=MONEY,  # Stripe keys and AutoPay move money: owner and admin only
     )

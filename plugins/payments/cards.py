@@ -26,7 +26,9 @@ import stripe
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.i18n import gettext as _
 from core.models.customers import ContactEmail, CustomerAccount
+from plugins.payments.declines import decline_reason
 from plugins.payments.models import SavedCard, StripeCustomer
 from plugins.payments.stripe_api import stripe_client
 from tenants.context import current_tenant_id
@@ -58,7 +60,7 @@ def _stripe_message(exc: stripe.StripeError) -> str:
     message = getattr(exc, "user_message", None) or ""
     if not message and getattr(exc, "error", None) is not None:
         message = getattr(exc.error, "message", "") or ""
-    return message or "Stripe could not process the card."
+    return message or _("Stripe could not process the card.")
 
 
 async def _billing_email(account: CustomerAccount) -> str | None:
@@ -182,25 +184,28 @@ async def finish_setup(account: CustomerAccount, setup_intent_id: str, *, added_
     """
     customer = await stripe_customer_for(account, create=False)
     if customer is None or not setup_intent_id.startswith("seti_") or len(setup_intent_id) > 255:
-        raise CardError("setup_unknown", "This card could not be found. Enter it again.")
+        raise CardError("setup_unknown", _("This card could not be found. Enter it again."))
     client = await stripe_client()
     try:
         intent = await client.v1.setup_intents.retrieve_async(setup_intent_id)
     except stripe.InvalidRequestError:
-        raise CardError("setup_unknown", "This card could not be found. Enter it again.") from None
+        raise CardError("setup_unknown", _("This card could not be found. Enter it again.")) from None
     if getattr(intent, "customer", None) != customer.stripe_id:
-        raise CardError("setup_unknown", "This card could not be found. Enter it again.")
+        raise CardError("setup_unknown", _("This card could not be found. Enter it again."))
     if intent.status != "succeeded" or not intent.payment_method:
-        raise CardError("setup_failed", "The card was not saved: your bank did not accept it. Try another card.")
+        raise CardError("setup_failed", _("The card was not saved: your bank did not accept it. Try another card."))
     method_id = intent.payment_method if isinstance(intent.payment_method, str) else intent.payment_method.id
     method = await client.v1.payment_methods.retrieve_async(method_id)
     if not getattr(method, "customer", None):  # localstripe: Stripe attaches it on confirmation
         try:
             method = await client.v1.payment_methods.attach_async(method_id, {"customer": customer.stripe_id})
         except stripe.CardError as exc:
-            raise CardError("card_declined", _stripe_message(exc)) from None
+            code = getattr(exc, "code", None) or ""
+            error = getattr(exc, "error", None)
+            code = getattr(error, "decline_code", None) or code
+            raise CardError("card_declined", decline_reason(code, _stripe_message(exc)) or _("Your card was declined.")) from None
     elif method.customer != customer.stripe_id:
-        raise CardError("setup_unknown", "This card could not be found. Enter it again.")
+        raise CardError("setup_unknown", _("This card could not be found. Enter it again."))
     has_default = bool(customer.default_payment_method)
     if not has_default:  # the first card becomes the default
         await client.v1.customers.update_async(
@@ -223,7 +228,7 @@ async def set_default(account: CustomerAccount, card: SavedCard) -> None:
     """Make ``card`` the account's default (Stripe's customer default too)."""
     customer = await stripe_customer_for(account, create=False)
     if customer is None:
-        raise CardError("card_unknown", "This card is no longer on file.")
+        raise CardError("card_unknown", _("This card is no longer on file."))
     client = await stripe_client()
     await client.v1.customers.update_async(
         customer.stripe_id, {"invoice_settings": {"default_payment_method": card.stripe_id}}
@@ -245,8 +250,11 @@ async def remove(account: CustomerAccount, card: SavedCard) -> None:
     if customer is not None and customer.autopay and card.is_default:
         raise CardError(
             "card_in_use",
-            f"The card ending {card.last4} pays your invoices with AutoPay. "
-            "Choose another default card first, or turn AutoPay off.",
+            _(
+                "The card ending %(last4)s pays your invoices with AutoPay. "
+                "Choose another default card first, or turn AutoPay off.",
+                last4=card.last4,
+            ),
         )
     client = await stripe_client()
     try:
@@ -269,7 +277,7 @@ async def set_autopay(account: CustomerAccount, on: bool, *, by: str) -> StripeC
     if on:
         card = await default_card(account)
         if customer is None or card is None or customer.default_payment_method != card.stripe_id:
-            raise CardError("no_default_card", "Add a card and make it your default before turning AutoPay on.")
+            raise CardError("no_default_card", _("Add a card and make it your default before turning AutoPay on."))
     if customer is None:  # off, and never had a card: nothing to record
         return None
     if customer.autopay != on:

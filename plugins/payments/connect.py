@@ -31,6 +31,7 @@ from core.audit import record
 from core.console.access import load_staff, staff_required, write_staff_cookie
 from core.console.permissions import MONEY
 from core.console.shell import render_console
+from core.i18n import gettext as _, lazy_gettext
 from core.records import ConsoleLink
 from plugins.payments.models import WebhookEvent
 from plugins.payments.settings import PLUGIN, PaymentSettings, payment_settings
@@ -45,7 +46,7 @@ blueprint.after_request(write_staff_cookie)
 
 BLUEPRINTS = [blueprint]
 CONSOLE_LINKS = [
-    ConsoleLink(id="payments_connection", label="Stripe connection", endpoint="console_payments_connect.index", order=86, permission=MONEY, group="settings")
+    ConsoleLink(id="payments_connection", label=lazy_gettext("Stripe connection"), endpoint="console_payments_connect.index", order=86, permission=MONEY, group="settings")
 ]
 
 
@@ -70,14 +71,14 @@ def key_warnings(settings: PaymentSettings) -> list[str]:
     """Mistakes visible from the keys alone (no call to Stripe)."""
     warnings = []
     if settings.publishable_key and not settings.publishable_key.startswith("pk_"):
-        warnings.append("The publishable key should start with pk_test_ or pk_live_.")
+        warnings.append(_("The publishable key should start with pk_test_ or pk_live_."))
     if settings.secret_key and not settings.secret_key.startswith(("sk_", "rk_")):
-        warnings.append("The secret key should start with sk_ (or rk_ for a restricted key).")
+        warnings.append(_("The secret key should start with sk_ (or rk_ for a restricted key)."))
     if settings.webhook_secret and not settings.webhook_secret.startswith("whsec_"):
-        warnings.append("The webhook signing secret should start with whsec_.")
+        warnings.append(_("The webhook signing secret should start with whsec_."))
     modes = {mode_of(settings.publishable_key), mode_of(settings.secret_key)} - {""}
     if len(modes) > 1:
-        warnings.append("One key is a test key and the other a live key: use both from the same mode.")
+        warnings.append(_("One key is a test key and the other a live key: use both from the same mode."))
     return warnings
 
 
@@ -87,16 +88,16 @@ async def test_connection() -> TestResult:
         client = await stripe_client()
         await client.v1.balance.retrieve_async()
     except NotConnected:
-        return TestResult(False, "not_connected", "Save the publishable key and the secret key first.")
+        return TestResult(False, "not_connected", _("Save the publishable key and the secret key first."))
     except stripe.AuthenticationError:
-        return TestResult(False, "bad_key", "Stripe refused the secret key. Copy it again from the Stripe dashboard (Developers → API keys) and save it.")
+        return TestResult(False, "bad_key", _("Stripe refused the secret key. Copy it again from the Stripe dashboard (Developers → API keys) and save it."))
     except stripe.PermissionError:
-        return TestResult(False, "permission", "This restricted key may not read the balance. Give it read access to Balance, and write access to PaymentIntents, SetupIntents, Customers, PaymentMethods and Refunds.")
+        return TestResult(False, "permission", _("This restricted key may not read the balance. Give it read access to Balance, and write access to PaymentIntents, SetupIntents, Customers, PaymentMethods and Refunds."))
     except stripe.APIConnectionError:
-        return TestResult(False, "unreachable", "Stripe could not be reached. Try again in a minute.")
+        return TestResult(False, "unreachable", _("Stripe could not be reached. Try again in a minute."))
     except stripe.StripeError as exc:
-        return TestResult(False, "stripe_error", f"Stripe answered: {exc.user_message or 'an error'}.")
-    return TestResult(True, "ok", "Connected: Stripe accepted the secret key.")
+        return TestResult(False, "stripe_error", _("Stripe answered: %(message)s.", message=exc.user_message or _("an error")))
+    return TestResult(True, "ok", _("Connected: Stripe accepted the secret key."))
 
 
 async def _page(result: TestResult | None = None):

@@ -41,6 +41,7 @@ from core.console.pages import Column, Filter, ListPage, ListState, console_blue
 from core.console.permissions import BACK_OFFICE, MONEY
 from core.console.form_fields import FormReader
 from core.console.shell import notice, render_console
+from core.i18n import gettext as _, lazy_gettext, lazy_pgettext
 from core.ledger import RefundRefused, apply_refund
 from core.models.billing import Payment
 from core.models.platform import AuditEvent
@@ -69,13 +70,13 @@ log = logging.getLogger("porchside.plugins.payments")
 blueprint = console_blueprint("console_payments", __name__, url_prefix="/console/card-payments")
 
 STATUS_LABELS = {
-    CREATED: "Started",
-    REQUIRES_PAYMENT_METHOD: "Waiting for the card",
-    REQUIRES_ACTION: "Needs authentication",
-    PROCESSING: "Processing",
-    SUCCEEDED: "Succeeded",
-    FAILED: "Failed",
-    CANCELED: "Canceled",
+    CREATED: lazy_pgettext("payment attempt status", "Started"),
+    REQUIRES_PAYMENT_METHOD: lazy_pgettext("payment attempt status", "Waiting for the card"),
+    REQUIRES_ACTION: lazy_pgettext("payment attempt status", "Needs authentication"),
+    PROCESSING: lazy_pgettext("payment attempt status", "Processing"),
+    SUCCEEDED: lazy_pgettext("payment attempt status", "Succeeded"),
+    FAILED: lazy_pgettext("payment attempt status", "Failed"),
+    CANCELED: lazy_pgettext("payment attempt status", "Canceled"),
 }
 IN_PROGRESS = "in_progress"
 STATUS_FILTERS = {
@@ -86,25 +87,30 @@ STATUS_FILTERS = {
     CANCELED: (CANCELED,),
 }
 FILTER_LABELS = {
-    SUCCEEDED: "Succeeded",
-    FAILED: "Failed",
-    REQUIRES_ACTION: "Needs authentication",
-    IN_PROGRESS: "In progress",
-    CANCELED: "Canceled",
+    SUCCEEDED: lazy_pgettext("payment attempt status", "Succeeded"),
+    FAILED: lazy_pgettext("payment attempt status", "Failed"),
+    REQUIRES_ACTION: lazy_pgettext("payment attempt status", "Needs authentication"),
+    IN_PROGRESS: lazy_pgettext("payment attempt status", "In progress"),
+    CANCELED: lazy_pgettext("payment attempt status", "Canceled"),
 }
-KIND_LABELS = {"card": "Portal", AUTOPAY: "AutoPay"}
-RESULT_LABELS = {"": "—", "paid": "Paid", "failed": "Not paid", "not_applied": "Not applied: settled another way, refund or credit it"}
+KIND_LABELS = {"card": lazy_pgettext("payment kind", "Portal"), AUTOPAY: "AutoPay"}
+RESULT_LABELS = {
+    "": "—",
+    "paid": lazy_pgettext("payment result", "Paid"),
+    "failed": lazy_pgettext("payment result", "Not paid"),
+    "not_applied": lazy_pgettext("payment result", "Not applied: settled another way, refund or credit it"),
+}
 PAYMENT_STATUS_LABELS = {
-    "succeeded": "Succeeded",
-    "partially_refunded": "Partly refunded",
-    "refunded": "Refunded",
-    "disputed": "Disputed",
-    "failed": "Failed",
-    "pending": "Pending",
+    "succeeded": lazy_pgettext("payment status", "Succeeded"),
+    "partially_refunded": lazy_pgettext("payment status", "Partly refunded"),
+    "refunded": lazy_pgettext("payment status", "Refunded"),
+    "disputed": lazy_pgettext("payment status", "Disputed"),
+    "failed": lazy_pgettext("payment status", "Failed"),
+    "pending": lazy_pgettext("payment status", "Pending"),
 }
 NOTICES = {
-    "refunded": "Refund sent to Stripe and recorded. The customer's bank shows it in 5 to 10 days.",
-    "already_refunded": "This refund was already made; nothing was refunded again.",
+    "refunded": lazy_gettext("Refund sent to Stripe and recorded. The customer's bank shows it in 5 to 10 days."),
+    "already_refunded": lazy_gettext("This refund was already made; nothing was refunded again."),
 }
 RECENT_DISPUTES = 5
 REFUND_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -140,19 +146,19 @@ async def _list_context(page, state: ListState) -> dict:
 
 
 ATTEMPTS = ListPage(
-    PaymentAttempt, "payments/console/list.html", ("payment attempt", "payment attempts"), title="Card payments",
+    PaymentAttempt, "payments/console/list.html", (lazy_gettext("payment attempt"), lazy_gettext("payment attempts")), title=lazy_gettext("Card payments"),
     columns=(
-        Column("started", "Started", csv=lambda a: iso(a.created_at)),
-        Column("customer", "Customer", per_account=False, csv=lambda a: a.account.name),
-        Column("invoices", "Invoices"),
-        Column("made", "Made", csv=lambda a: KIND_LABELS.get(a.kind, a.kind)),
-        Column("card", "Card", csv=lambda a: f"{a.card_brand} {a.card_last4}".strip()),
+        Column("started", lazy_gettext("Started"), csv=lambda a: iso(a.created_at)),
+        Column("customer", lazy_gettext("Customer"), per_account=False, csv=lambda a: a.account.name),
+        Column("invoices", lazy_gettext("Invoices")),
+        Column("made", lazy_gettext("Made"), csv=lambda a: KIND_LABELS.get(a.kind, a.kind)),
+        Column("card", lazy_gettext("Card"), csv=lambda a: f"{a.card_brand} {a.card_last4}".strip()),
         status_column(STATUS_LABELS, sort=False),
-        Column("amount", "Amount", numeric=True, csv=lambda a: amount_input(a.amount_minor, a.currency)),
+        Column("amount", lazy_gettext("Amount"), numeric=True, csv=lambda a: amount_input(a.amount_minor, a.currency)),
     ),
     filters=(
-        Filter("status", "Status", [("", "Any status"), *FILTER_LABELS.items()], apply=lambda q, v: q.filter(status__in=STATUS_FILTERS[v])),
-        Filter("kind", "Made", [("", "Portal and AutoPay"), *KIND_LABELS.items()]),
+        Filter("status", lazy_gettext("Status"), [("", lazy_gettext("Any status")), *FILTER_LABELS.items()], apply=lambda q, v: q.filter(status__in=STATUS_FILTERS[v])),
+        Filter("kind", lazy_gettext("Made"), [("", lazy_gettext("Portal and AutoPay")), *KIND_LABELS.items()]),
     ),
     order_by=("-created_at", "-id"),
     select_related=("account",),
@@ -160,7 +166,7 @@ ATTEMPTS = ListPage(
     keep=("invoice",),
     narrow=_by_invoice,
     context=_list_context,
-    show_label="Show payments",
+    show_label=lazy_gettext("Show payments"),
     csv_name="card-payments",
 )
 ATTEMPTS.route(blueprint, BACK_OFFICE, status_labels=STATUS_LABELS, kind_labels=KIND_LABELS)
@@ -245,12 +251,12 @@ def to_payment(payment: Payment, done: str):
 def _refund_problem(payment: Payment, amount: int | None) -> str | None:
     """Why this refund cannot be made, in words for the form; None when it can."""
     if payment.status == "disputed":
-        return "This payment is disputed: answer the dispute in your Stripe dashboard. It cannot be refunded while the dispute is open."
+        return _("This payment is disputed: answer the dispute in your Stripe dashboard. It cannot be refunded while the dispute is open.")
     left = refundable(payment)
     if left <= 0:
-        return "This payment was refunded in full already."
+        return _("This payment was refunded in full already.")
     if amount is not None and amount > left:
-        return f"That is more than is left to refund ({format_money(left, payment.currency, g.tenant)})."
+        return _("That is more than is left to refund (%(amount)s).", amount=format_money(left, payment.currency, g.tenant))
     return None
 
 
@@ -278,8 +284,8 @@ async def refund(payment_id: str):
         return to_payment(payment, "already_refunded")
     amount = reader.amount("amount", currency=payment.currency)
     if amount is not None and amount <= 0:
-        reader.fail("amount", "Enter an amount greater than zero.")
-    reason = reader.text("reason", "The reason", max_length=REASON_MAX)
+        reader.fail("amount", _("Enter an amount greater than zero."))
+    reason = reader.text("reason", _("The reason"), max_length=REASON_MAX)
     problem = _refund_problem(payment, amount)
     if problem and "amount" not in reader.errors:
         reader.fail("amount", problem)
@@ -288,7 +294,7 @@ async def refund(payment_id: str):
     # One refund of this payment at a time, and each form's key once.
     lock_key = tenant_key("payments", "refunding", payment.public_id)
     if await services.cache.incr(lock_key, LOCK_TTL) > 1:
-        return await payment_page(payment, line, reader.values, {"amount": "Another refund of this payment is being made. Reload the page in a moment."}, 409)
+        return await payment_page(payment, line, reader.values, {"amount": _("Another refund of this payment is being made. Reload the page in a moment.")}, 409)
     try:
         if await services.cache.incr(claim_key, KEY_TTL) > 1:
             return to_payment(payment, "already_refunded")
@@ -317,12 +323,12 @@ async def refund(payment_id: str):
             )
         except NotConnected:
             await services.cache.delete(claim_key)
-            return await payment_page(payment, line, reader.values, {"amount": "Stripe is not connected: enter the keys under Plugins › Payments first."}, 400)
+            return await payment_page(payment, line, reader.values, {"amount": _("Stripe is not connected: enter the keys under Plugins › Payments first.")}, 400)
         except stripe.StripeError as exc:
             await services.cache.delete(claim_key)
             log.warning("refund of payment %s refused by Stripe: %s", payment.public_id, exc)
-            message = getattr(exc, "user_message", None) or "Stripe could not make the refund; nothing was refunded. Try again later."
-            return await payment_page(payment, line, reader.values, {"amount": f"Stripe refused the refund: {message}"}, 502)
+            message = getattr(exc, "user_message", None) or _("Stripe could not make the refund; nothing was refunded. Try again later.")
+            return await payment_page(payment, line, reader.values, {"amount": _("Stripe refused the refund: %(message)s", message=message)}, 502)
         except BaseException:
             await services.cache.delete(claim_key)  # nothing refunded: the same form may be sent again
             raise
@@ -348,4 +354,4 @@ async def refund(payment_id: str):
 
 
 BLUEPRINTS = [blueprint]
-CONSOLE_LINKS = [ConsoleLink(id="card_payments", label="Card payments", endpoint="console_payments.index", order=27, permission=BACK_OFFICE, group="billing")]
+CONSOLE_LINKS = [ConsoleLink(id="card_payments", label=lazy_gettext("Card payments"), endpoint="console_payments.index", order=27, permission=BACK_OFFICE, group="billing")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from quart import url_for
 
+from core.i18n import lazy_gettext
 from core.models.billing import Invoice
 from core.portal.access import billing_visible
 from core.portal.context import Portal
@@ -69,7 +70,7 @@ def pay_many_url(account) -> str:
 NAV_TABS = [
     NavTab(
         id="payment_methods",
-        label="Payment methods",
+        label=lazy_gettext("Payment methods"),
         endpoint="card_payments.methods",
         order=45,
         section=SECTION,
@@ -78,6 +79,6 @@ NAV_TABS = [
     )
 ]
 ACTIONS = [
-    Action(id="payments_pay", label="Pay with card", target="invoice", href=pay_url, order=10, is_shown=invoice_payable, style="primary"),
-    Action(id="payments_pay_many", label="Pay invoices by card", target="invoices", href=pay_many_url, order=10, is_shown=several_payable, style="primary"),
+    Action(id="payments_pay", label=lazy_gettext("Pay with card"), target="invoice", href=pay_url, order=10, is_shown=invoice_payable, style="primary"),
+    Action(id="payments_pay_many", label=lazy_gettext("Pay invoices by card"), target="invoices", href=pay_many_url, order=10, is_shown=several_payable, style="primary"),
 ]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from core.i18n import business_language, gettext as _, language, lazy_pgettext
 from core.models.billing import Payment
 from core.notifications import notify_staff
 from core.records import Event, Task
@@ -53,6 +54,13 @@ INVOICE_ISSUED = "invoice.issued"
 
 RECEIPT_TASK = "payments.receipt"
 AUTOPAY_EMAIL_TASK = "payments.autopay_email"
+PAID_RESULT = "paid"
+# An invoice's line in a payment notification: "Invoice 1042: $80.00 paid".
+RESULT_WORDS = {
+    "paid": lazy_pgettext("payment result, lowercase", "paid"),
+    "failed": lazy_pgettext("payment result, lowercase", "not paid"),
+    "not_applied": lazy_pgettext("payment result, lowercase", "not applied"),
+}
 
 def attempt_console_path(attempt: PaymentAttempt) -> str:
     return f"/console/card-payments/attempts/{attempt.public_id}"
@@ -84,28 +92,38 @@ def _numbers(lines: list[AttemptInvoice]) -> str:
     return ", ".join(line.invoice.number for line in lines)
 
 
-def _what(attempt: PaymentAttempt) -> str:
-    return "AutoPay charge" if attempt.kind == AUTOPAY else "Card payment"
+def staff_language(tenant: Tenant) -> str:
+    """The language of payment notifications: every staff member reads the same row, in the business's language."""
+    return business_language(tenant)
 
 
 def _card(attempt: PaymentAttempt) -> str:
     if not attempt.card_last4:
-        return "a card"
-    return f"{(attempt.card_brand or 'card').title()} ending {attempt.card_last4}"
+        return _("a card")
+    return _("%(brand)s ending %(last4)s", brand=(attempt.card_brand or _("card")).title(), last4=attempt.card_last4)
 
 
 async def _succeeded(tenant: Tenant, attempt: PaymentAttempt, services: "Services") -> None:
     lines = list(await AttemptInvoice.filter(attempt_id=attempt.id).select_related("invoice", "payment").order_by("id"))
     paid = [line for line in lines if line.payment_id is not None]
     amount = format_money(sum(line.payment.amount_minor for line in paid) if paid else attempt.amount_minor, attempt.currency, tenant)
-    title = f"{attempt.account.name} paid {amount} by card ({_numbers(paid or lines)})"
-    if attempt.kind == AUTOPAY:
-        title = f"AutoPay charged {attempt.account.name} {amount} ({_numbers(paid or lines)})"
-    body = [f"{_what(attempt)} {attempt.public_id} with {_card(attempt)}."]
-    body += [f"Invoice {line.invoice.number}: {format_money(line.amount_minor, attempt.currency, tenant)} {line.result or 'paid'}" for line in lines]
-    not_applied = [line for line in lines if line.result == "not_applied"]
-    if not_applied:
-        body.append(f"Not applied (settled another way meanwhile, refund or credit it): {_numbers(not_applied)}")
+    numbers = _numbers(paid or lines)
+    with language(staff_language(tenant)):
+        if attempt.kind == AUTOPAY:
+            title = _("AutoPay charged %(customer)s %(amount)s (%(invoices)s)", customer=attempt.account.name, amount=amount, invoices=numbers)
+            first = _("AutoPay charge %(id)s with %(card)s.", id=attempt.public_id, card=_card(attempt))
+        else:
+            title = _("%(customer)s paid %(amount)s by card (%(invoices)s)", customer=attempt.account.name, amount=amount, invoices=numbers)
+            first = _("Card payment %(id)s with %(card)s.", id=attempt.public_id, card=_card(attempt))
+        body = [first]
+        for line in lines:
+            result = str(RESULT_WORDS.get(line.result or PAID_RESULT, line.result))
+            body.append(
+                _("Invoice %(number)s: %(amount)s %(result)s", number=line.invoice.number, amount=format_money(line.amount_minor, attempt.currency, tenant), result=result)
+            )
+        not_applied = [line for line in lines if line.result == "not_applied"]
+        if not_applied:
+            body.append(_("Not applied (settled another way meanwhile, refund or credit it): %(invoices)s", invoices=_numbers(not_applied)))
     await notify_staff(services, kind="payment.received", title=title, body="\n".join(body), link=attempt_console_path(attempt))
     for line in paid:
         await services.queue.enqueue(RECEIPT_TASK, tenant=tenant, key=line.public_id, line=line.public_id)
@@ -116,15 +134,26 @@ async def _failed(tenant: Tenant, attempt: PaymentAttempt, services: "Services",
         return  # the customer is on the payment page, authenticating
     lines = list(await AttemptInvoice.filter(attempt_id=attempt.id).select_related("invoice").order_by("id"))
     amount = format_money(attempt.amount_minor, attempt.currency, tenant)
-    if needs_action:
-        title = f"{_what(attempt)} of {amount} for {attempt.account.name} needs the customer to authenticate ({_numbers(lines)})"
-        body = ["The bank asked the customer to confirm the payment; they were emailed a link to do so."]
-    else:
-        title = f"{_what(attempt)} of {amount} for {attempt.account.name} failed ({_numbers(lines)})"
-        reason = attempt.failure_message or attempt.failure_code or "declined"
-        body = [f"{_card(attempt).capitalize()}: {reason}"]
-        if attempt.kind == AUTOPAY:
-            body.append("The customer was emailed a link to pay with another card; AutoPay tries again as the retry plan says.")
+    autopay = attempt.kind == AUTOPAY
+    words = {"amount": amount, "customer": attempt.account.name, "invoices": _numbers(lines)}
+    with language(staff_language(tenant)):
+        if needs_action:
+            if autopay:
+                title = _("AutoPay charge of %(amount)s for %(customer)s needs the customer to authenticate (%(invoices)s)", **words)
+            else:
+                title = _("Card payment of %(amount)s for %(customer)s needs the customer to authenticate (%(invoices)s)", **words)
+            body = [_("The bank asked the customer to confirm the payment; they were emailed a link to do so.")]
+        else:
+            if autopay:
+                title = _("AutoPay charge of %(amount)s for %(customer)s failed (%(invoices)s)", **words)
+            else:
+                title = _("Card payment of %(amount)s for %(customer)s failed (%(invoices)s)", **words)
+            # Stripe's own words (English) for staff, as stored on the attempt.
+            reason = attempt.failure_message or attempt.failure_code or _("declined")
+            body = [_("%(card)s: %(reason)s", card=_card(attempt), reason=reason)]
+            body[0] = body[0][:1].upper() + body[0][1:]
+            if autopay:
+                body.append(_("The customer was emailed a link to pay with another card; AutoPay tries again as the retry plan says."))
     await notify_staff(services, kind="payment.failed", title=title, body="\n".join(body), link=attempt_console_path(attempt))
     if attempt.kind == AUTOPAY:
         await services.queue.enqueue(AUTOPAY_EMAIL_TASK, tenant=tenant, key=f"{attempt.public_id}:{attempt.status}", attempt=attempt.public_id)
@@ -133,18 +162,17 @@ async def _failed(tenant: Tenant, attempt: PaymentAttempt, services: "Services",
 async def _refunded(tenant: Tenant, event: Event, payment: Payment, services: "Services") -> None:
     amount = event.data.get("amount_minor")
     refunded = format_money(amount if isinstance(amount, int) else payment.refunded_minor, payment.currency, tenant)
-    number = payment.invoice.number if payment.invoice else "no invoice"
-    who = event.actor.split(":", 1)[1] if event.actor.startswith("staff:") else "Stripe"
-    await notify_staff(
-        services,
-        kind="payment.refunded",
-        title=f"{refunded} refunded to {payment.account.name} ({number})",
-        body=(
-            f"Card payment of {format_money(payment.amount_minor, payment.currency, tenant)}; "
-            f"{format_money(payment.refunded_minor, payment.currency, tenant)} refunded in all. Refunded by {who}."
-        ),
-        link=payment_console_path(payment),
-    )
+    with language(staff_language(tenant)):
+        number = payment.invoice.number if payment.invoice else _("no invoice")
+        who = event.actor.split(":", 1)[1] if event.actor.startswith("staff:") else "Stripe"
+        title = _("%(amount)s refunded to %(customer)s (%(invoice)s)", amount=refunded, customer=payment.account.name, invoice=number)
+        body = _(
+            "Card payment of %(amount)s; %(refunded)s refunded in all. Refunded by %(who)s.",
+            amount=format_money(payment.amount_minor, payment.currency, tenant),
+            refunded=format_money(payment.refunded_minor, payment.currency, tenant),
+            who=who,
+        )
+    await notify_staff(services, kind="payment.refunded", title=title, body=body, link=payment_console_path(payment))
 
 
 async def _disputed(tenant: Tenant, event: Event, dispute: Dispute | None, payment: Payment | None, services: "Services") -> None:
@@ -152,14 +180,17 @@ async def _disputed(tenant: Tenant, event: Event, dispute: Dispute | None, payme
     currency = dispute.currency if dispute else payment.currency
     if not isinstance(amount, int):
         amount = dispute.amount_minor if dispute else payment.amount_minor
-    who = payment.account.name if payment else "A customer"
-    number = payment.invoice.number if payment and payment.invoice else "no invoice"
     reason = str(event.data.get("reason") or (dispute.reason if dispute else "")).replace("_", " ")
+    with language(staff_language(tenant)):
+        who = payment.account.name if payment else _("A customer")
+        number = payment.invoice.number if payment and payment.invoice else _("no invoice")
+        title = _("%(customer)s disputed a card payment of %(amount)s (%(invoice)s)", customer=who, amount=format_money(amount, currency, tenant), invoice=number)
+        body = _("Reason given by the bank: %(reason)s. Answer the dispute in your Stripe dashboard.", reason=reason or _("not given"))
     await notify_staff(
         services,
         kind="payment.disputed",
-        title=f"{who} disputed a card payment of {format_money(amount, currency, tenant)} ({number})",
-        body=f"Reason given by the bank: {reason or 'not given'}. Answer the dispute in your Stripe dashboard.",
+        title=title,
+        body=body,
         link=payment_console_path(payment) if payment else "/console/card-payments/disputes",
     )
 

@@ -49,6 +49,7 @@ from quart import Blueprint, abort, g, jsonify, redirect, request, url_for
 
 from core.audit import record
 from core.auth.current import login_required
+from core.i18n import gettext as _, lazy_gettext, lazy_pgettext, pgettext
 from core.plugin_state import announce
 from core.models.billing import Invoice
 from core.portal.access import link_to
@@ -58,6 +59,7 @@ from core.services import current_services
 from core.web.rendering import tenant_today
 from core.web.security import allow_external
 from plugins.payments import cards
+from plugins.payments.declines import decline_reason
 from plugins.payments.contributions import payable, payable_invoices, payments_offered
 from plugins.payments.models import (
     CANCELED,
@@ -89,8 +91,15 @@ blueprint.portal_section = "invoices"  # type: ignore[attr-defined]
 
 KEY_PATTERN = re.compile(r"^pay_[A-Za-z0-9_-]{20,60}$")
 MAX_INVOICES = 100  # one payment settles at most this many invoices
-RESULT_LABELS = {"paid": "Paid", "failed": "Not paid", "not_applied": "Not applied: we will refund it", "": "Waiting"}
-UNREACHABLE = "We could not reach the card processor, and nothing was charged. Try again in a few minutes."
+RESULT_LABELS = {
+    "paid": lazy_pgettext("payment result", "Paid"),
+    "failed": lazy_pgettext("payment result", "Not paid"),
+    "not_applied": lazy_pgettext("payment result", "Not applied: we will refund it"),
+    "": lazy_pgettext("payment result", "Waiting"),
+}
+# Stored on the attempt as written (for staff); shown to the customer translated.
+UNREACHABLE_RECORD = "We could not reach the card processor, and nothing was charged. Try again in a few minutes."
+UNREACHABLE = lazy_gettext("We could not reach the card processor, and nothing was charged. Try again in a few minutes.")
 
 
 def payments_required(view: Callable) -> Callable:
@@ -156,7 +165,7 @@ async def _pay_page(invoices: list[Invoice], *, many: bool, chosen: set[str] | N
     show_as_current("invoices")  # paying invoices, though the address is under /payments
     body = await render_portal(
         "payments/pay.html",
-        title="Pay invoices" if many else (f"Pay invoice {invoices[0].number}" if invoices else "Pay"),
+        title=_("Pay invoices") if many else (_("Pay invoice %(number)s", number=invoices[0].number) if invoices else pgettext("page title", "Pay")),
         many=many,
         invoices=invoices,
         payable_now=payable_now,
@@ -198,10 +207,10 @@ async def pay_many():
 
 def _nothing_to_pay(invoice: Invoice) -> str:
     if invoice.status == "paid" or invoice.balance_minor <= 0:
-        return f"Invoice {invoice.number} is paid: there is nothing left to pay."
+        return _("Invoice %(number)s is paid: there is nothing left to pay.", number=invoice.number)
     if invoice.status == "void":
-        return f"Invoice {invoice.number} was voided: nothing is owed on it."
-    return f"Invoice {invoice.number} cannot be paid online."
+        return _("Invoice %(number)s was voided: nothing is owed on it.", number=invoice.number)
+    return _("Invoice %(number)s cannot be paid online.", number=invoice.number)
 
 
 @blueprint.post("/payments/pay")
@@ -231,7 +240,7 @@ async def pay_submit():
             abort(404)
         invoices = [i for i in offered if i.public_id in chosen]
         if not invoices:
-            return await _pay_page(offered, many=True, chosen=set(), problem="Choose at least one invoice to pay.", status=400)
+            return await _pay_page(offered, many=True, chosen=set(), problem=_("Choose at least one invoice to pay."), status=400)
     else:
         invoices = offered = await _own_invoices(ids[:1])
     card_id = str(form.get("card", ""))
@@ -239,7 +248,7 @@ async def pay_submit():
     if card is None:
         return await _pay_page(
             offered, many=many, chosen={i.public_id for i in invoices},
-            problem="Choose a saved card, or enter a new card.", status=400,
+            problem=_("Choose a saved card, or enter a new card."), status=400,
         )
     try:
         attempt = await open_attempt(portal.account, invoices, kind=ON_SESSION, started_by=portal.email or "", key=key)
@@ -267,7 +276,7 @@ async def pay_submit():
     except stripe.StripeError:
         log.exception("charging attempt %s failed at Stripe", attempt.public_id)
         # Nothing reached Stripe: free the invoice so "Try again" works at once.
-        await abandon_attempt(attempt, UNREACHABLE_CODE, UNREACHABLE)
+        await abandon_attempt(attempt, UNREACHABLE_CODE, UNREACHABLE_RECORD)
     return redirect(url_for("card_payments.attempt", attempt_id=attempt.public_id))
 
 
@@ -331,6 +340,7 @@ async def attempt(attempt_id: str):
         retry_url=retry_url,
         failed=failed,
         unreachable=UNREACHABLE if unreachable else None,
+        decline_reason=decline_reason(attempt.failure_code, attempt.failure_message) if failed else "",
         payments_url=link_to("payments.list") if g.tenant.section_enabled("payments") else None,
     )
 
@@ -347,7 +357,7 @@ async def card_setup():
         setup = await cards.start_setup(g.portal.account)
     except stripe.StripeError:
         log.exception("creating a SetupIntent failed")
-        return _json_error(502, "stripe_unreachable", UNREACHABLE)
+        return _json_error(502, "stripe_unreachable", str(UNREACHABLE))
     return jsonify({"setup_intent": setup.id, "client_secret": setup.client_secret})
 
 
@@ -367,17 +377,17 @@ async def card_confirm():
         return _json_error(400, error.code, error.message)
     except stripe.StripeError:
         log.exception("saving a card failed")
-        return _json_error(502, "stripe_unreachable", UNREACHABLE)
+        return _json_error(502, "stripe_unreachable", str(UNREACHABLE))
     await record("payment_method.added", actor_type="customer", actor=portal.email or "", target=card.public_id, last4=card.last4)
-    return jsonify({"card": card.public_id, "label": f"{card.brand.title()} ending {card.last4}", "default": card.is_default})
+    return jsonify({"card": card.public_id, "label": _("%(brand)s ending %(last4)s", brand=card.brand.title(), last4=card.last4), "default": card.is_default})
 
 
 NOTICES = {
-    "added": "Your card was saved.",
-    "default": "Your default card was changed.",
-    "removed": "The card was removed.",
-    "autopay_on": "AutoPay is on.",
-    "autopay_off": "AutoPay is off. Pay your invoices from the Invoices page.",
+    "added": lazy_gettext("Your card was saved."),
+    "default": lazy_gettext("Your default card was changed."),
+    "removed": lazy_gettext("The card was removed."),
+    "autopay_on": lazy_gettext("AutoPay is on."),
+    "autopay_off": lazy_gettext("AutoPay is off. Pay your invoices from the Invoices page."),
 }
 
 

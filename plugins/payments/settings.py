@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from quart import g, has_app_context
 
+from core.i18n import lazy_gettext
 from core.plugin_state import plugin_secret, plugin_settings
 from core.records import SettingField
 from tenants.context import current_tenant_id
@@ -30,46 +31,48 @@ RETRY_DAYS_RANGE = (1, 30)
 SETTINGS_FIELDS = [
     SettingField(
         name="publishable_key",
-        label="Stripe publishable key",
+        label=lazy_gettext("Stripe publishable key"),
         kind="text",
         default="",
-        help="Starts with pk_live_ or pk_test_. Stripe dashboard → Developers → API keys.",
+        help=lazy_gettext("Starts with pk_live_ or pk_test_. Stripe dashboard → Developers → API keys."),
     ),
     SettingField(
         name="secret_key",
-        label="Stripe secret key",
+        label=lazy_gettext("Stripe secret key"),
         kind="secret",
-        help="Starts with sk_live_, sk_test_ or rk_ (a restricted key). Stored encrypted; never shown again.",
+        help=lazy_gettext("Starts with sk_live_, sk_test_ or rk_ (a restricted key). Stored encrypted; never shown again."),
     ),
     SettingField(
         name="webhook_secret",
-        label="Stripe webhook signing secret",
+        label=lazy_gettext("Stripe webhook signing secret"),
         kind="secret",
-        help="Starts with whsec_. Add an endpoint in Stripe for https://<your portal address>/payments/webhooks/stripe "
-        "with the payment_intent.succeeded, payment_intent.payment_failed, charge.refunded and "
-        "charge.dispute.created events, then paste its signing secret here.",
+        help=lazy_gettext(
+            "Starts with whsec_. Add an endpoint in Stripe for https://<your portal address>/payments/webhooks/stripe "
+            "with the payment_intent.succeeded, payment_intent.payment_failed, charge.refunded and "
+            "charge.dispute.created events, then paste its signing secret here."
+        ),
     ),
     SettingField(
         name="autopay_charge_on",
-        label="AutoPay charges an invoice",
+        label=lazy_gettext("AutoPay charges an invoice"),
         kind="choice",
         default=CHARGE_ON_DUE,
-        choices=((CHARGE_ON_ISSUE, "when it is issued"), (CHARGE_ON_DUE, "on its due date")),
-        help="For customers who turned AutoPay on.",
+        choices=((CHARGE_ON_ISSUE, lazy_gettext("when it is issued")), (CHARGE_ON_DUE, lazy_gettext("on its due date"))),
+        help=lazy_gettext("For customers who turned AutoPay on."),
     ),
     SettingField(
         name="autopay_retries",
-        label="AutoPay retries after a declined charge",
+        label=lazy_gettext("AutoPay retries after a declined charge"),
         kind="int",
         default=DEFAULT_RETRIES,
-        help="0 to 10. The customer and staff are told after every failed try.",
+        help=lazy_gettext("0 to 10. The customer and staff are told after every failed try."),
     ),
     SettingField(
         name="autopay_retry_days",
-        label="Days between AutoPay tries",
+        label=lazy_gettext("Days between AutoPay tries"),
         kind="int",
         default=DEFAULT_RETRY_DAYS,
-        help="1 to 30.",
+        help=lazy_gettext("1 to 30."),
     ),
 ]
 

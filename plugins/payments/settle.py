@@ -51,6 +51,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core.audit import record
+from core.i18n import gettext as _
 from core.ledger import PaymentRefused, apply_payment, record_unapplied
 from core.metrics import count_payment
 from core.models.billing import Invoice, Payment
@@ -85,7 +86,11 @@ ABANDONED = "abandoned"  # failure_code of an attempt taken over
 UNREACHABLE_CODE = "stripe_unreachable"  # failure_code of an attempt Stripe never received
 # Attempt statuses after which the invoices are free again.
 TERMINAL_STATUSES = (SUCCEEDED, FAILED, CANCELED)
-IN_PROGRESS_MESSAGE = "A payment for invoice {number} is already in progress. Check its result before paying again."
+
+
+def in_progress_message(number: str) -> str:
+    return _("A payment for invoice %(number)s is already in progress. Check its result before paying again.", number=number)
+
 
 # Results of an AttemptInvoice.
 PAID = "paid"
@@ -137,28 +142,28 @@ async def open_attempt(
     if kind not in ATTEMPT_KINDS:
         raise ValueError(f"unknown attempt kind {kind!r}")
     if not isinstance(key, str) or not KEY.match(key):
-        raise AttemptRefused("bad_key", "This payment form is out of date. Reload the page and try again.")
+        raise AttemptRefused("bad_key", _("This payment form is out of date. Reload the page and try again."))
     existing = await _existing(account, key, autopay_key)
     if existing is not None:
         return existing
     ids = list(dict.fromkeys(i.id if isinstance(i, Invoice) else int(i) for i in invoices))
     if not ids:
-        raise AttemptRefused("no_invoices", "Choose at least one invoice to pay.")
+        raise AttemptRefused("no_invoices", _("Choose at least one invoice to pay."))
     if len(ids) > MAX_INVOICES:
-        raise AttemptRefused("too_many", f"Pay at most {MAX_INVOICES} invoices at once.")
+        raise AttemptRefused("too_many", _("Pay at most %(max)d invoices at once.", max=MAX_INVOICES))
     try:
         async with in_transaction():
             rows = {row.id: row for row in await Invoice.filter(id__in=ids, account_id=account.id)}
             if len(rows) != len(ids):
-                raise AttemptRefused("not_found", "That invoice was not found.")
+                raise AttemptRefused("not_found", _("That invoice was not found."))
             ordered = [rows[i] for i in ids]
             for invoice in ordered:
                 if invoice.status != "open":
-                    raise AttemptRefused("not_open", f"Invoice {invoice.number} is {_status_word(invoice)} and cannot be paid.")
+                    raise AttemptRefused("not_open", _status_refusal(invoice))
                 if invoice.balance_minor <= 0:
-                    raise AttemptRefused("nothing_due", f"Invoice {invoice.number} has nothing left to pay.")
+                    raise AttemptRefused("nothing_due", _("Invoice %(number)s has nothing left to pay.", number=invoice.number))
             if len({invoice.currency for invoice in ordered}) > 1:
-                raise AttemptRefused("mixed_currency", "Invoices in different currencies must be paid separately.")
+                raise AttemptRefused("mixed_currency", _("Invoices in different currencies must be paid separately."))
             await _refuse_if_held(ordered)
             attempt = await PaymentAttempt.create(
                 account_id=account.id,
@@ -184,7 +189,7 @@ async def open_attempt(
         holder = await _holder(ids)
         if holder is None:
             raise
-        raise AttemptRefused("in_progress", IN_PROGRESS_MESSAGE.format(number=holder[1]), holder[0]) from None
+        raise AttemptRefused("in_progress", in_progress_message(number=holder[1]), holder[0]) from None
     return attempt
 
 
@@ -202,7 +207,7 @@ async def _refuse_if_held(invoices: list[Invoice]) -> None:
     is only ever created for an attempt still "created" (:func:`create_intent`),
     so the old attempt can no longer charge once it lost.
     """
-    for _ in range(3):
+    for _try in range(3):
         found = await _holder([invoice.id for invoice in invoices])
         if found is None:
             return
@@ -212,7 +217,7 @@ async def _refuse_if_held(invoices: list[Invoice]) -> None:
             older_than=datetime.now(timezone.utc) - ABANDONED_AFTER,
         )
         if not taken:
-            raise AttemptRefused("in_progress", IN_PROGRESS_MESSAGE.format(number=number), holder)
+            raise AttemptRefused("in_progress", in_progress_message(number=number), holder)
         log.info("attempt %s was abandoned before Stripe; its invoices were taken over", holder.public_id)
     raise AttemptRefused("in_progress", "A payment for these invoices is already in progress.")
 
@@ -270,12 +275,20 @@ async def _existing(account: CustomerAccount, key: str, autopay_key: str | None)
     if attempt is None and autopay_key:
         attempt = await PaymentAttempt.get_or_none(autopay_key=autopay_key)
     if attempt is not None and attempt.account_id != account.id:
-        raise AttemptRefused("key_reused", "This payment form is out of date. Reload the page and try again.")
+        raise AttemptRefused("key_reused", _("This payment form is out of date. Reload the page and try again."))
     return attempt
 
 
-def _status_word(invoice: Invoice) -> str:
-    return {"paid": "paid already", "void": "void", "draft": "not issued yet"}.get(invoice.status, invoice.status)
+def _status_refusal(invoice: Invoice) -> str:
+    """Why an invoice that is not open cannot be paid, in the reader's words."""
+    number = invoice.number
+    if invoice.status == "paid":
+        return _("Invoice %(number)s is paid already and cannot be paid.", number=number)
+    if invoice.status == "void":
+        return _("Invoice %(number)s is void and cannot be paid.", number=number)
+    if invoice.status == "draft":
+        return _("Invoice %(number)s is not issued yet and cannot be paid.", number=number)
+    return _("Invoice %(number)s cannot be paid.", number=number)
 
 
 # -- 2. the PaymentIntent ---------------------------------------------------------
@@ -310,7 +323,7 @@ async def create_intent(
     claimed = await PaymentAttempt.filter(id=attempt.id, stripe_id=None, status=CREATED).update(stripe_id=_placeholder(attempt))
     if not claimed:
         if await PaymentAttempt.filter(id=attempt.id, stripe_id=None).exclude(status=CREATED).exists():
-            raise AttemptRefused(ABANDONED, "This payment was replaced by a newer one; nothing was charged.")
+            raise AttemptRefused(ABANDONED, _("This payment was replaced by a newer one; nothing was charged."))
         stripe_id = await _wait_for_intent_id(attempt)
         attempt.stripe_id = stripe_id
         return await client.v1.payment_intents.retrieve_async(stripe_id)
@@ -523,7 +536,7 @@ async def _book(attempt: PaymentAttempt) -> list[tuple[AttemptInvoice, Payment, 
         result, settled = PAID, False
         payment = None
         try:
-            for _ in range(5):
+            for _try in range(5):
                 try:
                     payment, settled = await apply_payment(line.invoice, line.amount_minor, **fields)
                     break

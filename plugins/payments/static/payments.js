@@ -15,7 +15,14 @@
     return any ? any.value : "";
   }
 
-  function postJSON(url, token, body) {
+  /* A text the page gave in the reader's language (data-msg-<name> on the box or around it), else English. */
+  function msg(el, name, fallback) {
+    var attr = "data-msg-" + name;
+    var holder = el && el.closest ? el.closest("[" + attr + "]") : null;
+    return (holder && holder.getAttribute(attr)) || fallback;
+  }
+
+  function postJSON(url, token, body, box) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
@@ -24,7 +31,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok || data.error) {
-          var message = (data.error && data.error.message) || "Something went wrong. Reload the page and try again.";
+          var message = (data.error && data.error.message) || msg(box, "failed", "Something went wrong. Reload the page and try again.");
           throw new Error(message);
         }
         return data;
@@ -47,23 +54,23 @@
   /* The card element of a [data-new-card] box: mounted once, shown when chosen. */
   function setUpNewCard(box) {
     if (typeof Stripe !== "function") return null;
-    var stripe = Stripe(box.dataset.key);
+    var stripe = Stripe(box.dataset.key, { locale: document.documentElement.lang || "auto" });
     var element = stripe.elements().create("card");
     element.mount(box.querySelector("[data-card-element]"));
     box.querySelectorAll("input").forEach(function (input) {
       if (!input.getAttribute("aria-label") && input.placeholder) {
-        input.setAttribute("aria-label", "Card " + input.placeholder.replace("_", " "));
+        input.setAttribute("aria-label", msg(box, "card-field", "Card %(field)s").replace("%(field)s", input.placeholder.replace("_", " ")));
       }
     });
     return {
       box: box,
       save: function (form) {
         var token = csrf(form);
-        return postJSON(box.dataset.setupUrl, token).then(function (setup) {
+        return postJSON(box.dataset.setupUrl, token, {}, box).then(function (setup) {
           return stripe.confirmCardSetup(setup.client_secret, { payment_method: { card: element } });
         }).then(function (result) {
-          if (result.error) throw new Error(result.error.message || "Your card was not accepted.");
-          return postJSON(box.dataset.confirmUrl, token, { setup_intent: result.setupIntent.id });
+          if (result.error) throw new Error(result.error.message || msg(box, "not-accepted", "Your card was not accepted."));
+          return postJSON(box.dataset.confirmUrl, token, { setup_intent: result.setupIntent.id }, box);
         });
       },
     };
@@ -122,7 +129,7 @@
       if (formatter && total) {
         var text = formatter.format(sum / Math.pow(10, parseInt(form.dataset.exponent || "2", 10)));
         total.textContent = text;
-        if (payButton) payButton.textContent = "Pay " + text;
+        if (payButton) payButton.textContent = (form.dataset.payLabel || "Pay %(amount)s").replace("%(amount)s", text);
       }
     }
     if (all) {
@@ -163,11 +170,11 @@
   document.querySelectorAll("[data-confirm-payment]").forEach(function (box) {
     var button = box.querySelector("[data-confirm-button]");
     if (typeof Stripe !== "function" || !button) return;
-    var stripe = Stripe(box.dataset.key);
+    var stripe = Stripe(box.dataset.key, { locale: document.documentElement.lang || "auto" });
     button.addEventListener("click", function () {
       button.setAttribute("aria-disabled", "true");
       stripe.confirmCardPayment(box.dataset.clientSecret).then(function (result) {
-        if (result.error) showError(box, result.error.message || "Your bank did not confirm the payment.");
+        if (result.error) showError(box, result.error.message || msg(box, "not-confirmed", "Your bank did not confirm the payment."));
         window.location.reload();
       });
     });
