@@ -119,6 +119,7 @@ def guide_plugin(tmp_path_factory):
     (package / "static").mkdir(exist_ok=True)
     (package / "static" / "reviews.css").write_text("h1 { color: #333; }\n")
     (package / "templates").mkdir(exist_ok=True)
+    (package / "translations").mkdir(exist_ok=True)  # porchside_translation_dirs: catalogs come from pybabel, not the guide
     sys.path.insert(0, str(folder))
     try:
         yield importlib.import_module(PACKAGE)
