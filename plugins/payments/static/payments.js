@@ -22,6 +22,12 @@
     return (holder && holder.getAttribute(attr)) || fallback;
   }
 
+  /* Stripe.js's own texts (card field placeholders, its errors) in the page's language when it has them. */
+  function stripeOptions() {
+    var lang = (document.documentElement.lang || "").toLowerCase().split("-")[0];
+    return { locale: ["en", "es", "fr"].indexOf(lang) >= 0 ? lang : "auto" };
+  }
+
   function postJSON(url, token, body, box) {
     return fetch(url, {
       method: "POST",
@@ -54,7 +60,7 @@
   /* The card element of a [data-new-card] box: mounted once, shown when chosen. */
   function setUpNewCard(box) {
     if (typeof Stripe !== "function") return null;
-    var stripe = Stripe(box.dataset.key, { locale: document.documentElement.lang || "auto" });
+    var stripe = Stripe(box.dataset.key, stripeOptions());
     var element = stripe.elements().create("card");
     element.mount(box.querySelector("[data-card-element]"));
     box.querySelectorAll("input").forEach(function (input) {
@@ -170,7 +176,7 @@
   document.querySelectorAll("[data-confirm-payment]").forEach(function (box) {
     var button = box.querySelector("[data-confirm-button]");
     if (typeof Stripe !== "function" || !button) return;
-    var stripe = Stripe(box.dataset.key, { locale: document.documentElement.lang || "auto" });
+    var stripe = Stripe(box.dataset.key, stripeOptions());
     button.addEventListener("click", function () {
       button.setAttribute("aria-disabled", "true");
       stripe.confirmCardPayment(box.dataset.clientSecret).then(function (result) {
