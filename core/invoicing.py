@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from core import plugin_state
 from core.auth.links import deep_link
 from core.contacts import account_addresses
-from core.i18n import SOURCE_LANGUAGE, language, lazy_gettext
+from core.i18n import SOURCE_LANGUAGE, business_language, language, lazy_gettext
 from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.models.billing import Invoice, InvoiceLine
@@ -110,10 +110,12 @@ async def _pdf_attachment(invoice: Invoice) -> MailAttachment | None:
     services = current_services()
     tenant = current_tenant()
     try:
-        document = await portal_invoices.load_document(invoice.account, invoice.public_id, tenant)
-        if document is None:
-            return None
-        data = await render_pdf(services, tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
+        # One PDF for every recipient: in the business's language, not the issuer's.
+        with language(business_language(tenant)):
+            document = await portal_invoices.load_document(invoice.account, invoice.public_id, tenant)
+            if document is None:
+                return None
+            data = await render_pdf(services, tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
     except Exception:
         log.exception("the PDF of invoice %s could not be made; emailing it without", invoice.public_id)
         return None

@@ -11,6 +11,12 @@ templates plus the plugins' folders), so a background task can make the
 same PDF as a request. They get ``tenant``, ``brand`` (``colour``,
 ``on_colour``, ``logo``: a ``data:`` URI or None) and the caller's context.
 
+A PDF is written in the current reader's language (:mod:`core.i18n`): a
+download in the language of whoever asked. A PDF attached to an email that
+goes to several people is made once, in the business's language
+(:func:`core.i18n.business_language`): the caller wraps it in
+``with language(business_language(tenant)):``.
+
 WeasyPrint is synchronous and CPU-bound: it runs in a worker thread, a few
 documents at a time, so a PDF never blocks the event loop. It fetches
 nothing: only ``data:`` URIs are allowed, so a template (or text a customer

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from core.auth.links import deep_link
 from core.contacts import account_addresses
+from core.i18n import business_language, language
 from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.pdf import PDF_TYPE, render_pdf
@@ -58,10 +59,11 @@ async def _paid_invoice_pdf(services: "Services", line: AttemptInvoice) -> MailA
     tenant = current_tenant()
     invoice = line.invoice
     try:
-        document = await portal_invoices.load_document(invoice.account, invoice.public_id, tenant)
-        if document is None:
-            return None
-        data = await render_pdf(services, tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
+        with language(business_language(tenant)):  # one PDF for every recipient
+            document = await portal_invoices.load_document(invoice.account, invoice.public_id, tenant)
+            if document is None:
+                return None
+            data = await render_pdf(services, tenant, "pdf/invoice.html", {"doc": document, "job_url": None})
     except Exception:
         log.exception("the PDF of invoice %s could not be made; sending the receipt without it", invoice.public_id)
         return None

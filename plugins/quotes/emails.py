@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from core.auth.links import deep_link
+from core.i18n import business_language, language
 from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.models.customers import ContactEmail, CustomerAccount
@@ -50,7 +51,8 @@ async def quote_pdf(services: "Services", quote: Quote, revision: QuoteRevision)
 
 async def _stored_pdf(services: "Services", quote: Quote, revision: QuoteRevision) -> MailAttachment | None:
     try:
-        data = await quote_pdf(services, quote, revision)
+        with language(business_language(current_tenant())):  # one PDF for every recipient
+            data = await quote_pdf(services, quote, revision)
     except Exception:
         log.exception("the PDF of quote %s could not be made; emailing it without", quote.public_id)
         return None
