@@ -89,6 +89,12 @@ async def test_a_visitors_choice_is_kept_for_their_browser_only(client, client_f
 
 
 async def test_the_switcher_only_goes_back_to_a_page_of_this_portal(client):
+    # The form returns to the page it was posted from (the browser's same-origin Referer).
+    back = await client.submit("/language", {"language": "fr"}, headers={"Referer": "http://acme.localhost/invoices?page=2"})
+    assert back.status_code == 302 and back.headers["Location"] == "/invoices?page=2"
+    for referer in ("https://evil.example/invoices", "http://globex.localhost/x", "javascript:alert(1)"):
+        response = await client.submit("/language", {"language": "fr"}, headers={"Referer": referer})
+        assert response.status_code == 302 and response.headers["Location"] == "/", referer
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         response = await client.submit("/language", {"language": "fr", "next": target})
         assert response.status_code == 302 and response.headers["Location"] == "/", target

@@ -22,6 +22,8 @@ extra query; the switcher updates both.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from quart import Blueprint, Quart, g, redirect, request
 
 from core.auth.current import customer_sessions, safe_next
@@ -106,6 +108,18 @@ def language_choices() -> list[tuple[str, str, bool]]:
     return [(code, LANGUAGE_NAMES[code], code == now) for code in enabled_languages(tenant)]
 
 
+def _back(explicit: str | None) -> str:
+    """Where the switcher returns: ``next`` if given, else the page it was on
+    (the same-origin ``Referer``, which the ``same-origin`` Referrer-Policy
+    sends in full); only a local path, else the portal's home."""
+    if explicit:
+        return safe_next(explicit, "/")
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc.lower() != request.host.lower() or referer.scheme not in ("http", "https"):
+        return "/"
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""), "/")
+
+
 @blueprint.post("/language")
 @public
 async def switch():
@@ -113,7 +127,7 @@ async def switch():
     tenant = g.tenant
     form = await request.form
     code = form.get("language", "")
-    back = safe_next(form.get("next"), "/")
+    back = _back(form.get("next"))
     if code not in enabled_languages(tenant):
         return await render_error(400, "unknown_language", _("This language is not offered here. Choose one from the list."))
     portal = g.get("portal")
