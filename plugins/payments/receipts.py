@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from babel.support import LazyProxy
+
 from core.auth.links import deep_link
 from core.contacts import account_addresses
 from core.i18n import business_language, language
@@ -28,6 +30,7 @@ from core.mail import Attachment as MailAttachment
 from core.mail import MailError, send_email
 from core.pdf import PDF_TYPE, render_pdf
 from core.portal import invoices as portal_invoices
+from plugins.payments.declines import decline_reason
 from plugins.payments.models import REQUIRES_ACTION, AttemptInvoice, PaymentAttempt
 from tenants.context import current_tenant
 
@@ -161,6 +164,8 @@ async def send_autopay_problem(attempt: PaymentAttempt | str, services: "Service
                     "account": account,
                     "invoices": [line.invoice for line in open_lines],
                     "needs_action": needs_action,
+                    # Why it was declined, in the recipient's language (Stripe's English only in English).
+                    "reason": LazyProxy(decline_reason, attempt.failure_code, attempt.failure_message, enable_cache=False),
                     "first_name": first_name,
                     "url": url,
                 },
