@@ -217,7 +217,7 @@ def _locale_for(language_code: str, business_locale: str) -> str:
     from babel import Locale, UnknownLocaleError
 
     try:
-        business = Locale.parse(business_locale)
+        business = Locale.parse(business_locale.replace("-", "_"))
     except (UnknownLocaleError, ValueError):
         business = Locale.parse("en_US")
     if language_code == business.language or language_code not in SHIPPED_LANGUAGES:
@@ -235,4 +235,8 @@ def format_locale(tenant: Any) -> str:
     business's territory (``es`` reading an ``en_US`` business: ``es_US``), or the
     bare language where babel has no such locale (``fr`` for ``en_US``)."""
     business_locale = (getattr(tenant, "locale", None) or "en_US") if tenant is not None else "en_US"
-    return _locale_for(current_language(), business_locale)
+    reader = _current.get(None)
+    if reader is None:
+        # Nobody's language was set (a task, a script): the business's own locale.
+        return _locale_for(business_locale.replace("-", "_").split("_", 1)[0], business_locale)
+    return _locale_for(reader, business_locale)
