@@ -263,3 +263,16 @@ async def test_babel_dates_are_in_the_readers_language(tenant):
         assert format_locale(row) == "fr"
         assert "mars" in format_local_date(moment, row, "long")
     assert format_local_date(moment, row, "long") == "March 10, 2026"
+
+
+async def test_the_console_jobs_export_writes_times_in_the_business_time_zone(client, tenant, make_customer, make_job, in_tenant):
+    from core.models.jobs import Job
+
+    account = await make_customer(tenant, "Pat's House", emails=["pat@example.com"])
+    job = await make_job(account, title="Spring opening")
+    with in_tenant(tenant):
+        await Job.filter(id=job.id).update(scheduled_start=datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc))
+    await sign_in_staff(client, "owner@acme.test", role="owner")
+    assert (await save_business(client, timezone="America/Phoenix")).status_code == 302
+    export = await text(await client.get("/console/jobs/?format=csv"))
+    assert "2026-03-09T19:00:00-07:00" in export and "2026-03-10T02:00" not in export

@@ -44,6 +44,8 @@ gets "No %(items)s match." and "Show %(items)s" around it; give ``title``,
 from __future__ import annotations
 
 import inspect
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Sequence
 
@@ -88,8 +90,13 @@ class Column:
 
 
 def iso(value: Any) -> str:
-    """A date or time as ISO text for a CSV cell; nothing for None."""
-    return value.isoformat() if value is not None else ""
+    """A date or time as ISO text for a CSV cell (a time in the business's time zone,
+    with its offset, like the audit log's export); nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and value.tzinfo is not None and g.get("tenant") is not None:
+        value = value.astimezone(ZoneInfo(g.tenant.timezone))
+    return value.isoformat()
 
 
 def number_column(label: Text) -> Column:
