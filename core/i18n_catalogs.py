@@ -19,6 +19,7 @@ import argparse
 import io
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -131,7 +132,10 @@ def message_problems(message: Message) -> list[str]:
 
 def check() -> list[str]:
     """Every problem of core's catalogs, as lines to print; empty when all is well."""
-    problems: list[str] = []
+    problems: list[str] = [
+        f"{template}: text not marked for translation: {' '.join(sorted(set(words)))}"
+        for template, words in untranslated_templates().items()
+    ]
     extracted = extract()
     for code in TRANSLATED:
         path = po_path(code)
@@ -151,6 +155,73 @@ def check() -> list[str]:
             for problem in message_problems(message):
                 problems.append(f"{code}: {problem}: {_ids(message)[0]!r}")
     return problems
+
+
+# -- texts nobody marked ---------------------------------------------------------
+
+#: Names that read the same in every language.
+UNTRANSLATED_NAMES = frozenset({"Porchside", "AutoPay", "Stripe", "PDF", "CSV", "API", "OpenAPI", "JSON", "URL", "ID", "PaymentIntent"})
+_VISIBLE_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-description", "aria-roledescription"}
+_TRANS_BLOCK = re.compile(r"{%-?\s*trans\b.*?{%-?\s*endtrans\s*-?%}", re.S)
+_JINJA = re.compile(r"{#.*?#}|{{.*?}}|{%.*?%}", re.S)
+_ATTRIBUTES_ONLY = re.compile(r'(\s*[\w:-]+="[^"]*")+\s*')
+_ADDRESSES = re.compile(r"https?://\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)+\b")
+_WORD = re.compile(r"(?<![\w@./:-])[A-Za-z][a-z]*[A-Za-z](?![\w@/-])")
+TEMPLATE_GLOBS = ("core/templates/**/*.html", "core/templates/**/*.txt", "plugins/*/templates/**/*.html", "plugins/*/templates/**/*.txt")
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees in an HTML template whose Jinja parts are blanked."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._hidden += 1
+        values = dict(attrs)
+        for name, value in attrs:
+            if value and (name in _VISIBLE_ATTRIBUTES or (tag == "input" and name == "value" and values.get("type") in ("submit", "button"))):
+                self.texts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        # A macro's attributes (` aria-invalid="true"`) are outside any tag in its source.
+        if not self._hidden and not _ATTRIBUTES_ONLY.fullmatch(data):
+            self.texts.append(data)
+
+
+def untranslated_words(source: str, html: bool) -> list[str]:
+    """English words a template shows outside ``_()``, ``{% trans %}`` and its data."""
+    blanked = _JINJA.sub(" ", _TRANS_BLOCK.sub(" ", source))
+    if html:
+        parser = _VisibleText()
+        parser.feed(blanked)
+        parser.close()
+        texts = parser.texts
+    else:
+        texts = [blanked]
+    words = []
+    for text in texts:
+        text = _ADDRESSES.sub(" ", text)
+        words.extend(w for w in _WORD.findall(text) if w not in UNTRANSLATED_NAMES)
+    return words
+
+
+def untranslated_templates(root: Path = ROOT) -> dict[str, list[str]]:
+    """``{template: [word, ...]}`` for every core or built-in plugin template showing unmarked text."""
+    found = {}
+    for pattern in TEMPLATE_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            words = untranslated_words(path.read_text(encoding="utf-8"), path.suffix == ".html")
+            if words:
+                found[str(path.relative_to(root))] = words
+    return found
 
 
 def compile_catalogs(folder: Path = CORE_CATALOGS) -> list[Path]:
