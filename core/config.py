@@ -160,6 +160,9 @@ class Settings:
     plugins: tuple[str, ...] | None = None
     load_entry_points: bool = True
     dev_outbox: bool = False
+    # A developer's check for untranslated text (core.i18n_pseudo): a request
+    # whose Accept-Language asks for "xx" gets every text accented and lengthened.
+    pseudo_language: bool = False
     debug: bool = False
     # Background jobs: the app runs a worker unless PORCHSIDE_RUN_WORKER=false
     # (production runs `porchside worker` instead); retries back off from
@@ -268,6 +271,8 @@ class Settings:
             values["log_format"] = value
         if (value := get("DEV_OUTBOX")) is not None:
             values["dev_outbox"] = _parse_bool("DEV_OUTBOX", value)
+        if (value := get("PSEUDO_LANGUAGE")) is not None:
+            values["pseudo_language"] = _parse_bool("PSEUDO_LANGUAGE", value)
         if (value := get("RUN_WORKER")) is not None:
             values["run_worker_in_app"] = _parse_bool("RUN_WORKER", value)
         if (value := get("QUEUE_CONCURRENCY")) is not None:

@@ -144,12 +144,12 @@ def check() -> list[str]:
             continue
         catalog = read(path, code)
         for message in extracted:
-            if message.id and message.id not in catalog:
+            if message.id and catalog.get(message.id, context=message.context) is None:
                 problems.append(f"{code}: new text not in the catalog: {_ids(message)[0]!r} (python -m core.i18n_catalogs update)")
         for message in catalog:
             if not message.id:
                 continue
-            if message.id not in extracted:
+            if extracted.get(message.id, context=message.context) is None:
                 problems.append(f"{code}: text no longer in the code: {_ids(message)[0]!r}")
                 continue
             for problem in message_problems(message):
