@@ -24,6 +24,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import CORE, PluginHost
 from core.services import Services
+from core import i18n_pseudo
 from core.web import errors, input_guard, languages, plugin_routes, request_log, security
 from core.web.long_lived import guard_long_lived
 from core.web.platform import platform_page
@@ -158,6 +159,7 @@ def create_app(
     app.before_request(refuse_writes_while_viewing)
     # The reader's language (console pages again once their staff member is loaded).
     languages.install(app)
+    i18n_pseudo.enable(settings.pseudo_language)
     app.after_request(write_session_cookie)
     # Event streams re-check their session and end when it is revoked.
     app.after_request(guard_long_lived)

@@ -39,6 +39,8 @@ SHIPPED_LANGUAGES = ("en", "es", "fr")
 #: Each language named in itself, as a switcher shows it.
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français"}
 SOURCE_LANGUAGE = "en"
+#: The HTML tags a marked text may hold (links, emphasis); translations keep them.
+INLINE_TAGS = ("a", "abbr", "b", "br", "code", "em", "i", "kbd", "p", "small", "span", "strong", "time")
 DOMAIN = "messages"
 CORE_CATALOGS = Path(__file__).parent / "translations"
 

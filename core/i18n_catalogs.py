@@ -27,7 +27,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from core.i18n import CORE_CATALOGS, DOMAIN, SHIPPED_LANGUAGES, SOURCE_LANGUAGE
+from core.i18n import CORE_CATALOGS, DOMAIN, INLINE_TAGS, SHIPPED_LANGUAGES, SOURCE_LANGUAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPING = ROOT / "babel.cfg"
@@ -42,7 +42,7 @@ TRANSLATED = tuple(code for code in SHIPPED_LANGUAGES if code != SOURCE_LANGUAGE
 PLURAL_FORMS = {"es": (2, "(n != 1)"), "fr": (2, "(n > 1)")}
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
-_TAG = re.compile(r"</?(a|abbr|b|br|code|em|i|kbd|p|small|span|strong|time)\b[^>]*>")
+_TAG = re.compile(rf"</?({'|'.join(INLINE_TAGS)})\b[^>]*>")
 
 
 def _mapping() -> tuple[list[tuple[str, str]], dict]:

@@ -1,11 +1,11 @@
 """A pseudo-language that shows at a glance which texts are not translated.
 
-Every letter of a marked text is accented and the text is lengthened by about a
-third (as German and French run longer than English), while ``%(name)s``
+Every letter of a marked text is accented and each of its words is lengthened
+by a third (as German and French run longer than English), while ``%(name)s``
 placeholders, HTML tags and entities are kept. A page rendered in it that
 still shows a plain English word, or that overflows a phone's width, has a
 text nobody marked or a layout that will break in a real translation
-(``tests/test_i18n_pseudo.py``). It is built from the catalogs' message ids,
+(``tests/browser/test_pseudo_language.py``). It is built from the catalogs' message ids,
 so a marked text missing from the catalogs stays English and is caught too.
 """
 
@@ -15,31 +15,55 @@ import functools
 import re
 
 from babel.messages.catalog import Catalog
+
+from core.i18n import INLINE_TAGS
 from babel.support import Translations
 
 PSEUDO_LANGUAGE = "xx"
+_enabled = False
+
+
+def enable(on: bool) -> None:
+    """Offer the pseudo-language in this process (``PORCHSIDE_PSEUDO_LANGUAGE``)."""
+    global _enabled
+    _enabled = bool(on)
+
+
+def requested(accept_languages) -> bool:
+    """Whether the pseudo-language is on and the browser's ``Accept-Language`` asks for it first."""
+    if not _enabled:
+        return False
+    first = next(iter(accept_languages.values()), None)
+    return first == PSEUDO_LANGUAGE
 
 _ACCENTED = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "áƀçđéƒĝĥíĵķłɱñóƥʠŕšţúʋŵẋýžÁƁÇĐÉƑĜĤÍĴĶŁṀÑÓƤǪŔŠŢÚṼŴẊÝŽ",
 )
 # Kept as they are: %(name)s and %d placeholders, %%, tags and entities.
-_KEEP = re.compile(r"%(?:\([a-zA-Z_][a-zA-Z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|<[^>]*>|&[#a-zA-Z0-9]+;")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_KEEP = re.compile(
+    r"%(?:\([a-zA-Z_][a-zA-Z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]"
+    rf"|</?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>|&[#a-zA-Z0-9]+;"
+)
+
+
+def _lengthen(text: str) -> str:
+    """Accent every letter and make each word a third longer (as translations run longer)."""
+    return _LETTERS.sub(lambda m: m.group(0).translate(_ACCENTED) + "~" * (len(m.group(0)) // 3), text)
 
 
 def pseudo(text: str) -> str:
-    """``text`` accented and lengthened by a third, placeholders kept."""
+    """``text`` accented and each word lengthened by a third, placeholders and tags kept."""
     if not text:
         return text
     out, last = [], 0
     for match in _KEEP.finditer(text):
-        out.append(text[last : match.start()].translate(_ACCENTED))
+        out.append(_lengthen(text[last : match.start()]))
         out.append(match.group(0))
         last = match.end()
-    out.append(text[last:].translate(_ACCENTED))
-    letters = sum(ch.isalpha() for ch in text)
-    padding = "~" * max(1, letters // 3) if letters else ""
-    return "".join(out) + padding
+    out.append(_lengthen(text[last:]))
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=1)

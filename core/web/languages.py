@@ -14,6 +14,8 @@
   Only enabled languages (``portal_settings["languages"]``) are used.
 * console: the staff member's own ``StaffUser.language``, else the business's
   default.
+* with ``PORCHSIDE_PSEUDO_LANGUAGE`` on, a browser asking for ``xx`` first
+  gets the pseudo-language everywhere (:mod:`core.i18n_pseudo`).
 
 A signed-in customer's saved language is read from the database once per
 session and kept in the session's data (``"language"``), so pages cost no
@@ -36,6 +38,7 @@ from core.i18n import (
     known_language,
     set_language,
 )
+from core import i18n_pseudo
 from core.models.customers import PortalLogin
 from core.route_access import public
 from core.web.errors import render_error
@@ -90,6 +93,9 @@ def staff_language(tenant, staff) -> str:
 
 async def choose_language() -> None:
     """before_request (app, and again on the console blueprint once the staff member is loaded)."""
+    if i18n_pseudo.requested(request.accept_languages):
+        set_language(i18n_pseudo.PSEUDO_LANGUAGE)
+        return None
     tenant = g.get("tenant")
     if tenant is None:
         set_language(None)

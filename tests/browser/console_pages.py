@@ -9,9 +9,10 @@ that is in neither :data:`CONSOLE_PAGES` nor :data:`OTHER_CONSOLE_ROUTES`.
 
 from __future__ import annotations
 
-from tests.browser.portal_pages import ID, PortalPage
+from tests.browser.portal_pages import DEMO_TENANTS, ID, PortalPage, first_link
 
 OWNER = "maria@sunny-pools.example"
+SUNNY = DEMO_TENANTS[0]
 
 CONSOLE_PAGES: tuple[PortalPage, ...] = (
     PortalPage("console-sign-in", "console.auth.sign_in", r"^Staff sign-in$", path="/console/sign-in", signed_in=False),
@@ -101,3 +102,27 @@ OTHER_CONSOLE_ROUTES: dict[str, str] = {
     "console.invite_email.saved_preview": "the invite email shown in the editor's frame; test_console_setup",
     "console.webhooks.detail": "a webhook subscription (the demo has none); tests/test_webhooks.py",
 }
+
+
+class ConsoleWalk:
+    """Addresses of the console's pages, following links as staff would (cached for the module)."""
+
+    def __init__(self, portal_browser) -> None:
+        self.browser = portal_browser
+        self.context = portal_browser.console_context(SUNNY, OWNER)
+        self.paths: dict[str, str] = {}
+
+    def path_of(self, page: PortalPage) -> str:
+        if page.path is not None:
+            return page.path
+        if page.name not in self.paths:
+            where = page.found_on
+            if not where.startswith("/"):
+                where = self.path_of(next(p for p in CONSOLE_PAGES if p.name == page.found_on))
+            tab = self.context.new_page()
+            try:
+                tab.goto(self.browser.server.url(SUNNY.slug, where))
+                self.paths[page.name] = first_link(tab, page.link, page.link_text)
+            finally:
+                tab.close()
+        return self.paths[page.name]

@@ -56,6 +56,8 @@ class DemoServer:
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")}
         env.update(PORCHSIDE_DATA_DIR=str(self.data_dir), PORCHSIDE_RATE_LIMITS=RATE_LIMITS, PYTHONUNBUFFERED="1")
+        # Only a browser asking for "xx" sees it (tests/browser/test_pseudo_language.py).
+        env["PORCHSIDE_PSEUDO_LANGUAGE"] = "true"
         return env
 
     def start(self, timeout: float = START_TIMEOUT) -> "DemoServer":

@@ -13,36 +13,11 @@ import re
 
 import pytest
 
-from tests.browser.console_pages import CONSOLE_PAGES, OWNER
+from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
 from tests.browser.page_checks import PageWatch, page_problems
-from tests.browser.portal_pages import DEMO_TENANTS, PortalPage, first_link
+from tests.browser.portal_pages import PortalPage
 
 pytestmark = pytest.mark.browser
-
-SUNNY = DEMO_TENANTS[0]
-BY_NAME = {p.name: p for p in CONSOLE_PAGES}
-
-
-class ConsoleWalk:
-    """Addresses of the console's pages, following links as staff would (cached for the module)."""
-
-    def __init__(self, portal_browser) -> None:
-        self.browser = portal_browser
-        self.context = portal_browser.console_context(SUNNY, OWNER)
-        self.paths: dict[str, str] = {}
-
-    def path_of(self, page: PortalPage) -> str:
-        if page.path is not None:
-            return page.path
-        if page.name not in self.paths:
-            where = page.found_on if page.found_on.startswith("/") else self.path_of(BY_NAME[page.found_on])
-            tab = self.context.new_page()
-            try:
-                tab.goto(self.browser.server.url(SUNNY.slug, where))
-                self.paths[page.name] = first_link(tab, page.link, page.link_text)
-            finally:
-                tab.close()
-        return self.paths[page.name]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,136 @@
+"""Every portal and console page in the pseudo-language, at phone width (issue 17).
+
+The demo runs with ``PORCHSIDE_PSEUDO_LANGUAGE`` on, so a browser asking for
+``xx`` gets every marked text accented and lengthened by a third
+(:mod:`core.i18n_pseudo`). Each page the browser suite walks
+(:data:`~tests.browser.portal_pages.PAGES`,
+:data:`~tests.browser.console_pages.CONSOLE_PAGES`) is opened that way at
+360 px and must show no plain English word and not scroll sideways.
+
+What may stay in plain letters is the business's own data (names, job
+titles, notes: every word stored in the demo's database), month and day
+names (dates are written by Babel in the business's locale), product names
+and addresses. Anything else is a text nobody marked for translation, or a
+text built from pieces outside the catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from babel import Locale
+
+from core.i18n_pseudo import PSEUDO_LANGUAGE
+from tests.browser.chromium import PHONE
+from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
+from tests.browser.page_checks import sideways_overflow
+from tests.browser.portal_pages import PAGES, DemoTenant, PortalPage, walk
+
+pytestmark = pytest.mark.browser
+
+NAMES = {"Porchside", "AutoPay", "Stripe", "PDF", "CSV", "API", "OpenAPI", "JSON", "URL", "PaymentIntent",
+         "Visa", "Mastercard", "Amex", "AM", "PM", "US", "USD", "EUR", "CAD", "GBP", "MXN", "UTC", "SMTP",
+         "HTTPS", "HTTP", "OAuth", "ISO", "IANA", "Español", "English", "Français", "whsec", "sk", "pk", "localhost",
+         # A signed-in device is named by its browser and system (core.auth.user_agents).
+         "HeadlessChrome", "Chrome", "Chromium", "Linux"}
+# Text the browser shows, with addresses, e-mail addresses and code taken out.
+_VISIBLE_TEXT = """() => {
+  const shown = el => el.checkVisibility ? el.checkVisibility() : true;
+  const parts = [document.title, document.body.innerText];
+  for (const el of document.querySelectorAll("[title],[alt],[placeholder],[aria-label],input[type=submit],input[type=button]")) {
+    if (!shown(el) && !el.matches("[aria-label]")) continue;
+    for (const name of ["title", "alt", "placeholder", "aria-label"]) if (el.getAttribute(name)) parts.push(el.getAttribute(name));
+    if (el.matches("input[type=submit],input[type=button]")) parts.push(el.value);
+  }
+  for (const el of document.querySelectorAll("code, pre, kbd, samp, [translate=no]")) parts.push("\\u0000" + el.innerText + "\\u0000");
+  return parts.join("\\n");
+}"""
+_CODE = re.compile(r"\x00.*?\x00", re.S)
+# Addresses, paths and identifiers (a public id like acct_Gq-KrgG has a "_" or a digit).
+_ADDRESSES = re.compile(r"https?://\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)+\b|/[\w/.{}<>?=&-]*|[\w-]*[_\d][\w-]*")
+_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
+
+
+@pytest.fixture(scope="module")
+def allowed_words(demo_server) -> frozenset[str]:
+    """Every word of the demo's stored data, of Babel's English month and day names, and product names."""
+    words = set(NAMES)
+    # `porchside demo` keeps its database in the "demo" folder of the data folder.
+    with sqlite3.connect(f"file:{demo_server.data_dir / 'demo' / 'porchside.sqlite3'}?mode=ro", uri=True) as db:
+        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")') if "CHAR" in row[2].upper() or "TEXT" in row[2].upper() or "JSON" in row[2].upper()]
+            for column in columns:
+                for (value,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
+                    words.update(re.findall(r"[A-Za-z]{2,}", str(value)))
+    english = Locale.parse("en_US")
+    for names in (english.months["format"], english.months["stand-alone"], english.days["format"], english.days["stand-alone"]):
+        for width in names.values():
+            for name in width.values():
+                words.update(re.findall(r"[A-Za-z]{2,}", name))
+    return frozenset(words)
+
+
+def english_left(page, allowed: frozenset[str]) -> list[str]:
+    text = _CODE.sub(" ", page.evaluate(_VISIBLE_TEXT))
+    text = _ADDRESSES.sub(" ", text)
+    return sorted({word for word in _WORD.findall(text) if word not in allowed})
+
+
+def pseudo_context(portal_browser, storage_state):
+    context = portal_browser.browser.new_context(
+        viewport=PHONE, storage_state=storage_state, extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+def check_in_pseudo(context, url: str, allowed: frozenset[str], label: str) -> list[str]:
+    page = context.new_page()
+    try:
+        response = page.goto(url)
+        problems = []
+        if response is None or response.status != 200:
+            return [f"{label}: answered {response and response.status}"]
+        if page.evaluate("() => document.documentElement.lang") != PSEUDO_LANGUAGE:
+            problems.append(f"{label}: <html lang> is not {PSEUDO_LANGUAGE!r}")
+        words = english_left(page, allowed)
+        if words:
+            problems.append(f"{label}: English left on the page: {' '.join(words)}")
+        extra, culprits = sideways_overflow(page)
+        if extra > 1:
+            problems.append(f"{label}: at {PHONE['width']} px scrolls sideways by {extra} px; sticking out: " + "; ".join(culprits))
+        return problems
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("tenant", "portal_page"), walk(PAGES), ids=[f"{t.slug}-{p.name}" for t, p in walk(PAGES)])
+def test_portal_page_in_the_pseudo_language(portal_browser, allowed_words, tenant: DemoTenant, portal_page: PortalPage):
+    path = portal_browser.path_of(tenant, portal_page)
+    english = portal_browser.context(tenant, None if not portal_page.signed_in else "pat@example.com")
+    context = pseudo_context(portal_browser, english.storage_state())
+    try:
+        problems = check_in_pseudo(context, portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def console_walk(portal_browser) -> ConsoleWalk:
+    return ConsoleWalk(portal_browser)
+
+
+@pytest.mark.parametrize("console_page", CONSOLE_PAGES, ids=[p.name for p in CONSOLE_PAGES])
+def test_console_page_in_the_pseudo_language(portal_browser, console_walk, allowed_words, console_page: PortalPage):
+    path = console_walk.path_of(console_page)
+    english = console_walk.context if console_page.signed_in else portal_browser.context(SUNNY, None)
+    context = pseudo_context(portal_browser, english.storage_state())
+    try:
+        problems = check_in_pseudo(context, portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
