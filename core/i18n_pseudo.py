@@ -40,10 +40,11 @@ _ACCENTED = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "áƀçđéƒĝĥíĵķłɱñóƥʠŕšţúʋŵẋýžÁƁÇĐÉƑĜĤÍĴĶŁṀÑÓƤǪŔŠŢÚṼŴẊÝŽ",
 )
-# Kept as they are: %(name)s and %d placeholders, %%, tags and entities.
+# Kept as they are: %(name)s and %d placeholders, %%, {name} placeholders (the
+# invite email's, filled in by name), tags and entities.
 _LETTERS = re.compile(r"[A-Za-z]+")
 _KEEP = re.compile(
-    r"%(?:\([a-zA-Z_][a-zA-Z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]"
+    r"%(?:\([a-zA-Z_][a-zA-Z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]|\{[a-z_]+\}"
     rf"|</?(?:{'|'.join(INLINE_TAGS)})\b[^<>]*>|&[#a-zA-Z0-9]+;"
 )
 

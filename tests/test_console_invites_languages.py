@@ -100,3 +100,32 @@ async def test_staff_review_the_invite_in_their_language_and_each_customer_gets_
     # The history shows the subject in the reader's language too.
     page = await (await client.get(batch_path)).get_data(as_text=True)
     assert "Créez votre identifiant pour le portail client de Acme Pool Care" in page
+
+
+@pytest.fixture
+async def pseudo_app(make_app):
+    async with make_app(pseudo_language=True) as app:
+        yield app
+
+
+async def test_the_confirm_page_opens_in_every_language_with_the_default_text(pseudo_app, client_for, in_tenant):
+    """The default text's {placeholders} are keys: no translation (the pseudo-language's
+    included) may turn them into something the page cannot fill in."""
+    from core.i18n_pseudo import pseudo
+
+    acme = await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test")
+    client = client_for(acme, pseudo_app)
+    await sign_in_staff(client, "ann@acme.test", role="admin")
+    with in_tenant(acme):
+        account = await CustomerAccount.create(number="C-1", name="Lee Household")
+        contact = await Contact.create(account=account, first_name="Lee", last_name="Park")
+        await ContactEmail.create(contact=contact, email="lee@example.com")
+    for code in ("xx", "es", "fr", "en"):
+        r = await client.get(
+            f"/console/customers/invites/new?account={account.public_id}&scope=selected", headers={"Accept-Language": code}
+        )
+        assert r.status_code == 200, (code, r.status_code)
+        html = await r.get_data(as_text=True)
+        assert "Lee Park" in html and "Acme Pool Care" in html
+        assert "{" not in html.split('class="message-text pre">')[1].split("</div>")[0]
+    assert "{customer_name}" in pseudo("Hello {customer_name},")

@@ -150,6 +150,10 @@ class InviteText:
     portal_link: str
 
     def _value(self, name: str) -> str:
+        # Only the placeholders' own values: anything else in braces (which a
+        # saved text cannot hold, but a translation might) is left as written.
+        if name not in PLACEHOLDERS:
+            return "{" + name + "}"
         # One line each: a name with a line break must not split a header.
         return " ".join(str(getattr(self, name)).split())
 
