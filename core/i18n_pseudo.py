@@ -85,7 +85,8 @@ def pseudo_translations() -> Translations:
         with template.open("rb") as fp:
             source = read_po(fp)
         for message in source:
-            if not message.id or message.id in catalog:
+            # The same text in another context (pgettext) is a message of its own.
+            if not message.id or catalog.get(message.id, context=message.context) is not None:
                 continue
             if message.pluralizable:
                 catalog.add(message.id, tuple(pseudo(form) for form in message.id), context=message.context)
