@@ -14,7 +14,7 @@ import re
 
 from quart import Blueprint, Response, abort, render_template
 
-from core.i18n import lazy_gettext
+from core.i18n import lazy_gettext, lazy_pgettext
 from core.models.mail import OutboundEmail
 from core.services import current_services
 from core.web.errors import render_error
@@ -22,6 +22,12 @@ from core.web.errors import render_error
 blueprint = Blueprint("dev_outbox", __name__)
 
 LIST_LIMIT = 200
+# An email's status (OutboundEmail.status) as the outbox shows it.
+STATUS_LABELS = {
+    "queued": lazy_pgettext("email status", "Queued"),
+    "sent": lazy_pgettext("email status", "Sent"),
+    "failed": lazy_pgettext("email status", "Failed"),
+}
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 # The email's HTML may style itself and show images, nothing else: no
 # scripts, no forms, no plugins; only links, which open in the top window.
@@ -54,12 +60,12 @@ async def _email_or_404(public_id: str) -> OutboundEmail:
 @blueprint.get("/_dev/outbox")
 async def index():
     emails = await OutboundEmail.all().order_by("-created_at", "-id").limit(LIST_LIMIT)
-    return await render_template("dev/outbox.html", emails=emails, limit=LIST_LIMIT)
+    return await render_template("dev/outbox.html", emails=emails, limit=LIST_LIMIT, status_labels=STATUS_LABELS)
 
 
 @blueprint.get("/_dev/outbox/<public_id>")
 async def show(public_id: str):
-    return await render_template("dev/outbox_email.html", email=await _email_or_404(public_id))
+    return await render_template("dev/outbox_email.html", email=await _email_or_404(public_id), status_labels=STATUS_LABELS)
 
 
 @blueprint.get("/_dev/outbox/<public_id>/html")
