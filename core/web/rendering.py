@@ -1,4 +1,4 @@
-"""Money, dates and times in the reader's language, the tenant's territory, currency and time zone.
+"""Money, dates, times and file sizes in the reader's language, the tenant's territory, currency and time zone.
 
 The functions take the tenant explicitly so background tasks and PDFs can
 use them; the Jinja filters read ``tenant`` from the template's context, so
@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import get_currency_precision
+from babel.numbers import format_decimal, get_currency_precision
 from jinja2 import Environment, pass_context
 from quart import Quart, g
 
-from core.i18n import format_locale
+from core.i18n import format_locale, ngettext
+from core.i18n import gettext as _
 from tenants.context import current_tenant_or_none
 
 if TYPE_CHECKING:
@@ -86,6 +87,28 @@ def _formatted_date(value: date, fmt: str, locale: str) -> str:
     return format_date(value, fmt, locale=babel_locale(locale))
 
 
+def format_file_size(size: int | None, tenant: "Tenant | None") -> str:
+    """A file's size in the reader's words and digits, e.g. "1.7 kB", "1,7 ko".
+
+    Decimal units (1 kB = 1,000 bytes), as Jinja's ``filesizeformat``.
+    """
+    size = int(size or 0)
+    locale = babel_locale(_locale(tenant))
+    if size < 1000:
+        return ngettext("%(size)s byte", "%(size)s bytes", size, size=format_decimal(size, locale=locale))
+    power = 1
+    while power < 4 and size >= 1000 ** (power + 1):
+        power += 1
+    shown = format_decimal(Decimal(size).scaleb(-3 * power), format="#,##0.0", locale=locale)
+    if power == 1:
+        return _("%(size)s kB", size=shown)
+    if power == 2:
+        return _("%(size)s MB", size=shown)
+    if power == 3:
+        return _("%(size)s GB", size=shown)
+    return _("%(size)s TB", size=shown)
+
+
 def tenant_today(tenant: "Tenant | None") -> date:
     """Today's date where the business is."""
     return datetime.now(_zone(tenant)).date()
@@ -114,6 +137,11 @@ def _date(ctx, value: date | datetime | None, fmt: str = "medium") -> str:
 
 
 @pass_context
+def _filesize(ctx, size: int | None) -> str:
+    return format_file_size(size, _tenant_of(ctx))
+
+
+@pass_context
 def _timestamp(ctx, value: float | None, fmt: str = "medium") -> str:
     """A Unix timestamp (sessions keep them) in the tenant's zone."""
     if value is None:
@@ -122,8 +150,10 @@ def _timestamp(ctx, value: float | None, fmt: str = "medium") -> str:
 
 
 def install_filters(env: Environment) -> None:
-    """Add ``money``, ``datetime``, ``date`` and ``timestamp`` and the gettext
-    functions (:mod:`core.i18n`) to an environment."""
+    """Add ``money``, ``datetime``, ``date``, ``timestamp`` and ``filesize`` and
+    the gettext functions (:mod:`core.i18n`) to an environment.
+
+    Jinja's own ``filesizeformat`` (English units) is replaced by ``filesize``."""
     from core.i18n import install_gettext
 
     install_gettext(env)
@@ -131,6 +161,7 @@ def install_filters(env: Environment) -> None:
     env.filters["datetime"] = _datetime
     env.filters["date"] = _date
     env.filters["timestamp"] = _timestamp
+    env.filters["filesize"] = env.filters["filesizeformat"] = _filesize
 
 
 def install_template_globals(app: Quart) -> None:
