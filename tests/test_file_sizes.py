@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from core import i18n
 from core.web.rendering import format_file_size
 
@@ -16,8 +18,10 @@ def test_a_size_is_written_in_the_readers_units_and_digits():
         assert format_file_size(1_700, None) == "1,7 ko"
         assert format_file_size(2_345_678, None) == "2,3 Mo"
         assert format_file_size(500, None) == "500 octets"
+    # Digits follow the business's country: a Spanish reader of a US business reads "1.7".
     with i18n.language("es"):
-        assert format_file_size(1_700, None) == "1,7 kB"
+        assert format_file_size(1_700, None) == "1.7 kB"
+        assert format_file_size(1_700, SimpleNamespace(locale="es_ES")) == "1,7 kB"
 
 
 def test_every_template_writes_sizes_in_the_readers_language():

@@ -89,7 +89,8 @@ async def action_choices() -> list[tuple[str, str]]:
     """``(value, label)`` of the action filter: each family (``staff.*``) then each action."""
     actions = sorted(set(await AuditEvent.all().order_by("action").distinct().values_list("action", flat=True)))
     families = sorted({a.split(".", 1)[0] for a in actions if "." in a})
-    return [(f"{f}.*", _("%(code)s (all actions)", code=f"{f}.*")) for f in families] + [(a, a) for a in actions]
+    patterns = [family + ".*" for family in families]
+    return [(p, _("%(code)s (all actions)", code=p)) for p in patterns] + [(a, a) for a in actions]
 
 
 @blueprint.get("/")
