@@ -17,6 +17,7 @@ from core.api.errors import ApiError
 from core.api.fields import Email, ExternalId, PublicId, text
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
 from core.contacts import make_primary
+from core.i18n import lazy_gettext
 from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 
 FirstName = text(100, required=True)
@@ -215,6 +216,7 @@ RESOURCE = ApiResource(
         Filter("customer", "account__public_id", description="Contacts of this customer account."),
         Filter("email", "emails__email", description="Contacts with this email address (lower case)."),
     ),
-    description="People at a customer account, with their email addresses, the 'send invoices' flag and portal access.",
+    title=lazy_gettext("Contacts"),
+    description=lazy_gettext("People at a customer account, with their email addresses, the 'send invoices' flag and portal access."),
     order=20,
 )

@@ -16,6 +16,7 @@ from core.api.fields import ExternalId, text
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
 from core.console.accounts import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 
 Name = text(200, required=True)
@@ -108,6 +109,7 @@ RESOURCE = ApiResource(
         Filter("number", "number", description="The account number."),
         Filter("archived", "archived", kind="boolean", description="true: archived accounts only; false: active only."),
     ),
-    description="Customer accounts. Archive one with PATCH archived=true; they are not deleted.",
+    title=lazy_gettext("Customers"),
+    description=lazy_gettext("Customer accounts. Archive one with PATCH archived=true; they are not deleted."),
     order=10,
 )

@@ -22,6 +22,7 @@ from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.invoices import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
+from core.i18n import lazy_gettext
 from core.invoicing import DEFAULT_TERMS_DAYS, TERMS_DAYS, InvoiceRefused, issue_invoice, void_invoice
 from core.models.billing import INVOICE_STATUSES, Invoice, InvoiceLine
 from core.models.customers import CustomerAccount
@@ -241,6 +242,7 @@ RESOURCE = ApiResource(
         ResourceAction("issue", issue, IssueBody, "Issue a draft: number, dates, email with the PDF to the customer (once)."),
         ResourceAction("void", void, VoidBody, "Void an open invoice without payments, with a reason."),
     ),
-    description="Invoices with their lines. Write drafts, then issue them; void an open one. Money in minor units of currency.",
+    title=lazy_gettext("Invoices"),
+    description=lazy_gettext("Invoices with their lines. Write drafts, then issue them; void an open one. Money in minor units of currency."),
     order=70,
 )

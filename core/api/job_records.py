@@ -20,6 +20,7 @@ from core.api.fields import ExternalId, PublicId, text
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.uploads import MAX_FILES_AT_ONCE, UploadError, discard_files, read_attachment, read_photos, store
+from core.i18n import lazy_gettext
 from core.models.jobs import Attachment, Job, Note, Visit
 
 Summary = text(300)
@@ -198,7 +199,8 @@ VISITS = ApiResource(
     delete=delete_visit,
     filters=(Filter("job", "job__public_id", description="Visits of this job."),),
     actions=(ResourceAction("photos", add_photos, description="Add photos (multipart/form-data)", multipart=PHOTOS_FORM),),
-    description="Visits to a job's address: what the technician did and saw, with photos.",
+    title=lazy_gettext("Visits"),
+    description=lazy_gettext("Visits to a job's address: what the technician did and saw, with photos."),
     order=40,
 )
 
@@ -278,7 +280,8 @@ NOTES = ApiResource(
         Filter("job", "job__public_id", description="Notes of this job."),
         Filter("shared", "shared", kind="boolean", description="true: notes the customer sees."),
     ),
-    description="Notes on jobs. shared=true shows one to the customer in the portal.",
+    title=lazy_gettext("Notes"),
+    description=lazy_gettext("Notes on jobs. shared=true shows one to the customer in the portal."),
     order=50,
 )
 
@@ -353,6 +356,7 @@ ATTACHMENTS = ApiResource(
         Filter("kind", "kind", description="attachment or photo."),
         Filter("shared", "shared", kind="boolean", description="true: files the customer sees."),
     ),
-    description="Files on jobs and visit photos: share them with the customer or remove them. Upload with POST /api/v1/jobs/<id>/attachments or /api/v1/visits/<id>/photos.",
+    title=lazy_gettext("Files"),
+    description=lazy_gettext("Files on jobs and visit photos: share them with the customer or remove them. Upload with POST /api/v1/jobs/<id>/attachments or /api/v1/visits/<id>/photos."),
     order=60,
 )

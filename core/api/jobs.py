@@ -20,6 +20,7 @@ from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
 from core.console.jobs import NUMBER_PREFIX
 from core.console.numbering import create_numbered, number_taken
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 from core.models.jobs import INVOICE_VIEWS, JOB_STATUSES, Job, JobCharge
 
@@ -168,6 +169,7 @@ RESOURCE = ApiResource(
         "attachments", add_attachment, multipart=ATTACHMENT_FORM,
         description="Attach a file to the job (multipart/form-data); list them with GET /api/v1/attachments?job=<id>",
     ),),
-    description="Jobs with their charges. Cancel one with PATCH status=cancelled; they are not deleted.",
+    title=lazy_gettext("Jobs"),
+    description=lazy_gettext("Jobs with their charges. Cancel one with PATCH status=cancelled; they are not deleted."),
     order=30,
 )

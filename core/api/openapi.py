@@ -17,7 +17,7 @@ from core import __version__
 from core.api.errors import PROBLEM_TYPE
 from core.api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from core.api.resources import ApiResource
+from core.api.resources import ApiResource, english
 
 REF = "#/components/schemas/{model}"
 PROBLEM = {
@@ -89,7 +89,7 @@ def _paths(r: ApiResource, refs: dict[tuple[type, str], dict[str, Any]]) -> dict
     ]
     if "external_id" in r.model._meta.fields_map:
         query.append(_param("external_id", "query", {"type": "string"}, "Only the object with this external id."))
-    query += [_param(f.name, "query", KINDS[f.kind], f.description) for f in r.filters]
+    query += [_param(f.name, "query", KINDS[f.kind], english(f.description)) for f in r.filters]
     listing = {
         "type": "object",
         "required": ["object", "url", "data", "has_more", "next_after"],
@@ -136,7 +136,7 @@ def _paths(r: ApiResource, refs: dict[tuple[type, str], dict[str, Any]]) -> dict
         if action.multipart is not None:
             body = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": action.multipart}}}}
         paths[f"{base}/{{id}}/{action.name}"] = {"post": _operation(
-            r, f"{action.name}_{r.object}", action.description or f"{action.name.title()} a {r.object}", r.write_scope,
+            r, f"{action.name}_{r.object}", english(action.description) or f"{action.name.title()} a {r.object}", r.write_scope,
             {"200": _json(one, "The object after the action.", etag)}, parameters=[object_id, idem], **body,
         )}
     return paths
@@ -160,7 +160,7 @@ def build_document(resources: list[ApiResource], tenant: Any) -> dict[str, Any]:
             "description": "Porchside integration API. Authenticate with OAuth 2.0 client credentials at /oauth/token. See /api/docs.",
         },
         "servers": [{"url": "/"}],
-        "tags": [{"name": r.name, "description": r.description} for r in resources],
+        "tags": [{"name": r.name, "description": english(r.description)} for r in resources],
         "paths": paths,
         "components": {
             "schemas": schemas,

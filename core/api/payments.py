@@ -27,6 +27,7 @@ from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter
+from core.i18n import lazy_gettext
 from core.ledger import PaymentRefused, apply_payment
 from core.models.billing import PAYMENT_METHODS, PAYMENT_STATUSES, Invoice, Payment
 from core.models.customers import CustomerAccount
@@ -121,7 +122,8 @@ RESOURCE = ApiResource(
         Filter("method", "method", description="card, cash, cheque, bank or other."),
         Filter("source", "source", description="staff, stripe, api..."),
     ),
-    description="Payments: every payment is listed (cards too); record cash, cheque and bank payments taken elsewhere. updated_since filters by the time recorded.",
+    title=lazy_gettext("Payments"),
+    description=lazy_gettext("Payments: every payment is listed (cards too); record cash, cheque and bank payments taken elsewhere. updated_since filters by the time recorded."),
     order=80,
     external_id_prefix=PREFIX,
 )

@@ -29,11 +29,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
 
+from babel.support import LazyProxy
 from pydantic import BaseModel, ConfigDict
 from tortoise.queryset import QuerySet
 
 from core import audit
 from core.api.scopes import scope
+from core.i18n import SOURCE_LANGUAGE, language
 
 if TYPE_CHECKING:
     from core.api.auth import Caller
@@ -107,6 +109,11 @@ class ApiResource:
     :param external_id_prefix: stored before the client's external id, when
         the column also holds ids the client must not see or clash with
         (payments: the Stripe settlement's de-duplication keys).
+    :param title: the human name staff choose it by on the console's API
+        client form (``lazy_gettext("Customers")``); default: ``name``.
+    :param description: reference text of the OpenAPI document (always in
+        English there) and of the console's form (in the reader's language
+        when it is a ``lazy_gettext`` text).
     """
 
     name: str
@@ -123,13 +130,19 @@ class ApiResource:
     delete: Callable[["ApiContext", Any], Awaitable[None]] | None = None
     filters: tuple[Filter, ...] = ()
     actions: tuple[ResourceAction, ...] = ()
-    description: str = ""
+    description: str | LazyProxy = ""
     order: int = 100
     external_id_prefix: str = ""
+    title: str | LazyProxy = ""
 
     @property
     def id(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str | LazyProxy:
+        """What staff read: the title (translated when lazy), else the name."""
+        return self.title or self.name
 
     @property
     def read_scope(self) -> str:
@@ -205,6 +218,12 @@ class ApiContext:
             **detail,
         )
         self.audited.append(verb)
+
+
+def english(text: str | LazyProxy) -> str:
+    """``text`` as a plain string in English (the OpenAPI document and ``/api/docs`` are not translated)."""
+    with language(SOURCE_LANGUAGE):
+        return str(text)
 
 
 def fields_set(data: BaseModel, exclude: Iterable[str] = ()) -> dict[str, Any]:

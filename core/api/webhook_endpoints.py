@@ -17,6 +17,7 @@ from pydantic import Field
 from core.api.errors import ApiError
 from core.api.fields import text
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
+from core.i18n import lazy_gettext
 from core.models.webhooks import WebhookEndpoint
 from core.services import current_services
 from core.webhooks.endpoints import EndpointRefused, check_types, check_url, create_endpoint, set_enabled
@@ -117,6 +118,7 @@ RESOURCE = ApiResource(
     update=update,
     delete=delete,
     filters=(Filter("enabled", "enabled", kind="boolean", description="true: enabled endpoints only; false: disabled only."),),
-    description="Outgoing webhooks: HTTPS addresses of your system that receive signed events. The secret is shown once.",
+    title=lazy_gettext("Webhook endpoints"),
+    description=lazy_gettext("Outgoing webhooks: HTTPS addresses of your system that receive signed events. The secret is shown once."),
     order=90,
 )

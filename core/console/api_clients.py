@@ -24,6 +24,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from babel.support import LazyProxy
 from cryptography.fernet import InvalidToken
 from quart import Blueprint, current_app, g, redirect, request, url_for
 
@@ -56,10 +57,15 @@ NOTICES = {
 
 @dataclass(frozen=True)
 class ScopeGroup:
-    """One resource on the create form: its read and write scopes."""
+    """One resource on the create form: its read and write scopes.
+
+    ``title`` and ``description`` are what staff read (lazy texts render in
+    their language); ``resource`` and the scopes are identifiers.
+    """
 
     resource: str
-    description: str
+    title: str | LazyProxy
+    description: str | LazyProxy
     read: str
     write: str
 
@@ -68,7 +74,7 @@ def scope_groups() -> list[ScopeGroup]:
     """The scopes a client of this business may be given, by resource (core's and enabled plugins')."""
     registry = current_app.extensions["porchside.api"]
     return [
-        ScopeGroup(r.name, r.description, r.read_scope, r.write_scope)
+        ScopeGroup(r.name, r.label, r.description, r.read_scope, r.write_scope)
         for r in registry.enabled(g.get("enabled_plugins", frozenset()))
     ]
 

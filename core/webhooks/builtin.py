@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from core import hookimpl
+from core.i18n import lazy_gettext
 from core.records import Task
 from core.webhooks.delivery import DELIVER_TASK, SWEEP_TASK, deliver_task, sweep_task
 from core.webhooks.events import WebhookEventType
 
 CORE_TYPES = [
-    WebhookEventType("customer.signed_in", "A customer signed in to the portal.", order=10),
-    WebhookEventType("invoice.issued", "An invoice was issued.", order=20),
-    WebhookEventType("invoice.viewed", "A customer opened an invoice in the portal.", order=21),
-    WebhookEventType("invoice.paid", "An invoice was paid in full (by card, or a payment staff recorded).", order=22),
-    WebhookEventType("invoice.voided", "An invoice was voided.", order=23),
-    WebhookEventType("payment.recorded", "A payment was booked against an invoice.", order=30),
+    WebhookEventType("customer.signed_in", lazy_gettext("A customer signed in to the portal."), order=10),
+    WebhookEventType("invoice.issued", lazy_gettext("An invoice was issued."), order=20),
+    WebhookEventType("invoice.viewed", lazy_gettext("A customer opened an invoice in the portal."), order=21),
+    WebhookEventType("invoice.paid", lazy_gettext("An invoice was paid in full (by card, or a payment staff recorded)."), order=22),
+    WebhookEventType("invoice.voided", lazy_gettext("An invoice was voided."), order=23),
+    WebhookEventType("payment.recorded", lazy_gettext("A payment was booked against an invoice."), order=30),
 ]
 
 

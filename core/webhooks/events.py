@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from babel.support import LazyProxy
+
     from core.plugins import PluginHost
     from core.records import Event
     from core.services import Services
@@ -38,7 +40,9 @@ class WebhookEventType:
     """A webhook event type endpoints may subscribe to.
 
     :param name: dotted, lower case (``invoice.paid``); unique across plugins.
-    :param description: one sentence for the console and the API docs.
+    :param description: one sentence for the console's checkboxes; a
+        ``lazy_gettext`` text is shown in the reader's language (the event
+        type's ``name`` and the payloads stay as they are).
     :param sources: the announced event names it is made from
         (:func:`core.plugin_state.announce`); default: ``(name,)``.
     :param match: values the announced event's data must have
@@ -47,7 +51,7 @@ class WebhookEventType:
     """
 
     name: str
-    description: str
+    description: "str | LazyProxy"
     sources: tuple[str, ...] = ()
     match: dict[str, Any] = field(default_factory=dict)
     order: int = 100

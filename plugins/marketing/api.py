@@ -18,6 +18,7 @@ from pydantic import Field
 
 from core.api.references import public_ids
 from core.api.resources import ApiModel, ApiResource, Filter
+from core.i18n import lazy_gettext
 from core.models.customers import CustomerAccount
 from core.models.jobs import Job
 from plugins.marketing.messages.models import AUTHOR_KINDS, Message, Thread
@@ -116,7 +117,8 @@ THREADS = ApiResource(
         Filter("customer", "account__public_id", description="Threads of this customer account."),
         Filter("job", "job__public_id", description="The thread of this job."),
     ),
-    description="Conversations with customers and their messages (read only; the marketing plugin).",
+    title=lazy_gettext("Messages"),
+    description=lazy_gettext("Conversations with customers and their messages (read only; the marketing plugin)."),
     order=230,
 )
 
@@ -131,7 +133,8 @@ SERVICE_REQUESTS = ApiResource(
         Filter("customer", "account__public_id", description="Requests of this customer account."),
         Filter("status", "status", description="new, answered, scheduled, quoted, declined or cancelled."),
     ),
-    description="Service requests customers made in the portal (read only; the marketing plugin).",
+    title=lazy_gettext("Service requests"),
+    description=lazy_gettext("Service requests customers made in the portal (read only; the marketing plugin)."),
     order=240,
 )
 

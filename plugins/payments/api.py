@@ -20,6 +20,7 @@ from pydantic import Field
 
 from core.api.references import public_ids
 from core.api.resources import ApiModel, ApiResource, Filter
+from core.i18n import lazy_gettext
 from core.models.billing import Invoice, Payment
 from core.models.customers import CustomerAccount
 from plugins.payments.models import ATTEMPT_KINDS, ATTEMPT_STATUSES, AttemptInvoice, PaymentAttempt, SavedCard, StripeCustomer
@@ -123,7 +124,8 @@ CARD_PAYMENTS = ApiResource(
         Filter("status", "status", description="created, requires_payment_method, requires_action, processing, succeeded, failed, canceled."),
         Filter("kind", "kind", description="card (in the portal) or autopay."),
     ),
-    description="Card payments taken in the portal or by AutoPay (read only; the payments plugin).",
+    title=lazy_gettext("Card payments"),
+    description=lazy_gettext("Card payments taken in the portal or by AutoPay (read only; the payments plugin)."),
     order=210,
 )
 
@@ -138,7 +140,8 @@ AUTOPAY = ApiResource(
         Filter("customer", "account__public_id", description="The AutoPay state of this customer account."),
         Filter("enabled", "autopay", kind="boolean", description="true: customers with AutoPay on."),
     ),
-    description="Each customer's AutoPay state and default card (read only; the payments plugin). updated_since filters by creation time.",
+    title=lazy_gettext("AutoPay"),
+    description=lazy_gettext("Each customer's AutoPay state and default card (read only; the payments plugin). updated_since filters by creation time."),
     order=220,
 )
 

@@ -21,7 +21,7 @@ from core.api.fields import Email, PublicId, text
 from core.api.lines import MAX_LINES, LineIn, LineOut, line_out, sync_lines
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, ResourceAction, apply_changes, fields_set
-from core.i18n import SOURCE_LANGUAGE, language
+from core.i18n import SOURCE_LANGUAGE, language, lazy_gettext
 from plugins.quotes.emails import quote_recipients
 from plugins.quotes.revisions import LineInput, RevisionRefused, create_quote, recompute_totals, require_draft, start_revision
 from plugins.quotes.sending import send_draft
@@ -221,6 +221,7 @@ QUOTES = ApiResource(
         Filter("job", "job__public_id", description="Quotes of this job."),
         Filter("status", "status", description="draft, sent, viewed, approved, rejected, changes_requested, expired."),
     ),
-    description="Quotes with their revisions and the customer's decisions (the quotes plugin): write drafts, send them, revise.",
+    title=lazy_gettext("Quotes"),
+    description=lazy_gettext("Quotes with their revisions and the customer's decisions (the quotes plugin): write drafts, send them, revise."),
     order=200,
 )

@@ -21,6 +21,7 @@ from core.api.errors import ApiError
 from core.api.fields import ExternalId, PublicId, text
 from core.api.references import public_ids, referenced
 from core.api.resources import ApiContext, ApiModel, ApiResource, Filter, apply_changes, fields_set
+from core.i18n import lazy_gettext
 from core.models.jobs import Visit
 from porchside_readings.models import Measure, Reading
 from porchside_readings.values import api_value, plain, status
@@ -172,7 +173,8 @@ READINGS = ApiResource(
         Filter("visit", "visit__public_id", description="Readings of this visit."),
         Filter("measure", "measure__public_id", description="Readings of this measure."),
     ),
-    description="Values measured at visits (readings plugin). Customers see them on the visit's page, marked against the target.",
+    title=lazy_gettext("Readings"),
+    description=lazy_gettext("Values measured at visits (readings plugin). Customers see them on the visit's page, marked against the target."),
     order=150,
 )
 
@@ -183,7 +185,8 @@ MEASURES = ApiResource(
     schema=MeasureOut,
     serialize=serialize_measure,
     filters=(Filter("active", "active", kind="boolean", description="Only measures asked for (true) or switched off (false)."),),
-    description="What the business measures at visits, with units and target ranges (readings plugin). Defined in the console.",
+    title=lazy_gettext("Readings: measures"),
+    description=lazy_gettext("What the business measures at visits, with units and target ranges (readings plugin). Defined in the console."),
     order=151,
 )
 
