@@ -35,19 +35,22 @@ NAMES = {"Porchside", "AutoPay", "Stripe", "PDF", "CSV", "API", "OpenAPI", "JSON
          "HTTPS", "HTTP", "OAuth", "ISO", "IANA", "Español", "English", "Français", "whsec", "sk", "pk", "localhost",
          # A signed-in device is named by its browser and system (core.auth.user_agents).
          "HeadlessChrome", "Chrome", "Chromium", "Linux"}
-# Text the browser shows, with addresses, e-mail addresses and code taken out.
-_VISIBLE_TEXT = """() => {
-  const shown = el => el.checkVisibility ? el.checkVisibility() : true;
-  const parts = [document.title, document.body.innerText];
+# Every text of the page, shown or not yet (a closed menu, an error message JavaScript reveals),
+# and the attributes people read; code and what is marked translate="no" are left out.
+_PAGE_TEXT = """() => {
+  const skip = "script, style, noscript, template, code, pre, kbd, samp, [translate=no]";
+  const parts = [document.title];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement && !node.parentElement.closest(skip)) parts.push(node.nodeValue);
+  }
   for (const el of document.querySelectorAll("[title],[alt],[placeholder],[aria-label],input[type=submit],input[type=button]")) {
-    if (!shown(el) && !el.matches("[aria-label]")) continue;
+    if (el.closest(skip)) continue;
     for (const name of ["title", "alt", "placeholder", "aria-label"]) if (el.getAttribute(name)) parts.push(el.getAttribute(name));
     if (el.matches("input[type=submit],input[type=button]")) parts.push(el.value);
   }
-  for (const el of document.querySelectorAll("code, pre, kbd, samp, [translate=no]")) parts.push("\\u0000" + el.innerText + "\\u0000");
   return parts.join("\\n");
 }"""
-_CODE = re.compile(r"\x00.*?\x00", re.S)
 # Addresses, paths and identifiers (a public id like acct_Gq-KrgG has a "_" or a digit).
 _ADDRESSES = re.compile(r"https?://\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)+\b|/[\w/.{}<>?=&-]*|[\w-]*[_\d][\w-]*")
 _WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
@@ -74,8 +77,7 @@ def allowed_words(demo_server) -> frozenset[str]:
 
 
 def english_left(page, allowed: frozenset[str]) -> list[str]:
-    text = _CODE.sub(" ", page.evaluate(_VISIBLE_TEXT))
-    text = _ADDRESSES.sub(" ", text)
+    text = _ADDRESSES.sub(" ", page.evaluate(_PAGE_TEXT))
     return sorted({word for word in _WORD.findall(text) if word not in allowed})
 
 
