@@ -46,7 +46,7 @@ COMMANDS = {
     ("tenant",): "Create, list, disable and enable businesses",
     ("tenant", "create"): "Create a business",
     ("tenant", "invite-owner"): "Invite EMAIL as an owner",
-    ("tenant", "set"): "Change the name, time zone, currency or locale",
+    ("tenant", "set"): "Change the name, default language, time zone, currency or locale",
     ("tenant", "export"): "Write one business's complete data and files",
     ("tenant", "import"): "Create the business of an archive",
     ("tenant", "list"): "List every business",
