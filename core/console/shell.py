@@ -83,6 +83,7 @@ NAV: tuple[ConsoleNavItem, ...] = (
     ConsoleNavItem(lazy_gettext("Jobs"), "console.jobs.index", "back_office", 20, group="work"),
     ConsoleNavItem(lazy_gettext("Invoices"), "console.invoices.index", "back_office", 25, group="billing"),
     ConsoleNavItem(lazy_gettext("Notifications"), "console.notifications.index", "console", 30, counts_unread=True),
+    ConsoleNavItem(lazy_gettext("Business"), "console.business.edit", "business", 48, group="settings"),
     ConsoleNavItem(lazy_gettext("Customer portal"), "console.settings.portal", "settings", 50, group="settings"),
     ConsoleNavItem(lazy_gettext("Invite email"), "console.invite_email.edit", "settings", 55, group="settings"),
     ConsoleNavItem(lazy_gettext("Branding"), "console.branding.edit", "settings", 60, group="settings"),
