@@ -14,6 +14,7 @@ axe is served to the page from the page's own origin by a Playwright route
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tests.browser.chromium import AXE_JS, DESKTOP, PHONE
@@ -124,3 +125,16 @@ def page_problems(page, watch: PageWatch, label: str) -> list[str]:
     page.set_viewport_size(DESKTOP)
     problems += [f"{label}: {error}" for error in watch.take()]
     return problems
+
+
+def calendar_words() -> set[str]:
+    """Babel's English month and day names: the pseudo-language writes dates in the business's locale."""
+    from babel import Locale
+
+    english = Locale.parse("en_US")
+    words: set[str] = set()
+    for names in (english.months["format"], english.months["stand-alone"], english.days["format"], english.days["stand-alone"]):
+        for width in names.values():
+            for name in width.values():
+                words.update(re.findall(r"[A-Za-z]{2,}", name))
+    return words

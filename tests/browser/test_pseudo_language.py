@@ -20,12 +20,10 @@ import re
 import sqlite3
 
 import pytest
-from babel import Locale
-
 from core.i18n_pseudo import PSEUDO_LANGUAGE
 from tests.browser.chromium import PHONE
 from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
-from tests.browser.page_checks import sideways_overflow
+from tests.browser.page_checks import calendar_words, sideways_overflow
 from tests.browser.portal_pages import PAGES, DemoTenant, PortalPage, walk
 
 pytestmark = pytest.mark.browser
@@ -68,12 +66,7 @@ def allowed_words(demo_server) -> frozenset[str]:
             for column in columns:
                 for (value,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
                     words.update(re.findall(r"[A-Za-z]{2,}", str(value)))
-    english = Locale.parse("en_US")
-    for names in (english.months["format"], english.months["stand-alone"], english.days["format"], english.days["stand-alone"]):
-        for width in names.values():
-            for name in width.values():
-                words.update(re.findall(r"[A-Za-z]{2,}", name))
-    return frozenset(words)
+    return frozenset(words | calendar_words())
 
 
 def english_left(page, allowed: frozenset[str]) -> list[str]:
