@@ -10,6 +10,7 @@ plugin that raises is logged by name and left out of that page.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import inspect
 import logging
@@ -95,6 +96,16 @@ async def run_isolated(plugin: str, what: str, func: Callable[..., Any], *args: 
     except Exception:
         log.exception("plugin %s failed in %s", plugin, what, extra={"plugin": plugin})
         return False, None
+
+
+@functools.lru_cache(maxsize=1)
+def installed_entry_points() -> tuple:
+    """The ``porchside`` entry points of the installed packages, by name, read once per process.
+
+    Reading every package's metadata costs more than building an app's URL
+    map; packages are not installed into a running process.
+    """
+    return tuple(sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)))
 
 
 @dataclass(frozen=True)
@@ -209,7 +220,7 @@ class PluginHost:
         if allow is not None:
             missing = allow - installed - {name for name, _ in extra}
             if missing:
-                available = sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)) if load_entry_points else []
+                available = sorted(ep.name for ep in installed_entry_points()) if load_entry_points else []
                 raise PluginError(
                     f"allowed plugins are not installed: {', '.join(sorted(missing))} "
                     f"(installed: {', '.join(available) or 'none'}); check PORCHSIDE_PLUGINS"
@@ -227,7 +238,7 @@ class PluginHost:
         :return: the names registered.
         """
         seen: dict[str, str] = {}
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+        for ep in installed_entry_points():
             if (allow is not None and ep.name not in allow) or ep.name in skip:
                 continue
             if ep.name in seen:

@@ -68,6 +68,13 @@ def pytest_configure(config) -> None:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     start_from_env()
+    # The tests' own password hashes: still argon2id, at its lowest cost (a
+    # server hashes at RECOMMENDED; tests/test_auth_sessions.py checks it).
+    from argon2 import PasswordHasher, Type
+
+    from core.auth.passwords import use_hasher
+
+    use_hasher(PasswordHasher(type=Type.ID, time_cost=1, memory_cost=8, parallelism=1))
     # The xdist controller runs no test: only the processes that do hand
     # the clock to their children (and workers then import nothing early).
     controller = not hasattr(config, "workerinput") and (getattr(config.option, "numprocesses", 0) or 0) > 0

@@ -206,6 +206,16 @@ async def test_argon2id_hashes():
     assert not await verify_password(None, PASSWORD)
 
 
+def test_a_server_hashes_at_the_recommended_cost():
+    """The suite hashes cheaply (core.testing); a process without it uses RFC 9106's low-memory profile."""
+    import subprocess
+    import sys
+
+    code = "import asyncio; from core.auth.passwords import hash_password; print(asyncio.run(hash_password('correct horse battery')))"
+    stored = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 async def test_idle_and_absolute_timeouts(app, tenant, in_tenant):
     import time
 

@@ -14,10 +14,30 @@ from core.i18n import gettext
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 
-# argon2id with the library's recommended cost (RFC 9106 low-memory profile).
-_hasher = PasswordHasher(type=Type.ID)
-# Verified when an address has no password, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("porchside-dummy-password-for-timing")
+#: argon2id with the library's recommended cost (RFC 9106 low-memory profile).
+RECOMMENDED = PasswordHasher(type=Type.ID)
+_hasher = RECOMMENDED
+_dummy_hash: str | None = None
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with ``hasher`` in this process from now on.
+
+    For the test suite only (``core.testing`` gives it argon2id at the
+    lowest cost, so thousands of test sign-ins do not each spend a sixth of
+    a second of CPU); a server always uses :data:`RECOMMENDED`.
+    """
+    global _hasher, _dummy_hash
+    _hasher, _dummy_hash = hasher, None
+
+
+def _dummy() -> str:
+    """Verified when an address has no password, so both paths take the same
+    time; made on first use, not when a CLI command imports this module."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("porchside-dummy-password-for-timing")
+    return _dummy_hash
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +75,7 @@ async def verify_password(stored_hash: str | None, password: str) -> bool:
 
     def check() -> bool:
         try:
-            return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+            return _hasher.verify(stored_hash or _dummy(), password) and stored_hash is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
