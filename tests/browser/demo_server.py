@@ -13,7 +13,9 @@ configured mail server or database cannot leak into the run.
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.error
@@ -52,6 +54,21 @@ class DemoServer:
 
     def origin(self, slug: str) -> str:
         return f"http://{slug}.localhost:{self.port}"
+
+    def database(self) -> sqlite3.Connection:
+        """The demo's database, read-only (`porchside demo` keeps it in the "demo" folder of its data folder)."""
+        return sqlite3.connect(f"file:{self.data_dir / 'demo' / 'porchside.sqlite3'}?mode=ro", uri=True)
+
+    def stored_words(self, pattern: str = r"[A-Za-z]{2,}") -> set[str]:
+        """Every word of every text column the demo stored: the businesses' own data."""
+        words: set[str] = set()
+        with self.database() as db:
+            for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                columns = [c[1] for c in db.execute(f'PRAGMA table_info("{table}")') if re.search("CHAR|TEXT|JSON", c[2].upper())]
+                for column in columns:
+                    for (value,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
+                        words.update(re.findall(pattern, str(value)))
+        return words
 
     def environment(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")}

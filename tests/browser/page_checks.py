@@ -138,3 +138,14 @@ def calendar_words() -> set[str]:
             for name in width.values():
                 words.update(re.findall(r"[A-Za-z]{2,}", name))
     return words
+
+
+# Addresses, paths and identifiers (a public id like acct_Gq-KrgG has a "_" or a digit).
+_NOT_WORDS = re.compile(r"https?://\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)+\b|/[\w/.{}<>?=&-]*|[\w-]*[_\d][\w-]*")
+_PLAIN_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
+
+
+def plain_words(text: str, allowed: set[str] | frozenset[str]) -> list[str]:
+    """The words of ``text`` in plain unaccented letters that are not ``allowed``: in the
+    pseudo-language (every letter accented) those are texts nobody translated."""
+    return sorted({w for w in _PLAIN_WORD.findall(_NOT_WORDS.sub(" ", text)) if w not in allowed})

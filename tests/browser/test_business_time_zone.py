@@ -9,7 +9,6 @@ left in Phoenix.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,8 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def scheduled_start(server, public_id: str) -> datetime:
-    # `porchside demo` keeps its database in the "demo" folder of the data folder.
-    with sqlite3.connect(f"file:{server.data_dir / 'demo' / 'porchside.sqlite3'}?mode=ro", uri=True) as db:
+    with server.database() as db:
         (value,) = db.execute("SELECT scheduled_start FROM job WHERE public_id = ?", (public_id,)).fetchone()
     return datetime.fromisoformat(value)
 

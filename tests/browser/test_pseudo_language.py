@@ -16,14 +16,12 @@ text built from pieces outside the catalogs.
 
 from __future__ import annotations
 
-import re
-import sqlite3
-
 import pytest
+
 from core.i18n_pseudo import PSEUDO_LANGUAGE
 from tests.browser.chromium import PHONE
 from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
-from tests.browser.page_checks import calendar_words, sideways_overflow
+from tests.browser.page_checks import calendar_words, plain_words, sideways_overflow
 from tests.browser.portal_pages import PAGES, DemoTenant, PortalPage, walk
 
 pytestmark = pytest.mark.browser
@@ -49,29 +47,16 @@ _PAGE_TEXT = """() => {
   }
   return parts.join("\\n");
 }"""
-# Addresses, paths and identifiers (a public id like acct_Gq-KrgG has a "_" or a digit).
-_ADDRESSES = re.compile(r"https?://\S+|\S+@\S+|\b[\w-]+(?:\.[\w-]+)+\b|/[\w/.{}<>?=&-]*|[\w-]*[_\d][\w-]*")
-_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]{2,}(?![^\W\d_])")
 
 
 @pytest.fixture(scope="module")
 def allowed_words(demo_server) -> frozenset[str]:
     """Every word of the demo's stored data, of Babel's English month and day names, and product names."""
-    words = set(NAMES)
-    # `porchside demo` keeps its database in the "demo" folder of the data folder.
-    with sqlite3.connect(f"file:{demo_server.data_dir / 'demo' / 'porchside.sqlite3'}?mode=ro", uri=True) as db:
-        tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")') if "CHAR" in row[2].upper() or "TEXT" in row[2].upper() or "JSON" in row[2].upper()]
-            for column in columns:
-                for (value,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
-                    words.update(re.findall(r"[A-Za-z]{2,}", str(value)))
-    return frozenset(words | calendar_words())
+    return frozenset(set(NAMES) | demo_server.stored_words() | calendar_words())
 
 
 def english_left(page, allowed: frozenset[str]) -> list[str]:
-    text = _ADDRESSES.sub(" ", page.evaluate(_PAGE_TEXT))
-    return sorted({word for word in _WORD.findall(text) if word not in allowed})
+    return plain_words(page.evaluate(_PAGE_TEXT), allowed)
 
 
 def pseudo_context(portal_browser, storage_state):

@@ -16,7 +16,6 @@ data holds.
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -38,11 +37,6 @@ es = translations("es").gettext
 _WORDS = re.compile(r"[A-Za-zÀ-ÿ]{3,}")
 
 
-def demo_database(server) -> sqlite3.Connection:
-    # `porchside demo` keeps its database in the "demo" folder of the data folder.
-    return sqlite3.connect(f"file:{server.data_dir / 'demo' / 'porchside.sqlite3'}?mode=ro", uri=True)
-
-
 @pytest.fixture(scope="module")
 def english_only_words(demo_server) -> frozenset[str]:
     """Words of the English texts that no Spanish translation and no stored data use."""
@@ -57,12 +51,7 @@ def english_only_words(demo_server) -> frozenset[str]:
             english.update(_WORDS.findall(re.sub(r"%\(\w+\)[sd]|<[^>]+>", " ", text)))
         for text in strings:
             spanish.update(_WORDS.findall(text))
-    data = set()
-    with demo_database(demo_server) as db:
-        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            for column in [c[1] for c in db.execute(f'PRAGMA table_info("{table}")') if c[2].upper() in ("TEXT", "VARCHAR", "JSON") or "CHAR" in c[2].upper()]:
-                for (value,) in db.execute(f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
-                    data.update(_WORDS.findall(str(value)))
+    data = demo_server.stored_words(_WORDS.pattern)
     # The switcher names each language in itself ("English").
     return frozenset(english - spanish - data - set(LANGUAGE_NAMES.values()) - {"AutoPay", "Porchside", "Stripe", "Visa"})
 
@@ -125,7 +114,7 @@ def test_a_customer_reads_every_page_the_pdf_and_the_email_in_spanish_in_phoenix
 
         # Times are Babel's Spanish, in the business's zone (Phoenix).
         public_id = job_path.rsplit("/", 1)[1]
-        with demo_database(server) as db:
+        with server.database() as db:
             start, end, tenant_locale, zone = db.execute(
                 "SELECT j.scheduled_start, j.scheduled_end, t.locale, t.timezone FROM job j JOIN tenant t ON t.id = j.tenant_id"
                 " WHERE j.public_id = ?", (public_id,),
