@@ -22,7 +22,7 @@ from core.i18n_pseudo import PSEUDO_LANGUAGE
 from tests.browser.chromium import PHONE
 from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
 from tests.browser.page_checks import calendar_words, plain_words, sideways_overflow
-from tests.browser.portal_pages import PAGES, DemoTenant, PortalPage, walk
+from tests.browser.portal_pages import DEMO_EMAIL, PAGES, DemoTenant, PortalPage, walk
 
 pytestmark = pytest.mark.browser
 
@@ -59,21 +59,18 @@ def english_left(page, allowed: frozenset[str]) -> list[str]:
     return plain_words(page.evaluate(_PAGE_TEXT), allowed)
 
 
-def pseudo_context(portal_browser, storage_state):
+def problems_in_pseudo(portal_browser, signed_in_as, url: str, allowed: frozenset[str], label: str) -> list[str]:
+    """Open ``url`` at 360 px in the pseudo-language, with the cookies of the English context ``signed_in_as``."""
     context = portal_browser.browser.new_context(
-        viewport=PHONE, storage_state=storage_state, extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
+        viewport=PHONE, storage_state=signed_in_as.storage_state(), extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
     )
     context.set_default_timeout(15_000)
-    return context
-
-
-def check_in_pseudo(context, url: str, allowed: frozenset[str], label: str) -> list[str]:
     page = context.new_page()
     try:
         response = page.goto(url)
-        problems = []
         if response is None or response.status != 200:
             return [f"{label}: answered {response and response.status}"]
+        problems = []
         if page.evaluate("() => document.documentElement.lang") != PSEUDO_LANGUAGE:
             problems.append(f"{label}: <html lang> is not {PSEUDO_LANGUAGE!r}")
         words = english_left(page, allowed)
@@ -84,18 +81,14 @@ def check_in_pseudo(context, url: str, allowed: frozenset[str], label: str) -> l
             problems.append(f"{label}: at {PHONE['width']} px scrolls sideways by {extra} px; sticking out: " + "; ".join(culprits))
         return problems
     finally:
-        page.close()
+        context.close()
 
 
 @pytest.mark.parametrize(("tenant", "portal_page"), walk(PAGES), ids=[f"{t.slug}-{p.name}" for t, p in walk(PAGES)])
 def test_portal_page_in_the_pseudo_language(portal_browser, allowed_words, tenant: DemoTenant, portal_page: PortalPage):
     path = portal_browser.path_of(tenant, portal_page)
-    english = portal_browser.context(tenant, None if not portal_page.signed_in else "pat@example.com")
-    context = pseudo_context(portal_browser, english.storage_state())
-    try:
-        problems = check_in_pseudo(context, portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
-    finally:
-        context.close()
+    english = portal_browser.context(tenant, DEMO_EMAIL if portal_page.signed_in else None)
+    problems = problems_in_pseudo(portal_browser, english, portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
     assert not problems, "\n".join(problems)
 
 
@@ -108,9 +101,5 @@ def console_walk(portal_browser) -> ConsoleWalk:
 def test_console_page_in_the_pseudo_language(portal_browser, console_walk, allowed_words, console_page: PortalPage):
     path = console_walk.path_of(console_page)
     english = console_walk.context if console_page.signed_in else portal_browser.context(SUNNY, None)
-    context = pseudo_context(portal_browser, english.storage_state())
-    try:
-        problems = check_in_pseudo(context, portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
-    finally:
-        context.close()
+    problems = problems_in_pseudo(portal_browser, english, portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
     assert not problems, "\n".join(problems)
