@@ -14,6 +14,9 @@ the same fixtures as core's:
   test clients bound to their hosts; ``client_for(tenant)`` makes more.
 * ``make_account``, ``make_job``, ``make_visit``, ``make_invoice`` and
   ``make_staff`` make records of a business (:mod:`core.testing_data`).
+* ``extra_catalogs({"es": {"Reviews": "Reseñas"}})`` adds a translation
+  catalog for the test, behind core's as a plugin's is;
+  ``translated("es", msgid)`` is what the catalogs say, to assert against.
 
 Databases: the schema is migrated once into a template per set of migration
 files (:func:`schema_key`), kept between runs: a SQLite file under
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import shutil
 import time
@@ -859,6 +863,78 @@ def in_tenant():
     from tenants.context import use_tenant
 
     return use_tenant
+
+
+def translated(language: str, msgid: str, context: str | None = None, **values: Any) -> str:
+    """What the catalogs now in use make of ``msgid`` in ``language`` (``%`` filled from ``values``).
+
+    For asserting against the shipped translation instead of a copy of it;
+    a text the catalogs do not translate fails the test.
+    """
+    from core import i18n
+
+    catalog = i18n.translations(language)
+    text = catalog.pgettext(context, msgid) if context else catalog.gettext(msgid)
+    assert text != msgid, f"no {language!r} translation of {msgid!r}"
+    return text % values if values else text
+
+
+@pytest.fixture
+def extra_catalogs(tmp_path: Path):
+    """``extra_catalogs({"es": {"Reviews": "Reseñas", ("%(num)d review", "%(num)d reviews"): ("%(num)d reseña", "%(num)d reseñas")}}, context=None, add=True)`` -> Path.
+
+    Writes the texts as ``<lang>/LC_MESSAGES/messages.po`` catalogs in the
+    test's temporary folder and adds it as a plugin's catalogs are added
+    (:func:`core.i18n.add_catalog_dir`): core's real catalogs stay in front,
+    so a text core translates keeps core's translation. A plural key is the
+    ``(singular, plural)`` pair, its text one form per plural form of core's
+    catalog of that language (two for ``es`` and ``fr``); ``context`` is the ``pgettext`` context of
+    this call's texts. Calls add up; at teardown the folder is taken out
+    and the translation caches are cleared. ``add=False`` only writes the
+    catalogs and returns their folder, for a test of a plugin's
+    ``porchside_translation_dirs`` (the plugin adds it).
+    """
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from core import i18n, i18n_pseudo
+
+    folder = tmp_path / "extra-catalogs"
+    catalogs: dict[str, Catalog] = {}
+
+    def clear_caches() -> None:
+        i18n.translations.cache_clear()
+        i18n_pseudo.pseudo_translations.cache_clear()
+
+    def new_catalog(code: str) -> Catalog:
+        catalog = Catalog(locale=code, domain=i18n.DOMAIN)
+        shipped = i18n.CORE_CATALOGS / code / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+        found = re.search(r'^"Plural-Forms: (.*?)\\n"$', shipped.read_text(encoding="utf-8"), re.M) if shipped.exists() else None
+        if found:  # the plural forms core's catalog has, not babel's guess
+            catalog.mime_headers = [("Plural-Forms", found.group(1))]
+        return catalog
+
+    def write(texts: dict[str, dict], context: str | None = None, add: bool = True) -> Path:
+        for code, messages in texts.items():
+            if code not in catalogs:
+                catalogs[code] = new_catalog(code)
+            catalog = catalogs[code]
+            for msgid, text in messages.items():
+                catalog.add(msgid, text, context=context)
+            target = folder / code / "LC_MESSAGES"
+            target.mkdir(parents=True, exist_ok=True)
+            with (target / f"{i18n.DOMAIN}.po").open("wb") as fp:
+                write_po(fp, catalog)
+        if add:
+            i18n.add_catalog_dir(folder)
+        clear_caches()
+        return folder
+
+    yield write
+    with i18n._lock:
+        if folder in i18n._catalog_dirs:
+            i18n._catalog_dirs.remove(folder)
+    clear_caches()
 
 
 class SmtpTestServer:

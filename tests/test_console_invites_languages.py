@@ -4,47 +4,23 @@ Staff review the default invite text in their own language; each customer
 receives it in the customer's language (their portal language, else the
 business's), because a text that is a default in any shipped language is
 sent as the default. A text the business wrote itself is sent as written.
-The catalogs here are this test's own, standing in for core's.
+The translations are those of core's shipped catalogs.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 
 from core import i18n
 from core.console.invite_email import DEFAULT_SUBJECTS, InviteText, as_default
 from core.console.testing import sign_in_staff
 from core.models.customers import Contact, ContactEmail, CustomerAccount, PortalLogin
 from core.models.staff import StaffUser
-from core.testing import jobs_settled
+from core.testing import jobs_settled, translated
 from tenants.service import create_tenant
 from tests.test_console_invites import confirm_fields, confirm_page, wait_until_done
 
 SUBJECT = "Create your customer portal login at {business_name}"
-TEXTS = {
-    "es": {SUBJECT: "Cree su acceso al portal de clientes de {business_name}"},
-    "fr": {SUBJECT: "Créez votre identifiant pour le portail client de {business_name}"},
-}
-
-
-@pytest.fixture
-def catalogs(monkeypatch, tmp_path: Path):
-    for code, texts in TEXTS.items():
-        catalog = Catalog(locale=code, domain="messages")
-        for msgid, msgstr in texts.items():
-            catalog.add(msgid, msgstr)
-        target = tmp_path / code / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.po").open("wb") as fp:
-            write_po(fp, catalog)
-    monkeypatch.setattr(i18n, "_catalog_dirs", [tmp_path])
-    i18n.translations.cache_clear()
-    yield
-    i18n.translations.cache_clear()
 
 
 def subject_in(template, language: str) -> str:
@@ -53,12 +29,12 @@ def subject_in(template, language: str) -> str:
         return words.subject()
 
 
-def test_a_default_text_seen_in_any_language_is_written_in_the_readers(catalogs):
+def test_a_default_text_seen_in_any_language_is_written_in_the_readers():
     with i18n.language("fr"):
         seen_in_french = str(DEFAULT_SUBJECTS["password"])
-    assert seen_in_french == "Créez votre identifiant pour le portail client de {business_name}"
+    assert seen_in_french == translated("fr", SUBJECT)
     for seen in (SUBJECT, seen_in_french):
-        assert subject_in(as_default(seen), "es") == "Cree su acceso al portal de clientes de Acme"
+        assert subject_in(as_default(seen), "es") == translated("es", SUBJECT).format(business_name="Acme")
         assert subject_in(as_default(seen), "en") == "Create your customer portal login at Acme"
     # The business's own words are never translated.
     assert subject_in(as_default("Welcome to {business_name}"), "es") == "Welcome to Acme"
@@ -71,7 +47,7 @@ async def smtp_app(make_app, smtp_server):
 
 
 async def test_staff_review_the_invite_in_their_language_and_each_customer_gets_theirs(
-    catalogs, smtp_app, smtp_server, client_for, in_tenant
+    smtp_app, smtp_server, client_for, in_tenant
 ):
     acme = await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test")
     client = client_for(acme, smtp_app)
@@ -85,7 +61,7 @@ async def test_staff_review_the_invite_in_their_language_and_each_customer_gets_
         await PortalLogin.create(email="lee@example.com", language="es")  # Kim has none: the business's (English)
 
     html = await confirm_page(client, f"scope=selected&account={account.public_id}")
-    assert "Créez votre identifiant pour le portail client de Acme Pool Care" in html
+    assert translated("fr", SUBJECT).format(business_name="Acme Pool Care") in html
     r = await client.submit("/console/customers/invites/", {"scope": "selected", "account": account.public_id, **confirm_fields(html)})
     assert r.status_code == 302
     batch_path = r.headers["Location"]
@@ -94,12 +70,12 @@ async def test_staff_review_the_invite_in_their_language_and_each_customer_gets_
     await jobs_settled(smtp_app)
     subjects = {message["To"]: message["Subject"] for message in smtp_server.messages}
     assert subjects == {
-        "lee@example.com": "Cree su acceso al portal de clientes de Acme Pool Care",
+        "lee@example.com": translated("es", SUBJECT).format(business_name="Acme Pool Care"),
         "kim@example.com": "Create your customer portal login at Acme Pool Care",
     }
     # The history shows the subject in the reader's language too.
     page = await (await client.get(batch_path)).get_data(as_text=True)
-    assert "Créez votre identifiant pour le portail client de Acme Pool Care" in page
+    assert translated("fr", SUBJECT).format(business_name="Acme Pool Care") in page
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import types
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import write_po
 from jinja2 import DictLoader, Environment
 
 from core import hookimpl, i18n
@@ -22,18 +20,6 @@ from core.config import Settings
 from core.plugins import PluginError, PluginHost
 from core.testing import SECRET
 from tests.plugins import reviews
-
-
-def write_catalog(folder: Path, code: str, texts: dict) -> Path:
-    """A real ``messages.po`` written with babel, as ``pybabel init`` would."""
-    catalog = Catalog(locale=code, domain="messages")
-    for msgid, msgstr in texts.items():
-        catalog.add(msgid, msgstr)
-    target = folder / code / "LC_MESSAGES"
-    target.mkdir(parents=True, exist_ok=True)
-    with (target / "messages.po").open("wb") as fp:
-        write_po(fp, catalog)
-    return folder
 
 
 def plugin_with_catalogs(*folders: Path) -> types.ModuleType:
@@ -48,22 +34,21 @@ def plugin_with_catalogs(*folders: Path) -> types.ModuleType:
 
 
 @pytest.fixture
-def catalogs(monkeypatch, tmp_path):
-    """Catalog folders of this test only: a stand-in for core's, then what plugins add."""
-    core_folder = tmp_path / "core-translations"
-    core_folder.mkdir()
-    monkeypatch.setattr(i18n, "_catalog_dirs", [core_folder])
+def catalogs(monkeypatch):
+    """Core's catalogs, and whatever plugins add during this test only."""
+    monkeypatch.setattr(i18n, "_catalog_dirs", list(i18n._catalog_dirs))
     i18n.translations.cache_clear()
-    yield core_folder
+    yield
     i18n.translations.cache_clear()
 
 
-def test_a_plugins_catalog_translates_its_texts_in_python_and_templates(catalogs, tmp_path):
+def test_a_plugins_catalog_translates_its_texts_in_python_and_templates(catalogs, extra_catalogs):
     """porchside_translation_dirs: the plugin's Spanish catalog answers inside language("es")."""
-    folder = write_catalog(tmp_path / "translations", "es", {
+    folder = extra_catalogs({"es": {
         "Water pressure": "Presión del agua",
-        ("%(num)d reading", "%(num)d readings"): ("%(num)d lectura", "%(num)d lecturas", "%(num)d lecturas"),
-    })
+        ("%(num)d reading", "%(num)d readings"): ("%(num)d lectura", "%(num)d lecturas"),
+    }}, add=False)
+    assert folder not in i18n.catalog_dirs()
     host = PluginHost().load(extra=[("tiny", plugin_with_catalogs(folder))], load_entry_points=False)
     assert [d.record for d in host.declared.translation_dirs] == [str(folder)]
 
@@ -79,13 +64,14 @@ def test_a_plugins_catalog_translates_its_texts_in_python_and_templates(catalogs
         assert i18n.gettext("Water pressure") == "Water pressure"
 
 
-def test_core_translation_wins_over_a_plugins(catalogs, tmp_path):
+def test_core_translation_wins_over_a_plugins(catalogs, extra_catalogs):
     """A plugin cannot change how core's texts read; it fills in the texts core lacks."""
-    write_catalog(catalogs, "es", {"Cancel": "Cancelar"})
-    folder = write_catalog(tmp_path / "translations", "es", {"Cancel": "Anular", "Gauge": "Manómetro"})
+    core_cancel = i18n.translations("es").gettext("Cancel")
+    assert core_cancel not in ("Cancel", "Anular")
+    folder = extra_catalogs({"es": {"Cancel": "Anular", "Gauge": "Manómetro"}}, add=False)
     PluginHost().load(extra=[("tiny", plugin_with_catalogs(folder))], load_entry_points=False)
     with i18n.language("es"):
-        assert i18n.gettext("Cancel") == "Cancelar"
+        assert i18n.gettext("Cancel") == core_cancel
         assert i18n.gettext("Gauge") == "Manómetro"
 
 
