@@ -3,7 +3,7 @@
 The demo runs with ``PORCHSIDE_PSEUDO_LANGUAGE`` on, so a browser asking for
 ``xx`` gets every marked text accented and lengthened by a third
 (:mod:`core.i18n_pseudo`). Each page the browser suite walks
-(:data:`~tests.browser.portal_pages.PAGES`,
+(:data:`~tests.browser.portal_pages.PAGES`, once per page,
 :data:`~tests.browser.console_pages.CONSOLE_PAGES`) is opened that way at
 360 px and must show no plain English word and not scroll sideways.
 
@@ -59,12 +59,37 @@ def english_left(page, allowed: frozenset[str]) -> list[str]:
     return plain_words(page.evaluate(_PAGE_TEXT), allowed)
 
 
-def problems_in_pseudo(portal_browser, signed_in_as, url: str, allowed: frozenset[str], label: str) -> list[str]:
-    """Open ``url`` at 360 px in the pseudo-language, with the cookies of the English context ``signed_in_as``."""
-    context = portal_browser.browser.new_context(
-        viewport=PHONE, storage_state=signed_in_as.storage_state(), extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
-    )
-    context.set_default_timeout(15_000)
+class PseudoContexts:
+    """One browser context reading the pseudo-language per signed-in English context, for the module."""
+
+    def __init__(self, portal_browser) -> None:
+        self.browser = portal_browser.browser
+        self.contexts: dict[int, object] = {}
+
+    def like(self, english):
+        """A context at 360 px asking for ``xx``, with the cookies of the English context ``english``."""
+        if id(english) not in self.contexts:
+            context = self.browser.new_context(
+                viewport=PHONE, storage_state=english.storage_state(), extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
+            )
+            context.set_default_timeout(15_000)
+            self.contexts[id(english)] = context
+        return self.contexts[id(english)]
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def pseudo(portal_browser):
+    contexts = PseudoContexts(portal_browser)
+    yield contexts
+    contexts.close()
+
+
+def problems_in_pseudo(context, url: str, allowed: frozenset[str], label: str) -> list[str]:
+    """Open ``url`` in the pseudo-language ``context`` and say what is wrong."""
     page = context.new_page()
     try:
         response = page.goto(url)
@@ -81,14 +106,19 @@ def problems_in_pseudo(portal_browser, signed_in_as, url: str, allowed: frozense
             problems.append(f"{label}: at {PHONE['width']} px scrolls sideways by {extra} px; sticking out: " + "; ".join(culprits))
         return problems
     finally:
-        context.close()
+        page.close()
 
 
-@pytest.mark.parametrize(("tenant", "portal_page"), walk(PAGES), ids=[f"{t.slug}-{p.name}" for t, p in walk(PAGES)])
-def test_portal_page_in_the_pseudo_language(portal_browser, allowed_words, tenant: DemoTenant, portal_page: PortalPage):
+# The templates are the same for both demo businesses: each page once, in Sunny Pools (every
+# plugin on) unless only Pipeworks' data has it.
+WALK = [(t, p) for t, p in walk(PAGES) if t == SUNNY or p.only_in == t.slug]
+
+
+@pytest.mark.parametrize(("tenant", "portal_page"), WALK, ids=[f"{t.slug}-{p.name}" for t, p in WALK])
+def test_portal_page_in_the_pseudo_language(portal_browser, pseudo, allowed_words, tenant: DemoTenant, portal_page: PortalPage):
     path = portal_browser.path_of(tenant, portal_page)
     english = portal_browser.context(tenant, DEMO_EMAIL if portal_page.signed_in else None)
-    problems = problems_in_pseudo(portal_browser, english, portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
+    problems = problems_in_pseudo(pseudo.like(english), portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
     assert not problems, "\n".join(problems)
 
 
@@ -98,8 +128,8 @@ def console_walk(portal_browser) -> ConsoleWalk:
 
 
 @pytest.mark.parametrize("console_page", CONSOLE_PAGES, ids=[p.name for p in CONSOLE_PAGES])
-def test_console_page_in_the_pseudo_language(portal_browser, console_walk, allowed_words, console_page: PortalPage):
+def test_console_page_in_the_pseudo_language(portal_browser, pseudo, console_walk, allowed_words, console_page: PortalPage):
     path = console_walk.path_of(console_page)
     english = console_walk.context if console_page.signed_in else portal_browser.context(SUNNY, None)
-    problems = problems_in_pseudo(portal_browser, english, portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
+    problems = problems_in_pseudo(pseudo.like(english), portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
     assert not problems, "\n".join(problems)
