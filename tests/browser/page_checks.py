@@ -104,15 +104,17 @@ _OVERFLOW = """() => {
 }"""
 
 
-def page_problems(page, watch: PageWatch, label: str) -> list[str]:
+def page_problems(page, watch: PageWatch, label: str, axe: bool = True) -> list[str]:
     """Everything wrong with the loaded page, at desktop and at phone width.
 
-    Leaves the page at desktop width. An empty list means it passes.
+    Leaves the page at desktop width. An empty list means it passes. With
+    ``axe=False`` axe-core is left out (the same template already passed it
+    with other data); console errors and the phone's width are still checked.
     """
     problems = [f"{label}: {error}" for error in watch.take()]
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        violations = axe_violations(page)
+        violations = axe_violations(page) if axe else []
         if violations:
             problems.append(f"{label} at {name} width: axe-core found\n{format_violations(violations)}")
         if name == "phone":

@@ -3,9 +3,11 @@
 Runs against ``porchside demo`` (both demo businesses, as Pat Morgan, who
 may see invoices).
 
-Each page must load with status 200 and its heading, log no console error,
-pass axe-core without a serious or critical violation at desktop and phone
-width, and not scroll sideways at 360 px (:func:`page_problems`).
+Each page must load with status 200 and its heading, log no console error
+and not scroll sideways at 360 px in each business; it must pass axe-core
+without a violation at desktop and phone width in the first business whose
+data has it (the same template with the other business's data adds nothing
+for axe but its two runs) (:func:`page_problems`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tests.browser.portal_pages import (
 pytestmark = pytest.mark.browser
 
 by_slug = {"ids": [t.slug for t in DEMO_TENANTS]}
+AXE_IN = {page.name: next(t for t in DEMO_TENANTS if page.only_in in (None, t.slug)) for page in PAGES}
 
 
 @pytest.mark.parametrize("tenant", DEMO_TENANTS, **by_slug)
@@ -73,7 +76,8 @@ def test_page(portal_browser, tenant: DemoTenant, portal_page: PortalPage):
         assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
         heading = page.get_by_role("heading", level=1).first.inner_text()
         assert re.search(portal_page.heading, heading), f"{path}: unexpected h1 {heading!r} (at {page.url})"
-        problems = page_problems(page, watch, f"{tenant.slug} {path}")
+        # axe-core reads the template: once per page, in the first business whose data has it.
+        problems = page_problems(page, watch, f"{tenant.slug} {path}", axe=tenant == AXE_IN[portal_page.name])
         assert not problems, "\n".join(problems)
     finally:
         page.close()
