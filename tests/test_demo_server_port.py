@@ -8,12 +8,12 @@ import urllib.request
 from tests.browser.demo_server import DemoServer
 
 
-def test_a_port_taken_before_the_demo_binds_moves_it_to_another(tmp_path):
+def test_a_port_taken_before_the_demo_binds_moves_it_to_another(tmp_path, porchside_backends):
     squatter = socket.socket()
     squatter.bind(("127.0.0.1", 0))
     squatter.listen()
     taken = squatter.getsockname()[1]
-    server = DemoServer(tmp_path / "demo")
+    server = DemoServer(tmp_path / "demo", migrated=porchside_backends.get("sqlite").template)
     server.port = taken  # as if another process took the reserved port meanwhile
     try:
         server.start()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -42,8 +43,11 @@ def free_port() -> int:
 class DemoServer:
     """``porchside demo`` in a subprocess: ``start()``, ``url(slug, path)``, ``stop()``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, migrated: Path | None = None) -> None:
+        """:param migrated: a migrated SQLite database (the suite's template) to start from, so
+        the demo only seeds; None: it migrates a new one, as on a newcomer's machine."""
         self.data_dir = data_dir
+        self.migrated = migrated
         self.chosen_port = port is None  # ours to change if another process takes it first
         self.port = port or free_port()
         self.log_path = data_dir / "demo-server.log"
@@ -95,6 +99,9 @@ class DemoServer:
 
     def _start_once(self, timeout: float) -> "DemoServer":
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.migrated is not None and not (self.data_dir / "demo").exists():
+            (self.data_dir / "demo").mkdir()
+            shutil.copyfile(self.migrated, self.data_dir / "demo" / "porchside.sqlite3")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "core.cli", "demo", "--port", str(self.port)],

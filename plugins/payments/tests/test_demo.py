@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 from datetime import date
@@ -79,10 +80,13 @@ async def test_no_test_keys_are_written_against_real_stripe(make_app):
                 assert await SavedCard.all().count() == 0
 
 
-def test_porchside_demo_runs_localstripe_and_stops_it(tmp_path):
+def test_porchside_demo_runs_localstripe_and_stops_it(tmp_path, porchside_backends):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PORCHSIDE_")}
     env["PORCHSIDE_DATA_DIR"] = str(tmp_path)
+    # From the suite's migrated template: this test is about localstripe, not migrating.
+    (tmp_path / "demo").mkdir()
+    shutil.copyfile(porchside_backends.get("sqlite").template, tmp_path / "demo" / "porchside.sqlite3")
     command = _porchside_command()
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
