@@ -115,12 +115,18 @@ async def save():
 @blueprint.get("/account")
 @staff_required("console")
 async def account():
+    notice = ACCOUNT_NOTICES.get(request.args.get("done", ""))
+    return await _account_page(notice=str(notice) if notice else None)
+
+
+async def _account_page(notice: str | None = None, error: str | None = None) -> str:
+    """The staff member's own page: their language, or the business's when they chose none."""
     return await render_console(
         "console/account.html",
-        notice={key: str(text) for key, text in ACCOUNT_NOTICES.items()}.get(request.args.get("done", "")),
+        notice=notice,
         languages=[(code, LANGUAGE_NAMES[code]) for code in SHIPPED_LANGUAGES],
         business_language=LANGUAGE_NAMES[business_language(g.tenant)],
-        error=None,
+        error=error,
     )
 
 
@@ -130,14 +136,7 @@ async def save_language():
     """The signed-in staff member's own language; empty follows the business's."""
     code = (await request.form).get("language", "")
     if code and code not in SHIPPED_LANGUAGES:
-        body = await render_console(
-            "console/account.html",
-            notice=None,
-            languages=[(c, LANGUAGE_NAMES[c]) for c in SHIPPED_LANGUAGES],
-            business_language=LANGUAGE_NAMES[business_language(g.tenant)],
-            error=_("Choose one of the languages in the list."),
-        )
-        return body, 400
+        return await _account_page(error=_("Choose one of the languages in the list.")), 400
     staff = g.staff
     staff.language = code or None
     await staff.save(update_fields=["language"])
