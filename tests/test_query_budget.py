@@ -37,7 +37,6 @@ OVER_BUDGET = {
     ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
     ("portal", "one quote"): 5,
     ("portal", "statement"): 5,  # the period's invoice and payment totals (two), its invoices, its payments  # quote, its revision with the one before, their lines, messages
-    ("console", "customers"): 5,  # staff (with unread notifications), count, accounts, contacts, their emails (with their logins)
 }
 
 SMALL, LARGE = 3, 30

@@ -4,7 +4,8 @@ The list searches account names and numbers, contact names and email
 addresses; each row shows the account's contacts with every address's
 portal status (not invited, invited, login created) and last sign-in, and a
 checkbox for "Send portal invite" (:mod:`core.console.invites`). A page
-costs the same few queries whatever its length.
+costs the same few queries whatever its length (the first page's rows carry the
+list's length: no count of its own).
 
 A customer's page lists its contacts and their addresses (with the "Send
 invoices" flag) and, per address, "Email portal link" (a sign-in link,
@@ -135,7 +136,7 @@ async def index():
     q = search_text()
     archived = include_archived()
     sort = SORTS.parse()
-    page = await paginate(customer_query(q, archived).order_by(*sort.order_by), per_page=PER_PAGE)
+    page = await paginate(customer_query(q, archived).order_by(*sort.order_by), per_page=PER_PAGE, count_with_rows=True)
     contacts, logins = await contacts_of(page.items)
     return await render_console(
         "console/customers/index.html",

@@ -46,7 +46,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from quart import request
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 
 from core.i18n import gettext
 
@@ -183,18 +183,26 @@ def _clamp(number: int, size: int, total: int) -> int:
     return min(number, max(1, math.ceil(total / size)))
 
 
-async def paginate(query: "QuerySet[T]", per_page: int | None = None, *, total: int | None = None) -> Page[T]:
+async def paginate(
+    query: "QuerySet[T]", per_page: int | None = None, *, total: int | None = None, count_with_rows: bool = False
+) -> Page[T]:
     """One page of ``query`` as asked for by ``?page=``, ``?per_page=`` and a cursor
     (``?after=`` / ``?before=``, see the module's docstring).
 
     Two queries whatever the list's size and the page's depth (a count, then
     the page; just the count when the list is empty), three when a cursor is
-    looked up. Pass ``total`` when the caller already counted the list. A
+    looked up. Pass ``total`` when the caller already counted the list. With
+    ``count_with_rows`` the first page (no cursor) is one query: its rows
+    carry the list's length (``COUNT(*) OVER ()``, counted before the LIMIT);
+    only for a query without DISTINCT or GROUP BY, whose rows are the list. A
     page past the end shows the last page. Ordering (which must end on a
     unique field, as :class:`Sorter` does), ``select_related`` and
     ``prefetch_related`` stay the caller's.
     """
     number, size = _requested(per_page)
+    if total is None and count_with_rows and number == 1 and not (_cursor(AFTER_PARAM) or _cursor(BEFORE_PARAM)):
+        rows = list(await query.annotate(**{_LIST_TOTAL: RawSQL("COUNT(*) OVER ()")}).limit(size))
+        return Page(rows, 1, size, int(getattr(rows[0], _LIST_TOTAL)) if rows else 0, _keyset_fields(query) is not None)
     if total is None:
         total = await query.count()
     number = _clamp(number, size, total)
@@ -208,6 +216,10 @@ async def paginate(query: "QuerySet[T]", per_page: int | None = None, *, total: 
     if items is None:
         items = await _by_offset(query, number, size, total)
     return Page(items, number, size, total, keyset)
+
+
+# The annotation that carries the list's length on a first page read with its count.
+_LIST_TOTAL = "list_total_"
 
 
 def _keyset_fields(query: "QuerySet[T]") -> list[tuple[str, bool, bool]] | None:
