@@ -35,8 +35,7 @@ SECTION_PAGES = {"service history": "portal_service_history", "one visit": "port
 OVER_BUDGET = {
     ("portal", "home"): 7,  # the session's accounts, the balance, open invoices, what comes next; 3 plugin cards
     ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
-    ("portal", "one quote"): 5,
-    ("portal", "statement"): 5,  # the period's invoice and payment totals (two), its invoices, its payments  # quote, its revision with the one before, their lines, messages
+    ("portal", "statement"): 5,  # the period's invoice and payment totals (two), its invoices, its payments
 }
 
 SMALL, LARGE = 3, 30

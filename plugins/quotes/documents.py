@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q, Subquery
+from tortoise.queryset import QuerySet
 
 from core.i18n import gettext as _, lazy_pgettext
 from core.models.customers import CustomerAccount
@@ -144,6 +145,22 @@ async def revision_and_before(quote: Quote, number: int) -> tuple[QuoteRevision 
     if not rows or rows[0].number != number:
         return None, None
     return rows[0], (rows[1] if len(rows) > 1 else None)
+
+
+async def quote_with_revisions(quotes: QuerySet[Quote]) -> tuple[Quote, QuoteRevision, QuoteRevision | None] | None:
+    """The quote ``quotes`` selects (one: filter it by public id), with its account and
+    job, its current revision and the sent revision before it (None when there is
+    none), in one query; None when there is no such quote or it has no current revision."""
+    rows = list(
+        await QuoteRevision.filter(quote_id__in=Subquery(quotes.values("id")), number__lte=F("quote__revision"))
+        .filter(Q(number=F("quote__revision")) | ~Q(status=DRAFT))
+        .select_related("quote__account", "quote__job")
+        .order_by("-number")
+        .limit(2)
+    )
+    if not rows or rows[0].number != rows[0].quote.revision:
+        return None
+    return rows[0].quote, rows[0], (rows[1] if len(rows) > 1 else None)
 
 
 async def load_document(

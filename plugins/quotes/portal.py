@@ -40,7 +40,7 @@ from plugins.quotes.decisions import (
     open_for_decision,
     refusal,
 )
-from plugins.quotes.documents import load_document, pdf_name, revision_and_before
+from plugins.quotes.documents import load_document, pdf_name, quote_with_revisions, revision_and_before
 from plugins.quotes.emails import quote_pdf
 from plugins.quotes.models import (
     APPROVED,
@@ -108,11 +108,16 @@ def filter_by_status(query, status: str, today):
     return query
 
 
-async def quote_or_404(quote_id: str) -> Quote:
-    """The signed-in account's sent quote with this public id, or 404."""
+def _sent_quote(quote_id: str):
+    """The signed-in account's sent quote with this public id (a query not yet run), or 404."""
     if "." in quote_id:  # public ids hold no dot: "x.pdf.pdf" and the like
         abort(404)
-    quote = await customer_quotes(g.portal.account.id).filter(public_id=quote_id).select_related("account", "job").first()
+    return customer_quotes(g.portal.account.id).filter(public_id=quote_id)
+
+
+async def quote_or_404(quote_id: str) -> Quote:
+    """The signed-in account's sent quote with this public id, or 404."""
+    quote = await _sent_quote(quote_id).select_related("account", "job").first()
     if quote is None:
         abort(404)
     return quote
@@ -153,10 +158,15 @@ async def for_job(job_id: str):
     return await _list_page(_("Quotes for job %(number)s", number=job.number), customer_quotes(g.portal.account.id).filter(job_id=job.id), job)
 
 
-async def detail_page(quote: Quote, *, problem: str | None = None, status: int = 200):
+async def detail_page(quote: Quote, *, problem: str | None = None, status: int = 200, revisions=None):
+    """The quote's page; ``revisions``: its current revision and the sent one before it,
+    when the caller loaded them with the quote (:func:`quote_with_revisions`)."""
     portal = g.portal
     today = tenant_today(portal.tenant)
-    revision, before = await revision_and_before(quote, quote.revision) if quote.was_sent else (None, None)
+    if revisions is not None:
+        revision, before = revisions
+    else:
+        revision, before = await revision_and_before(quote, quote.revision) if quote.was_sent else (None, None)
     if revision is None:
         abort(404)
     document = await load_document(quote, revision, today, portal.tenant, before=before)
@@ -182,10 +192,13 @@ async def detail_page(quote: Quote, *, problem: str | None = None, status: int =
 @blueprint.get("/quotes/<quote_id>")
 @login_required
 async def detail(quote_id: str):
-    quote = await quote_or_404(quote_id)
-    if not g.portal.read_only:
-        await mark_viewed(quote)
-    return await detail_page(quote)
+    found = await quote_with_revisions(_sent_quote(quote_id))  # quote and revisions in one query
+    if found is None:
+        abort(404)
+    quote, revision, before = found
+    if not g.portal.read_only and await mark_viewed(quote):
+        return await detail_page(quote)  # the first look changed the revision too: read it again
+    return await detail_page(quote, revisions=(revision, before))
 
 
 @blueprint.get("/quotes/<quote_id>.pdf")
