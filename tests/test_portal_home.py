@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 
 from core import hookimpl
+from core.models.billing import Invoice
 from core.plugin_state import set_enabled
 from core.plugins import PluginError, PluginHost
 from core.records import HomeCard
+from core.web.rendering import tenant_today
 from tenants.context import use_tenant
 from tenants.service import create_tenant
 from tests.plugins import noticeboard
@@ -87,6 +90,25 @@ async def test_home_costs_the_same_queries_for_a_small_and_a_large_account(pat_c
     many, html = await queries_of(pat_client, "/", count_queries)
     assert "due on 13 open invoices" in html
     assert many.count == few.count, many.statements
+
+
+async def test_home_balance_sums_every_currency_in_one_query_unless_one_is_owed_beyond_the_first_invoices(pat_client, pat, portal_data, tenant, count_queries):
+    """The first open invoices carry their currencies' sums (window sums): one query.
+    A currency owed only on invoices beyond them is summed by a second query, so
+    the card never leaves money out."""
+    for n in range(6):
+        await portal_data.invoice(pat, due_in_days=n - 3)  # $100.00 each, three overdue
+    euros = await portal_data.invoice(pat, due_in_days=30)  # due last: beyond the first five
+    with use_tenant(tenant):
+        await Invoice.filter(id=euros.id).update(currency="EUR")
+    beyond, html = await queries_of(pat_client, "/", count_queries)
+    expected = "Balance due €100.00 + $600.00 due on 7 open invoices, 3 overdue."
+    assert card_text(html, "balance").startswith(expected)
+    with use_tenant(tenant):
+        await Invoice.filter(id=euros.id).update(due_on=tenant_today(tenant) - timedelta(days=10))  # now among the first
+    among, html = await queries_of(pat_client, "/", count_queries)
+    assert card_text(html, "balance").startswith(expected.replace("3 overdue", "4 overdue"))
+    assert among.count == beyond.count - 1, among.statements
 
 
 async def test_signed_out_visitors_are_sent_to_sign_in(client, tenant):

@@ -2,9 +2,10 @@
 
 Core contributes the balance due (only to addresses that may see invoices,
 when the portal includes invoices) and the next visit; plugins add cards
-through :func:`core.hookspecs.porchside_home_cards`. Three queries for
-core's part whatever the account's size (the balance is a SQL sum, the page
-lists only the first few open invoices and visits); a plugin's card costs
+through :func:`core.hookspecs.porchside_home_cards`. Two queries for
+core's part whatever the account's size (the first few open invoices carry
+the balance as SQL window sums, see :func:`open_billing`; the first few
+visits); a plugin's card costs
 what its ``summary`` costs, and one that fails is logged and left out.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from quart import url_for
-from tortoise.expressions import F, Q
+from tortoise.expressions import F, Q, RawSQL
 from tortoise.functions import Count, Sum
 
 from core.i18n import gettext as _, ngettext
@@ -65,12 +66,34 @@ class Home:
 
 
 async def open_billing(portal: Portal, shown: int = HOME_LIST_SIZE) -> Billing:
-    """Open invoices with something left to pay (never drafts): two queries whatever
-    their number, the sums per currency in SQL and the first ``shown`` invoices."""
+    """Open invoices with something left to pay (never drafts): one query whatever
+    their number. The first ``shown`` invoices carry, as window sums over all of
+    them, what is owed in their currency, how many there are and how many are
+    overdue, and how many open invoices there are in all; only when a currency is
+    missing from those first rows does a second query sum per currency."""
     today = tenant_today(portal.tenant)
     owing = Invoice.filter(account_id=portal.account.id, status="open", total_minor__gt=F("paid_minor"))
     billing = Billing(today=today)
-    totals = await (
+    rows = list(
+        await owing.annotate(
+            owed_in_currency=RawSQL('SUM("total_minor"-"paid_minor") OVER (PARTITION BY "currency")'),
+            open_in_currency=RawSQL('COUNT(*) OVER (PARTITION BY "currency")'),
+            # a date's ISO text, never the request's: compared as a date on both databases
+            late_in_currency=RawSQL(f'COUNT(CASE WHEN "due_on"<\'{today.isoformat()}\' THEN 1 END) OVER (PARTITION BY "currency")'),
+            open_in_all=RawSQL("COUNT(*) OVER ()"),
+        )
+        .order_by("due_on", "id")
+        .limit(shown)
+    )
+    seen = {row.currency: row for row in rows}
+    if sum(int(row.open_in_currency) for row in seen.values()) == (int(rows[0].open_in_all) if rows else 0):
+        for currency, row in seen.items():
+            billing.balances[currency] = int(row.owed_in_currency or 0)
+            billing.count += int(row.open_in_currency)
+            billing.overdue += int(row.late_in_currency or 0)
+        billing.invoices = rows
+        return billing
+    totals = await (  # a currency owed only beyond the first rows
         owing.annotate(
             owed=Sum(F("total_minor") - F("paid_minor")),
             n=Count("id"),
@@ -83,8 +106,7 @@ async def open_billing(portal: Portal, shown: int = HOME_LIST_SIZE) -> Billing:
         billing.balances[row["currency"]] = int(row["owed"] or 0)
         billing.count += int(row["n"] or 0)
         billing.overdue += int(row["late"] or 0)
-    if billing.count:
-        billing.invoices = list(await owing.order_by("due_on", "id").limit(shown))
+    billing.invoices = rows
     return billing
 
 
