@@ -11,6 +11,10 @@ Items are told apart by what they are (text and address), so a copy that
 CSS hides does not count, and one hidden everywhere fails. The current
 tab is in the portal's bar itself at every width; in the console it, or
 its menu, is marked. The menus work from the keyboard.
+
+Each page is loaded once, at 360 px, and resized to the wider widths (the
+header's layout is media queries only, no script measures the width); the
+module's tests share one tab per signed-in person.
 """
 
 from __future__ import annotations
@@ -91,111 +95,124 @@ def unreachable(page) -> tuple[list[str], list[dict]]:
 
 
 @pytest.fixture(scope="module")
-def portal_context(portal_browser):
-    return portal_browser.context(SUNNY)
+def portal_tab(portal_browser):
+    """One tab of Pat's portal context, reused by the module's tests (each loads its page)."""
+    page = portal_browser.context(SUNNY).new_page()
+    yield page, PageWatch(page)
+    page.close()
 
 
 @pytest.fixture(scope="module")
-def console_context(portal_browser):
-    return portal_browser.console_context(SUNNY, OWNER)
+def console_tab(portal_browser):
+    """One tab of the owner's console context, reused by the module's tests."""
+    page = portal_browser.console_context(SUNNY, OWNER).new_page()
+    yield page, PageWatch(page)
+    page.close()
 
 
-def open_at(context, server, path: str, width: int):
-    page = context.new_page()
+def open_at(tab, server, path: str, width: int):
+    """Load ``path`` at ``width`` in the module's tab (its watch holds this load's errors only)."""
+    page, watch = tab
+    watch.take()
     page.set_viewport_size(WIDTHS[width])
     response = page.goto(server.url(SUNNY.slug, path))
     assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-    return page, PageWatch(page)
+    return page, watch
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+def at_every_width(page):
+    """Resize the loaded page to each width in turn (the header's layout is CSS only: media
+    queries, no script measuring the width), yielding the width."""
+    for width, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        yield width
+
+
 @pytest.mark.parametrize("path", PORTAL_PAGES)
-def test_every_portal_tab_is_reachable_and_the_current_one_shows(portal_context, portal_browser, path, width):
-    page, watch = open_at(portal_context, portal_browser.server, path, width)
-    try:
+def test_every_portal_tab_is_reachable_and_the_current_one_shows(portal_tab, portal_browser, path):
+    """At 360, 768 and 1280 px, one load of the page resized."""
+    page, watch = open_at(portal_tab, portal_browser.server, path, 360)
+    failures = []
+    for width in at_every_width(page):
         problems, controls = unreachable(page)
-        assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
+        failures += [f"{path} at {width} px: {problem}" for problem in problems]
         tabs = page.locator("nav.tabs .tab-bar > li > a").evaluate_all("links => links.map(a => a.textContent.trim())")
-        assert len(tabs) == 11 and PLUGIN_TABS <= set(tabs), f"not every built-in plugin's tab is there: {tabs}"
+        if not (len(tabs) == 11 and PLUGIN_TABS <= set(tabs)):
+            failures.append(f"{path} at {width} px: not every built-in plugin's tab is there: {tabs}")
         current = [c for c in controls if c["current"] and c["seen"]]
-        assert [c["key"].split('"')[1] for c in current] == [PORTAL_PAGES[path]], f"{path} at {width} px: {current}"
-        assert current[0]["menu"] == -1, "the current tab is in the bar, not in a menu"
-        assert not watch.take()
-    finally:
-        page.close()
+        if [c["key"].split('"')[1] for c in current] != [PORTAL_PAGES[path]]:
+            failures.append(f"{path} at {width} px: the current tab shows as {current}")
+        elif current[0]["menu"] != -1:
+            failures.append(f"{path} at {width} px: the current tab is in a menu, not in the bar")
+    failures += [f"{path}: {error}" for error in watch.take()]
+    assert not failures, "\n".join(failures)
 
 
-def test_the_phone_header_is_short(portal_context, portal_browser):
+def test_the_phone_header_is_short(portal_tab, portal_browser):
     """Name, Menu and the tab bar: about half of the 261 px the header took before."""
-    page, _ = open_at(portal_context, portal_browser.server, "/", 360)
-    try:
-        height = page.evaluate("() => document.querySelector('header.site-header').getBoundingClientRect().height")
-        assert height <= 120, f"the header is {height} px tall on a phone"
-    finally:
-        page.close()
+    page, _ = open_at(portal_tab, portal_browser.server, "/", 360)
+    height = page.evaluate("() => document.querySelector('header.site-header').getBoundingClientRect().height")
+    assert height <= 120, f"the header is {height} px tall on a phone"
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("path", CONSOLE_PAGES)
-def test_every_console_entry_is_reachable(console_context, portal_browser, path, width):
-    page, watch = open_at(console_context, portal_browser.server, path, width)
-    try:
+def test_every_console_entry_is_reachable(console_tab, portal_browser, path):
+    """At 360, 768 and 1280 px, one load of the page resized."""
+    page, watch = open_at(console_tab, portal_browser.server, path, 360)
+    nav = page.get_by_role("navigation", name="Console")
+    current = nav.locator("a[aria-current=page]")
+    failures = []
+    for width in at_every_width(page):
         problems, controls = unreachable(page)
-        assert not problems, f"{path} at {width} px:\n" + "\n".join(problems)
+        failures += [f"{path} at {width} px: {problem}" for problem in problems]
         links = {c["key"].split('"')[1] for c in controls if c["key"].startswith("link")}
-        assert PLUGIN_CONSOLE_LINKS <= links, f"a built-in plugin's entry is missing: {PLUGIN_CONSOLE_LINKS - links}"
-        nav = page.get_by_role("navigation", name="Console")
-        current = nav.locator("a[aria-current=page]")
-        assert current.count() == 1 and current.text_content() == CONSOLE_PAGES[path]
+        if not PLUGIN_CONSOLE_LINKS <= links:
+            failures.append(f"{path} at {width} px: a built-in plugin's entry is missing: {PLUGIN_CONSOLE_LINKS - links}")
+        if not (current.count() == 1 and current.text_content() == CONSOLE_PAGES[path]):
+            failures.append(f"{path} at {width} px: the current entry is not {CONSOLE_PAGES[path]!r} alone")
         # The current entry shows, or the menu holding it is marked as the current section.
-        if not current.is_visible():
+        elif not current.is_visible():
             group = nav.locator(".nav-group.current > details > summary")
-            assert group.is_visible() and "current section" in group.inner_text(), f"{path} at {width} px"
-        assert not watch.take()
-    finally:
-        page.close()
+            if not (group.is_visible() and "current section" in group.inner_text()):
+                failures.append(f"{path} at {width} px: neither the current entry nor its menu, marked, shows")
+    failures += [f"{path}: {error}" for error in watch.take()]
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize(("where", "menu", "item"), [("portal", "More", "Documents"), ("console", "Settings", "Audit log")])
-def test_menus_work_from_the_keyboard(portal_context, console_context, portal_browser, where, menu, item):
+def test_menus_work_from_the_keyboard(portal_tab, console_tab, portal_browser, where, menu, item):
     """Tab to the menu's button, Enter opens it, Tab reaches its links, Escape closes it and returns focus."""
-    context = portal_context if where == "portal" else console_context
-    page, watch = open_at(context, portal_browser.server, "/" if where == "portal" else "/console/", 360)
-    try:
-        summary = page.locator("header.site-header summary", has_text=menu)
-        for _ in range(40):
-            page.keyboard.press("Tab")
-            if summary.evaluate("el => el === document.activeElement"):
-                break
-        else:
-            raise AssertionError(f"Tab never reached the {menu} button")
-        page.keyboard.press("Enter")
-        link = page.locator("header.site-header details[open] a", has_text=item)
-        assert link.is_visible()
-        for _ in range(15):
-            page.keyboard.press("Tab")
-            if link.evaluate("el => el === document.activeElement"):
-                break
-        else:
-            raise AssertionError(f"Tab never reached {item!r} in the open {menu} menu")
-        # The focused link shows where focus is.
-        assert link.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
-        page.keyboard.press("Escape")
-        assert not page.locator("header.site-header details[open]").count()
-        assert summary.evaluate("el => el === document.activeElement")
-        assert not watch.take()
-    finally:
-        page.close()
+    tab = portal_tab if where == "portal" else console_tab
+    page, watch = open_at(tab, portal_browser.server, "/" if where == "portal" else "/console/", 360)
+    summary = page.locator("header.site-header summary", has_text=menu)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if summary.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached the {menu} button")
+    page.keyboard.press("Enter")
+    link = page.locator("header.site-header details[open] a", has_text=item)
+    assert link.is_visible()
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if link.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError(f"Tab never reached {item!r} in the open {menu} menu")
+    # The focused link shows where focus is.
+    assert link.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+    page.keyboard.press("Escape")
+    assert not page.locator("header.site-header details[open]").count()
+    assert summary.evaluate("el => el === document.activeElement")
+    assert not watch.take()
 
 
-def test_built_in_plugins_console_entries_are_in_their_menus(console_context, portal_browser):
+def test_built_in_plugins_console_entries_are_in_their_menus(console_tab, portal_browser):
     """ConsoleLink.group: each built-in plugin's entry sits in the menu it names."""
     expected = {"Messages": "Customers", "Service requests": "Work", "Quotes": "Work",
                 "Card payments": "Billing", "Stripe connection": "Settings"}
-    page, _ = open_at(console_context, portal_browser.server, "/console/", 1280)
-    try:
-        menus = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("nav.console-nav details")]
-          .flatMap(d => [...d.querySelectorAll("a")].map(a => [a.textContent.trim(), d.querySelector("summary").firstChild.textContent.trim()])))""")
-        assert {label: menus.get(label) for label in expected} == expected
-    finally:
-        page.close()
+    page, _ = open_at(console_tab, portal_browser.server, "/console/", 1280)
+    menus = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("nav.console-nav details")]
+      .flatMap(d => [...d.querySelectorAll("a")].map(a => [a.textContent.trim(), d.querySelector("summary").firstChild.textContent.trim()])))""")
+    assert {label: menus.get(label) for label in expected} == expected
