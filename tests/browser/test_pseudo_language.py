@@ -60,21 +60,27 @@ def english_left(page, allowed: frozenset[str]) -> list[str]:
 
 
 class PseudoContexts:
-    """One browser context reading the pseudo-language per signed-in English context, for the module."""
+    """One browser tab reading the pseudo-language per signed-in English context, for the module.
+
+    Each test loads its page in that tab: a new tab per page would start a renderer each time.
+    """
 
     def __init__(self, portal_browser) -> None:
         self.browser = portal_browser.browser
         self.contexts: dict[int, object] = {}
+        self.tabs: dict[int, object] = {}
 
-    def like(self, english):
-        """A context at 360 px asking for ``xx``, with the cookies of the English context ``english``."""
+    def tab_like(self, english):
+        """A tab at 360 px asking for ``xx``, with the cookies of the English context ``english``."""
         if id(english) not in self.contexts:
             context = self.browser.new_context(
                 viewport=PHONE, storage_state=english.storage_state(), extra_http_headers={"Accept-Language": PSEUDO_LANGUAGE}
             )
             context.set_default_timeout(15_000)
             self.contexts[id(english)] = context
-        return self.contexts[id(english)]
+        if id(english) not in self.tabs or self.tabs[id(english)].is_closed():
+            self.tabs[id(english)] = self.contexts[id(english)].new_page()
+        return self.tabs[id(english)]
 
     def close(self) -> None:
         for context in self.contexts.values():
@@ -88,25 +94,21 @@ def pseudo(portal_browser):
     contexts.close()
 
 
-def problems_in_pseudo(context, url: str, allowed: frozenset[str], label: str) -> list[str]:
-    """Open ``url`` in the pseudo-language ``context`` and say what is wrong."""
-    page = context.new_page()
-    try:
-        response = page.goto(url)
-        if response is None or response.status != 200:
-            return [f"{label}: answered {response and response.status}"]
-        problems = []
-        if page.evaluate("() => document.documentElement.lang") != PSEUDO_LANGUAGE:
-            problems.append(f"{label}: <html lang> is not {PSEUDO_LANGUAGE!r}")
-        words = english_left(page, allowed)
-        if words:
-            problems.append(f"{label}: English left on the page: {' '.join(words)}")
-        extra, culprits = sideways_overflow(page)
-        if extra > 1:
-            problems.append(f"{label}: at {PHONE['width']} px scrolls sideways by {extra} px; sticking out: " + "; ".join(culprits))
-        return problems
-    finally:
-        page.close()
+def problems_in_pseudo(page, url: str, allowed: frozenset[str], label: str) -> list[str]:
+    """Load ``url`` in the pseudo-language tab ``page`` and say what is wrong."""
+    response = page.goto(url)
+    if response is None or response.status != 200:
+        return [f"{label}: answered {response and response.status}"]
+    problems = []
+    if page.evaluate("() => document.documentElement.lang") != PSEUDO_LANGUAGE:
+        problems.append(f"{label}: <html lang> is not {PSEUDO_LANGUAGE!r}")
+    words = english_left(page, allowed)
+    if words:
+        problems.append(f"{label}: English left on the page: {' '.join(words)}")
+    extra, culprits = sideways_overflow(page)
+    if extra > 1:
+        problems.append(f"{label}: at {PHONE['width']} px scrolls sideways by {extra} px; sticking out: " + "; ".join(culprits))
+    return problems
 
 
 # The templates are the same for both demo businesses: each page once, in Sunny Pools (every
@@ -118,7 +120,7 @@ WALK = [(t, p) for t, p in walk(PAGES) if t == SUNNY or p.only_in == t.slug]
 def test_portal_page_in_the_pseudo_language(portal_browser, pseudo, allowed_words, tenant: DemoTenant, portal_page: PortalPage):
     path = portal_browser.path_of(tenant, portal_page)
     english = portal_browser.context(tenant, DEMO_EMAIL if portal_page.signed_in else None)
-    problems = problems_in_pseudo(pseudo.like(english), portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
+    problems = problems_in_pseudo(pseudo.tab_like(english), portal_browser.server.url(tenant.slug, path), allowed_words, f"{tenant.slug} {path}")
     assert not problems, "\n".join(problems)
 
 
@@ -131,5 +133,5 @@ def console_walk(portal_browser) -> ConsoleWalk:
 def test_console_page_in_the_pseudo_language(portal_browser, pseudo, console_walk, allowed_words, console_page: PortalPage):
     path = console_walk.path_of(console_page)
     english = console_walk.context if console_page.signed_in else portal_browser.context(SUNNY, None)
-    problems = problems_in_pseudo(pseudo.like(english), portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
+    problems = problems_in_pseudo(pseudo.tab_like(english), portal_browser.server.url(SUNNY.slug, path), allowed_words, f"console {path}")
     assert not problems, "\n".join(problems)
