@@ -34,7 +34,6 @@ SECTION_PAGES = {"service history": "portal_service_history", "one visit": "port
 # cannot grow; lower the number as the page gets cheaper, drop it at BUDGET.
 OVER_BUDGET = {
     ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
-    ("portal", "statement"): 5,  # the period's invoice and payment totals (two), its invoices, its payments
 }
 
 SMALL, LARGE = 3, 30

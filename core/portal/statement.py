@@ -9,10 +9,11 @@ Void invoices are listed but charge nothing; drafts never show; a payment
 counts net of its refunds. An account billed in several currencies gets one
 ledger per currency (balances in different money do not add up).
 
-The page stays bounded whatever the account's history: two grouped queries
-give the balance brought forward and, per part of the period (days, months
-or years, at most :data:`MAX_BUCKETS` of them), what was invoiced and
-received and how many lines that is. A period of at most
+The page stays bounded whatever the account's history: one statement (the
+invoices' and the payments' grouped queries joined by ``UNION ALL``,
+:func:`core.sql.union_all_values`) gives the balance brought forward and,
+per part of the period (days, months or years, at most :data:`MAX_BUCKETS`
+of them), what was invoiced and received and how many lines that is. A period of at most
 :data:`PAGE_LINES` lines is listed line by line (two more queries); a longer
 one shows the summary, each part linking to its own statement, so a
 customer narrows a busy year to a month and a month to a day. The PDF is
@@ -55,6 +56,7 @@ from core.portal.context import Portal
 from core.portal.pagination import DateRange, date_range_arg
 from core.portal.views import render_portal
 from core.services import current_services
+from core.sql import union_all_values
 from core.web.rendering import tenant_today
 from tenants.models import Tenant
 
@@ -213,63 +215,56 @@ def buckets(period: DateRange) -> list[Bucket]:
     return out
 
 
-def _bucket_sums(buckets_: list[Bucket], condition, amount) -> dict[str, Any]:
-    """``c{n}`` (the lines) and ``s{n}`` (their sum) of each bucket, as aggregates."""
+def _bucket_sums(buckets_: list[Bucket], condition, amount, counted: Q | None = None) -> dict[str, Any]:
+    """``c{n}`` (the lines) and ``s{n}`` (the sum of those also ``counted``) of each bucket, as aggregates."""
     out: dict[str, Any] = {}
     for n, bucket in enumerate(buckets_):
         inside = condition(bucket)
         out[f"c{n}"] = Count("id", _filter=inside)
-        out[f"s{n}"] = Sum(amount, _filter=inside)
+        out[f"s{n}"] = Sum(amount, _filter=inside if counted is None else inside & counted)
     return out
 
 
 async def _totals(account: CustomerAccount, tenant: Tenant, period: DateRange, parts: list[Bucket]) -> dict[str, Ledger]:
-    """Brought forward and per-part sums and line counts per currency: two queries."""
+    """Brought forward and per-part sums and line counts per currency: one statement,
+    the invoices' and the payments' grouped queries joined by ``UNION ALL``."""
     ledgers: dict[str, Ledger] = {}
-    low, _ = period.bounds(tenant)
+    low, high = period.bounds(tenant)
     charging = Q(status__in=CHARGING_STATUSES)
+    columns = ("currency", "before", *(f"{k}{n}" for n in range(len(parts)) for k in "cs"))
 
     def invoiced(bucket: Bucket) -> Q:
         return Q(issued_on__gte=bucket.start, issued_on__lte=bucket.end)
-
-    invoice_rows = await (
-        customer_invoices(account)
-        .filter(Q(issued_on__lte=period.end))
-        .annotate(
-            before=Sum("total_minor", _filter=charging & Q(issued_on__lt=period.start)),
-            **_bucket_sums(parts, invoiced, "total_minor"),
-            **{f"v{n}": Sum("total_minor", _filter=invoiced(b) & ~charging) for n, b in enumerate(parts)},
-        )
-        .group_by("currency")
-        .values("currency", "before", *(f"{k}{n}" for n in range(len(parts)) for k in "csv"))
-    )
-    for row in invoice_rows:
-        ledger = _ledger(ledgers, row["currency"])
-        ledger.opening_minor += int(row["before"] or 0)
-        for n, bucket in enumerate(parts):
-            summary = _summary_row(ledger, parts, n)
-            charged = int(row[f"s{n}"] or 0) - int(row[f"v{n}"] or 0)  # a void invoice is listed, not charged
-            summary.charge_minor += charged
-            summary.lines += int(row[f"c{n}"] or 0)
 
     def received(bucket: Bucket) -> Q:
         b_low, b_high = DateRange(bucket.start, bucket.end).bounds(tenant)
         return Q(received_at__gte=b_low, received_at__lt=b_high)
 
+    invoices = (
+        customer_invoices(account)
+        .filter(Q(issued_on__lte=period.end))
+        # a void invoice is listed (counted), not charged (summed)
+        .annotate(before=Sum("total_minor", _filter=charging & Q(issued_on__lt=period.start)), **_bucket_sums(parts, invoiced, "total_minor", charging))
+        .group_by("currency")
+        .values(*columns)
+    )
     net = F("amount_minor") - F("refunded_minor")
-    _, high = period.bounds(tenant)
-    payment_rows = await (
+    payments = (
         Payment.filter(account_id=account.id, status__in=RECEIVED_STATUSES, received_at__lt=high)
         .annotate(before=Sum(net, _filter=Q(received_at__lt=low)), **_bucket_sums(parts, received, net))
         .group_by("currency")
-        .values("currency", "before", *(f"{k}{n}" for n in range(len(parts)) for k in "cs"))
+        .values(*columns)
     )
-    for row in payment_rows:
+    for part, row in await union_all_values(invoices, payments):
         ledger = _ledger(ledgers, row["currency"])
-        ledger.opening_minor -= int(row["before"] or 0)
+        sign = 1 if part == 0 else -1  # invoices charge, payments credit
+        ledger.opening_minor += sign * int(row["before"] or 0)
         for n in range(len(parts)):
             summary = _summary_row(ledger, parts, n)
-            summary.credit_minor += int(row[f"s{n}"] or 0)
+            if part == 0:
+                summary.charge_minor += int(row[f"s{n}"] or 0)
+            else:
+                summary.credit_minor += int(row[f"s{n}"] or 0)
             summary.lines += int(row[f"c{n}"] or 0)
     for ledger in ledgers.values():
         balance = ledger.opening_minor
@@ -291,7 +286,7 @@ async def build_statement(account: CustomerAccount, tenant: Tenant, period: Date
     """The statement of ``account`` for ``period``: line by line when it has at most
     ``max_lines`` lines (None: always, as the PDF wants), else summarized.
 
-    Two queries, four with the lines."""
+    One statement, three with the lines."""
     parts = buckets(period)
     ledgers = await _totals(account, tenant, period, parts)
     lines = sum(r.lines for ledger in ledgers.values() for r in ledger.summary)
