@@ -30,8 +30,11 @@ PASSWORD = DEMO_PASSWORD
 
 
 @pytest.fixture(scope="module")
-def console(portal_browser) -> Iterator[object]:
-    """A browser context signed in to Pipeworks' console as its owner (module doc)."""
+def console(portal_browser) -> Iterator[tuple[object, PageWatch]]:
+    """A tab signed in to Pipeworks' console as its owner (module doc), and its watch.
+
+    The module's tests load their pages in this one tab, one after another.
+    """
     context = portal_browser.new_context()
     page = context.new_page()
     watch = PageWatch(page)
@@ -60,15 +63,15 @@ def console(portal_browser) -> Iterator[object]:
     page.get_by_role("button", name="Save password").click()
     expect_heading(page, "Hello, Owen Price")
     check("console home")
-    page.close()
     assert not problems, "\n".join(problems)
-    yield context
+    yield page, watch
     context.close()
 
 
 def open_page(console, portal_browser, path: str, heading: str):
-    page = console.new_page()
-    watch = PageWatch(page)
+    """Load ``path`` in the module's tab; its watch then holds this load's errors only."""
+    page, watch = console
+    watch.take()
     page.goto(portal_browser.server.url(PIPEWORKS.slug, path))
     expect_heading(page, heading)
     return page, watch
@@ -88,11 +91,8 @@ def open_page(console, portal_browser, path: str, heading: str):
 )
 def test_console_pages_pass_the_browser_checks(console, portal_browser, path, heading):
     page, watch = open_page(console, portal_browser, path, heading)
-    try:
-        problems = page_problems(page, watch, path)
-        assert not problems, "\n".join(problems)
-    finally:
-        page.close()
+    problems = page_problems(page, watch, path)
+    assert not problems, "\n".join(problems)
 
 
 def test_portal_settings_are_saved_and_shown_again(console, portal_browser):
@@ -121,7 +121,6 @@ def test_portal_settings_are_saved_and_shown_again(console, portal_browser):
         page.get_by_role("checkbox", name="Notes and attachments").check()
         page.get_by_role("button", name="Save", exact=True).click()
         page.get_by_role("status").filter(has_text="Portal settings saved.").wait_for()
-        page.close()
 
 
 def preview_frame(page):
@@ -158,60 +157,51 @@ def wait_for_preview_text(page, text: str) -> None:
 
 def test_the_invite_preview_follows_typing_and_can_be_mailed_to_me(console, portal_browser):
     page, watch = open_page(console, portal_browser, "/console/settings/invite-email/", "Invite email")
-    try:
-        wait_for_preview_text(page, "Create your customer portal login at Pipeworks Plumbing")
-        # The email keeps its inline styles inside the preview's own policy.
-        button_colour = preview_frame(page).locator("a", has_text="Create login").evaluate("a => getComputedStyle(a.parentElement).backgroundColor")
-        assert button_colour not in ("rgba(0, 0, 0, 0)", "transparent")
-        subject = page.get_by_label("Subject")
-        subject.fill("Your Pipeworks portal, {customer_name}")
-        wait_for_preview_text(page, "Your Pipeworks portal, Alex Morgan")  # no button pressed: live
-        page.get_by_label("Message").fill("Hello {customer_name},\n\n<script>alert('x')</script> See {portal_link}")
-        wait_for_preview_text(page, "&lt;script&gt;alert('x')&lt;/script&gt;")
-        subject.fill("Hello {nickname}")
-        wait_for_preview_text(page, "{nickname} is not a placeholder")
-        subject.fill("Your Pipeworks portal, {customer_name}")
-        page.get_by_role("button", name=f"Send preview to {OWNER}").click()
-        page.get_by_text(f"A preview is on its way to {OWNER}.").wait_for()
-        assert page.get_by_label("Subject").input_value() == "Your Pipeworks portal, {customer_name}"
-        problems = page_problems(page, watch, "invite email editor")
-        assert not problems, "\n".join(problems)
-        # The subject typed in this test marks the email this request sent.
-        page.goto(portal_browser.server.url(PIPEWORKS.slug, "/_dev/outbox"))
-        row = page.get_by_role("row").filter(has_text="[Preview] Your Pipeworks portal, Alex Morgan")
+    wait_for_preview_text(page, "Create your customer portal login at Pipeworks Plumbing")
+    # The email keeps its inline styles inside the preview's own policy.
+    button_colour = preview_frame(page).locator("a", has_text="Create login").evaluate("a => getComputedStyle(a.parentElement).backgroundColor")
+    assert button_colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    subject = page.get_by_label("Subject")
+    subject.fill("Your Pipeworks portal, {customer_name}")
+    wait_for_preview_text(page, "Your Pipeworks portal, Alex Morgan")  # no button pressed: live
+    page.get_by_label("Message").fill("Hello {customer_name},\n\n<script>alert('x')</script> See {portal_link}")
+    wait_for_preview_text(page, "&lt;script&gt;alert('x')&lt;/script&gt;")
+    subject.fill("Hello {nickname}")
+    wait_for_preview_text(page, "{nickname} is not a placeholder")
+    subject.fill("Your Pipeworks portal, {customer_name}")
+    page.get_by_role("button", name=f"Send preview to {OWNER}").click()
+    page.get_by_text(f"A preview is on its way to {OWNER}.").wait_for()
+    assert page.get_by_label("Subject").input_value() == "Your Pipeworks portal, {customer_name}"
+    problems = page_problems(page, watch, "invite email editor")
+    assert not problems, "\n".join(problems)
+    # The subject typed in this test marks the email this request sent.
+    page.goto(portal_browser.server.url(PIPEWORKS.slug, "/_dev/outbox"))
+    row = page.get_by_role("row").filter(has_text="[Preview] Your Pipeworks portal, Alex Morgan")
 
-        def arrived() -> int:
-            page.reload()
-            return row.count()
+    def arrived() -> int:
+        page.reload()
+        return row.count()
 
-        assert wait_until(arrived, timeout=15, interval=0.25) == 1
-    finally:
-        page.close()
+    assert wait_until(arrived, timeout=15, interval=0.25) == 1
 
 
 def test_saving_and_restoring_the_invite_email(console, portal_browser):
     page, _ = open_page(console, portal_browser, "/console/settings/invite-email/", "Invite email")
-    try:
-        page.get_by_label("Subject").fill("Welcome to {business_name}")
-        page.get_by_role("button", name="Save", exact=True).click()
-        page.get_by_text("Invite email saved.").wait_for()
-        assert page.get_by_text("You are using your own text.").is_visible()
-        wait_for_preview_text(page, "Welcome to Pipeworks Plumbing")
-        page.get_by_role("button", name="Restore defaults").click()
-        page.get_by_text("The default invite email is back.").wait_for()
-        assert "{business_name}" in page.get_by_label("Subject").input_value()
-        assert page.get_by_role("button", name="Restore defaults").is_disabled()
-    finally:
-        page.close()
+    page.get_by_label("Subject").fill("Welcome to {business_name}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Invite email saved.").wait_for()
+    assert page.get_by_text("You are using your own text.").is_visible()
+    wait_for_preview_text(page, "Welcome to Pipeworks Plumbing")
+    page.get_by_role("button", name="Restore defaults").click()
+    page.get_by_text("The default invite email is back.").wait_for()
+    assert "{business_name}" in page.get_by_label("Subject").input_value()
+    assert page.get_by_role("button", name="Restore defaults").is_disabled()
 
 
 def test_the_colour_picker_and_the_colour_field_agree(console, portal_browser):
     page, _ = open_page(console, portal_browser, "/console/settings/branding/", "Branding")
-    try:
-        field = page.get_by_label("Brand colour", exact=True)
-        picker = page.get_by_label("Pick the brand colour")
-        assert picker.input_value() == field.input_value().lower()
-        field.fill("#123abc")
-        assert picker.input_value() == "#123abc"
-    finally:
-        page.close()  # nothing saved
+    field = page.get_by_label("Brand colour", exact=True)
+    picker = page.get_by_label("Pick the brand colour")
+    assert picker.input_value() == field.input_value().lower()
+    field.fill("#123abc")
+    assert picker.input_value() == "#123abc"  # nothing saved: the next load leaves it
