@@ -4,8 +4,12 @@ Every signed-in portal page and every console list sends at most
 :data:`BUDGET` SQL statements on a warm cache (the rows it shows and their
 count; the home page at most 3 plus one per plugin card; a page where
 plugins add sections through ``porchside_page_sections`` one more per
-declared section), and the same
-number for a small account and a larger one (no N+1). A page whose count
+declared section; a page where plugins add job tabs or action buttons
+(``porchside_job_tabs``, ``porchside_actions``) one more per plugin that
+declares any with an ``is_shown`` check for the page, since a plugin's tabs
+and buttons on one page share what they read, as the quotes plugin's tab
+and Review button do),
+and the same number for a small account and a larger one (no N+1). A page whose count
 grows fails here, on SQLite and on PostgreSQL; the message lists the
 statements so the new one is easy to find.
 """
@@ -29,11 +33,18 @@ HOME_BUDGET = 3
 # more per declared section, like home cards: a section is the plugin's own
 # card of data, loaded with the page.
 SECTION_PAGES = {"service history": "portal_service_history", "one visit": "portal_visit"}
+# Pages where plugins add job tabs or actions: one statement more per plugin that
+# declares any with an ``is_shown`` check for the page's target (its tabs' and
+# buttons' checks share one query per request), counted from the declarations.
+# (Only where a page needs it: the invoice and quote pages fit BUDGET without.)
+PART_PAGES = {"one job": "job"}
 
 # Pages still above BUDGET (issue 13): each is held at today's count so it
 # cannot grow; lower the number as the page gets cheaper, drop it at BUDGET.
 OVER_BUDGET = {
-    ("portal", "one job"): 10,  # job, charges, notes, photos, visits, invoices, payments; quotes tab+button (one), readings tab
+    # the session's addresses, job, charges, notes, files, visits, invoices, payments; the
+    # quotes tab and Review button (one), the readings tab (one): its budget is 4 + 2 plugins = 6
+    ("portal", "one job"): 10,
 }
 
 SMALL, LARGE = 3, 30
@@ -112,6 +123,16 @@ def _plugin_sections(app, page: str) -> int:
     return sum(1 for declared in host.declared.page_sections if declared.plugin != "core" and declared.record.page == page)
 
 
+def _plugins_with_parts(app, target: str) -> int:
+    """Plugins that declared job tabs (``target`` "job") or actions for ``target`` with an
+    ``is_shown`` check (each may cost one query; a part without a check costs none)."""
+    host = app.extensions["porchside"].plugins
+    declared = [d for d in host.declared.actions if d.record.target == target]
+    if target == "job":
+        declared += host.declared.job_tabs
+    return len({d.plugin for d in declared if d.plugin != "core" and d.record.is_shown is not None})
+
+
 def _plugin_home_cards(app, tenant) -> int:
     """Home cards declared by plugins (each may cost one query, shown or not)."""
     host = app.extensions["porchside"].plugins
@@ -152,10 +173,14 @@ async def test_signed_in_portal_pages_stay_within_budget_for_small_and_large_acc
             budget = HOME_BUDGET + _plugin_home_cards(app, tenant)
         if name in SECTION_PAGES:
             budget += _plugin_sections(app, SECTION_PAGES[name])
-        budget = OVER_BUDGET.get(("portal", name), budget)
-        figures.append(f"{name}: {len(few)}/{len(many)} (budget {budget})")
+        if name in PART_PAGES:
+            budget += _plugins_with_parts(app, PART_PAGES[name])
+        target, budget = budget, OVER_BUDGET.get(("portal", name), budget)
+        figures.append(f"{name}: {len(few)}/{len(many)} (budget {budget}" + (f", target {target})" if budget != target else ")"))
         if len(few) != len(many) or len(many) > budget:
             problems.append(_report(f"{name} small", few) + "\n" + _report(f"{name} large", many))
+        elif budget != target and len(many) <= target:
+            problems.append(f"{name}: {len(many)} statements, within its target {target}: drop it from OVER_BUDGET")
     print("\n".join(figures))
     assert not problems, "\n".join(figures) + "\n\n" + "\n\n".join(problems)
 
