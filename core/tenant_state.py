@@ -30,6 +30,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from quart import g, has_request_context
 from tortoise.signals import post_delete, post_save
 
 from core.cache import Cache
@@ -42,6 +43,10 @@ log = logging.getLogger("porchside.tenant_state")
 
 # A snapshot is reloaded after this many seconds even when its version still matches.
 MAX_AGE = 60.0
+# Within one request the version is read once: later calls (plugin rows, secrets,
+# settings, cards) reuse the snapshot the first call checked, for at most this
+# many seconds (an event stream lasting longer checks again).
+REQUEST_REUSE = 1.0
 
 
 def _version_key(tenant_id: int) -> str:
@@ -76,7 +81,24 @@ class TenantStates:
         self._local: dict[int, TenantSnapshot] = {}
 
     async def snapshot(self, tenant_id: int) -> TenantSnapshot | None:
-        """The tenant's snapshot, checked against the cache's version; None if there is no such tenant."""
+        """The tenant's snapshot, checked against the cache's version; None if there is no such tenant.
+
+        In a request, checked once: a snapshot this process still holds and
+        that the request checked less than :data:`REQUEST_REUSE` seconds ago
+        is returned without reading the version again (a change made in this
+        process drops the held snapshot, so the next call checks anew).
+        """
+        checked = g.setdefault("tenant_snapshots", {}) if has_request_context() else None
+        if checked is not None:
+            seen = checked.get((id(self), tenant_id))
+            if seen is not None and self._local.get(tenant_id) is seen[0] and time.monotonic() - seen[1] < REQUEST_REUSE:
+                return seen[0]
+        snap = await self._checked(tenant_id)
+        if checked is not None and snap is not None:
+            checked[(id(self), tenant_id)] = (snap, time.monotonic())
+        return snap
+
+    async def _checked(self, tenant_id: int) -> TenantSnapshot | None:
         key = _version_key(tenant_id)
         version = await self.cache.get(key)
         if version is None:

@@ -93,3 +93,36 @@ async def test_another_instance_sees_a_change_through_the_shared_version_key(mak
         await Tenant.filter(id=tenant.id).update(name="Acme Pools Two")
         await tenant_changed(tenant.id)
         assert "Acme Pools Two" in await page_of(on_second, "/sign-in")
+
+
+async def test_a_request_reads_its_tenants_version_key_once(app, client, tenant):
+    """Plugin rows, secrets and cards in one request reuse the snapshot its first check found (issue 13)."""
+    cache = app.extensions["porchside"].cache
+    read: list[str] = []
+    real_get = cache.get
+
+    async def recording_get(key: str) -> str | None:
+        read.append(key)
+        return await real_get(key)
+
+    await page_of(client, "/sign-in")
+    cache.get = recording_get
+    try:
+        await page_of(client, "/sign-in")
+        await page_of(client, "/sign-in")
+    finally:
+        del cache.get
+    assert read.count(f"t:{tenant.id}:state") == 2
+
+
+async def test_a_change_made_during_a_request_is_seen_later_in_that_request(app, tenant):
+    from quart import g
+
+    from core.plugin_state import enabled_plugins
+
+    services = app.extensions["porchside"]
+    async with app.test_request_context("/sign-in", headers={"Host": "acme.localhost"}):
+        await app.preprocess_request()
+        assert "quotes" in g.enabled_plugins
+        await set_enabled("quotes", False, services.plugins, services.cache)
+        assert "quotes" not in await enabled_plugins(services.plugins, services.cache)
