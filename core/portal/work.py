@@ -122,8 +122,9 @@ async def job(job_id: str):
     from core.portal.payments import STATUS_LABELS as PAYMENT_STATUS_LABELS
 
     portal = g.portal
-    job = await account_job_or_404(job_id)
-    charges = await JobCharge.filter(job_id=job.id)
+    # The job comes with its charges (one query); only a job without charges is read alone.
+    charges = list(await JobCharge.filter(job__public_id=job_id, job__account_id=portal.account.id).select_related("job"))
+    job = charges[0].job if charges else await account_job_or_404(job_id)
     notes = await Note.filter(job_id=job.id, shared=True)
     files = await Attachment.filter(Q(job_id=job.id) | Q(visit__job_id=job.id), shared=True).order_by("created_at", "id")
     visits = await Visit.filter(job_id=job.id, completed_at__isnull=False).order_by("-completed_at", "-id")
