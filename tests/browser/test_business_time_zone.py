@@ -37,13 +37,16 @@ def move_business_to(page, server, zone: str) -> None:
 def test_the_owner_changes_the_time_zone_and_the_console_follows(portal_browser):
     server = portal_browser.server
     page = portal_browser.console_context(SUNNY, OWNER).new_page()
+    in_phoenix = True  # the demo's zone; put back at the end unless the last save was Phoenix
     try:
         page.goto(server.url(SUNNY.slug, "/console/jobs/"))
         job_path = page.locator("main a[href^='/console/jobs/job_']").first.get_attribute("href")
         start = scheduled_start(server, job_path.rsplit("/", 1)[1])
         shown = {}
         for zone in ("America/New_York", "America/Phoenix"):
+            in_phoenix = False
             move_business_to(page, server, zone)
+            in_phoenix = zone == "America/Phoenix"
             page.goto(server.url(SUNNY.slug, job_path))
             shown[zone] = page.locator("main").inner_text()
         for zone, text in shown.items():
@@ -51,5 +54,6 @@ def test_the_owner_changes_the_time_zone_and_the_console_follows(portal_browser)
             assert expected in text, f"{job_path} in {zone}: {expected!r} not shown"
         assert format_datetime(start.astimezone(ZoneInfo("America/Phoenix")), "short", locale="en_US") not in shown["America/New_York"]
     finally:
-        move_business_to(page, server, "America/Phoenix")
+        if not in_phoenix:
+            move_business_to(page, server, "America/Phoenix")
         page.close()
