@@ -8,6 +8,8 @@ Everything here talks to a real localstripe (the ``localstripe`` fixture of
 * :func:`stripe_client_for` is a Stripe client on the same localstripe, for a
   test to look at what the app did or to set things up.
 * :func:`card_payment_method` turns a test card number into a PaymentMethod.
+* :func:`localstripe_http` is a plain HTTP client to localstripe, for what a
+  browser's Stripe.js sends there (confirming a card, 3-D Secure).
 * :func:`signed_event` / :func:`post_event` build a Stripe event and sign it
   exactly as Stripe does, for the events localstripe never sends (refunds,
   disputes) and for replays, stale and forged deliveries.
@@ -24,10 +26,13 @@ import hashlib
 import hmac
 import json
 import secrets
+import ssl
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+import httpx
 import stripe
 
 from core.devstripe import LocalStripe
@@ -86,6 +91,20 @@ async def card_payment_method(client: stripe.StripeClient, number: str = VISA, c
     if customer:
         method = await client.v1.payment_methods.attach_async(method.id, {"customer": customer})
     return method
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def localstripe_http(localstripe: LocalStripe) -> httpx.AsyncClient:
+    """An HTTP client on ``localstripe.api_base``, as a browser's Stripe.js reaches it (``async with``).
+
+    It shares one TLS context: a new ``httpx.AsyncClient()`` loads the CA
+    bundle again, 20 ms of CPU per client, for calls that never leave loopback.
+    """
+    return httpx.AsyncClient(base_url=localstripe.api_base, verify=_tls())
 
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:

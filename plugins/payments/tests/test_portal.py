@@ -15,7 +15,7 @@ import httpx
 
 from core.models.billing import Invoice, Payment
 from plugins.payments.models import AttemptInvoice, PaymentAttempt, SavedCard, StripeCustomer
-from plugins.payments.testing import DECLINED, DECLINED_AT_CHARGE, THREE_D_SECURE, VISA, connect_tenant_for_tests
+from plugins.payments.testing import DECLINED, DECLINED_AT_CHARGE, THREE_D_SECURE, VISA, connect_tenant_for_tests, localstripe_http
 from tenants.context import use_tenant
 from tests.portal_data import PAT
 
@@ -32,9 +32,9 @@ async def json_post(client, path: str, body: dict | None = None):
 async def confirm_setup_like_stripe_js(localstripe, publishable_key: str, client_secret: str, number: str) -> httpx.Response:
     """What Stripe.js ``confirmCardSetup`` (localstripe's stand-in) sends, with the publishable key."""
     seti = client_secret.split("_secret_")[0]
-    async with httpx.AsyncClient() as http:
+    async with localstripe_http(localstripe) as http:
         return await http.post(
-            f"{localstripe.api_base}/v1/setup_intents/{seti}/confirm",
+            f"/v1/setup_intents/{seti}/confirm",
             content=(
                 '{"key": "%s", "use_stripe_sdk": true, "client_secret": "%s", "payment_method_data": '
                 '{"type": "card", "card": {"number": "%s", "exp_month": "12", "exp_year": "2034", "cvc": "123"}, '
@@ -51,9 +51,9 @@ async def add_card(client, localstripe, tenant, number: str = VISA) -> dict:
     confirmed = await confirm_setup_like_stripe_js(localstripe, f"pk_test_{tenant.slug}", secret, number)
     if confirmed.status_code == 200 and confirmed.json()["status"] == "requires_action":
         # 3-D Secure when saving: the stand-in's "Complete authentication" confirms again.
-        async with httpx.AsyncClient() as http:
+        async with localstripe_http(localstripe) as http:
             confirmed = await http.post(
-                f"{localstripe.api_base}/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
+                f"/v1/setup_intents/{secret.split('_secret_')[0]}/confirm",
                 content='{"key": "pk_test_%s", "use_stripe_sdk": true, "client_secret": "%s"}' % (tenant.slug, secret),
             )
     answer = await json_post(client, "/payments/cards/confirm", {"setup_intent": secret.split("_secret_")[0]})
@@ -66,9 +66,9 @@ async def add_card(client, localstripe, tenant, number: str = VISA) -> dict:
 async def authenticate(localstripe, client_secret: str, success: bool) -> None:
     """The customer's answer to 3-D Secure (localstripe's ``_authenticate``, as its Stripe.js stand-in calls it)."""
     pi = client_secret.split("_secret_")[0]
-    async with httpx.AsyncClient() as http:
+    async with localstripe_http(localstripe) as http:
         response = await http.post(
-            f"{localstripe.api_base}/v1/payment_intents/{pi}/_authenticate?success={'true' if success else 'false'}",
+            f"/v1/payment_intents/{pi}/_authenticate?success={'true' if success else 'false'}",
             content='{"key": "pk_test_x", "client_secret": "%s"}' % client_secret,
         )
     assert response.status_code == 200, response.text

@@ -157,7 +157,7 @@ async def test_a_declined_card_fails_the_attempt_and_books_nothing(
 
 
 async def test_authentication_then_success(connected, pat, portal_data, in_tenant, services, stripe_test_client, localstripe, events):
-    import httpx
+    from plugins.payments.testing import localstripe_http
 
     invoice = await portal_data.invoice(pat)
     with in_tenant(connected):
@@ -165,9 +165,9 @@ async def test_authentication_then_success(connected, pat, portal_data, in_tenan
         intent = await charge(services, attempt, THREE_D_SECURE, stripe_test_client)
         attempt = await sync_attempt(attempt, intent, services=services)
         assert attempt.status == REQUIRES_ACTION
-        async with httpx.AsyncClient() as http:
+        async with localstripe_http(localstripe) as http:
             response = await http.post(
-                f"{localstripe.api_base}/v1/payment_intents/{intent.id}/_authenticate",
+                f"/v1/payment_intents/{intent.id}/_authenticate",
                 data={"client_secret": intent.client_secret, "success": "true"},
                 auth=("sk_test_porchside_tests", ""),
             )
