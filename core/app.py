@@ -14,6 +14,7 @@ from typing import Iterable
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from quart import current_app, Quart, g, redirect, request
 from quart.routing import QuartRule
+from quart.sessions import SecureCookieSessionInterface
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
 
@@ -63,6 +64,23 @@ class _LazyBuildRule(QuartRule):
         return build
 
 
+class _CookieSessionInterface(SecureCookieSessionInterface):
+    """Quart's cookie session with its signing serializer made once per secret key.
+
+    Porchside keeps its sessions server-side (:mod:`core.auth.sessions`), but
+    Quart still opens and saves its own cookie session on every request, and
+    building the serializer each time (``itsdangerous`` signers) cost about
+    1 % of a page's CPU. The serializer holds no per-request state.
+    """
+
+    def get_signing_serializer(self, app):  # type: ignore[override]
+        keys = (tuple(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = self._serializer = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 class _PorchsideQuart(Quart):
     """Quart whose routing survives a Host header Werkzeug cannot IDNA-encode.
 
@@ -70,7 +88,8 @@ class _PorchsideQuart(Quart):
     while building the request, before any handler runs, which ends in a
     500. Bound to a placeholder name instead, the request reaches
     :func:`_resolve_tenant`, which answers 400 ``bad_host``.
-    URL builders are made on first use (:class:`_LazyBuildRule`).
+    URL builders are made on first use (:class:`_LazyBuildRule`), and the
+    cookie session's serializer once (:class:`_CookieSessionInterface`).
     """
 
     url_rule_class = _LazyBuildRule
@@ -124,6 +143,7 @@ def create_app(
         TEMPLATES_AUTO_RELOAD=settings.debug,
     )
     app.extensions["porchside"] = services
+    app.session_interface = _CookieSessionInterface()
     _install_templates(app, host)
     install_template_globals(app)
     # Characters no route may receive are refused before anything reads them.
@@ -168,7 +188,23 @@ def create_app(
     install_api(app, host)
     # Plugins' routes are closed unless they say who may open them.
     plugin_routes.install(app, host)
+    _drop_flask_context_processors(app)
     return app
+
+
+def _drop_flask_context_processors(app: Quart) -> None:
+    """Remove the context processor every blueprint brings from Flask's scaffold.
+
+    Flask's ``_default_template_ctx_processor`` reads Flask's own context
+    variables, which Quart never sets, so it always returns ``{}``; being
+    synchronous, Quart ran it in the thread pool on every template rendered
+    under a blueprint (twice for a nested one). Quart's own processor (``g``,
+    ``request``, ``session``) stays.
+    """
+    from flask.templating import _default_template_ctx_processor as flask_default
+
+    for processors in app.template_context_processors.values():
+        processors[:] = [p for p in processors if p is not flask_default]
 
 
 def _install_templates(app: Quart, host: PluginHost) -> None:

@@ -46,7 +46,11 @@ def csrf_token() -> str:
         cookie = secrets.token_urlsafe(32)
         g.csrf_cookie_new = True
     g.csrf_cookie = cookie
-    return _sign(cookie)
+    # A page has several forms (sign out, account switcher, language): sign once per cookie.
+    signed = g.get("csrf_signed")
+    if signed is None or signed[0] != cookie:
+        signed = g.csrf_signed = (cookie, _sign(cookie))
+    return signed[1]
 
 
 def rotate_csrf() -> None:
