@@ -119,10 +119,7 @@ class ConsoleWalk:
             where = page.found_on
             if not where.startswith("/"):
                 where = self.path_of(next(p for p in CONSOLE_PAGES if p.name == page.found_on))
-            tab = self.context.new_page()
-            try:
-                tab.goto(self.browser.server.url(SUNNY.slug, where))
-                self.paths[page.name] = first_link(tab, page.link, page.link_text)
-            finally:
-                tab.close()
+            tab, _ = self.browser.tab(self.context)
+            tab.goto(self.browser.server.url(SUNNY.slug, where))
+            self.paths[page.name] = first_link(tab, page.link, page.link_text)
         return self.paths[page.name]

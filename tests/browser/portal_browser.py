@@ -9,7 +9,7 @@ from __future__ import annotations
 from core.demo.seed import DEMO_PASSWORD
 from tests.browser.chromium import DESKTOP
 from tests.browser.demo_server import DemoServer
-from tests.browser.page_checks import PageWatch, serve_axe
+from tests.browser.page_checks import PageWatch
 from tests.browser.portal_pages import DEMO_EMAIL, DemoTenant, PortalPage, first_link, page_named, sign_in_by_link
 
 
@@ -21,13 +21,13 @@ class PortalBrowser:
         self.server = server
         self.states = states
         self.contexts: dict[tuple, object] = {}
+        self.tabs: dict[object, tuple[object, PageWatch]] = {}
         self.paths: dict[tuple[str, str], str] = {}
 
     def new_context(self, storage_state=None):
-        """A context at desktop size that can load axe-core (see page_checks)."""
+        """A context at desktop size."""
         context = self.browser.new_context(viewport=DESKTOP, storage_state=storage_state, accept_downloads=True)
         context.set_default_timeout(15_000)
-        serve_axe(context)
         return context
 
     def context(self, tenant: DemoTenant, email: str | None = DEMO_EMAIL):
@@ -66,6 +66,23 @@ class PortalBrowser:
         page = self.context(tenant, email).new_page()
         return page, PageWatch(page)
 
+    def tab(self, context) -> tuple[object, PageWatch]:
+        """The one tab of ``context`` that tests load their pages in, one after another, and its watch,
+        emptied: it holds what happens from here on. Leave it open (a closed one is replaced).
+
+        A new tab costs Chromium about as much CPU as loading a page in it
+        (a renderer process starts for it), so a module's walk reuses one.
+        """
+        page, watch = self.tabs.get(context, (None, None))
+        if page is None or page.is_closed():
+            page = context.new_page()
+            watch = PageWatch(page)
+            self.tabs[context] = page, watch
+        if page.viewport_size != DESKTOP:  # a failed check can leave it at phone width
+            page.set_viewport_size(DESKTOP)
+        watch.take()
+        return page, watch
+
     def path_of(self, tenant: DemoTenant, portal_page: PortalPage) -> str:
         """The page's address in this tenant, following a link when it holds an id."""
         if portal_page.path is not None:
@@ -81,14 +98,12 @@ class PortalBrowser:
 
     def link_on(self, tenant: DemoTenant, where: str, pattern: str, text: str | None = None) -> str:
         """The first link matching ``pattern`` (and ``text``) on the page ``where`` (path or page name)."""
-        page = self.context(tenant).new_page()
-        try:
-            page.goto(self.server.url(tenant.slug, self.address(tenant, where)))
-            return first_link(page, pattern, text)
-        finally:
-            page.close()
+        page, _ = self.tab(self.context(tenant))
+        page.goto(self.server.url(tenant.slug, self.address(tenant, where)))
+        return first_link(page, pattern, text)
 
     def close(self) -> None:
         for context in self.contexts.values():
             context.close()
         self.contexts.clear()
+        self.tabs.clear()

@@ -4,7 +4,8 @@ Sunny Pools' owner (every built-in plugin on) opens each page of
 :data:`~tests.browser.console_pages.CONSOLE_PAGES`; each must answer 200
 with its heading and pass :func:`~tests.browser.page_checks.page_problems`:
 no console error, no axe-core violation at 1280 and at 360 px, no sideways
-scrolling on a phone. One signed-in context serves the whole module.
+scrolling on a phone. One signed-in context serves the whole module, and
+its one tab loads the pages one after another.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import pytest
 
 from tests.browser.console_pages import CONSOLE_PAGES, SUNNY, ConsoleWalk
-from tests.browser.page_checks import PageWatch, page_problems
+from tests.browser.page_checks import page_problems
 from tests.browser.portal_pages import PortalPage
 
 pytestmark = pytest.mark.browser
@@ -29,15 +30,11 @@ def console_walk(portal_browser) -> ConsoleWalk:
 def test_console_page(console_walk, portal_browser, console_page: PortalPage):
     context = console_walk.context if console_page.signed_in else portal_browser.context(SUNNY, None)
     path = console_walk.path_of(console_page)
-    page = context.new_page()
-    watch = PageWatch(page)
-    try:
-        response = page.goto(portal_browser.server.url(SUNNY.slug, path))
-        assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
-        heading = page.get_by_role("heading", level=1).first.inner_text()
-        assert re.search(console_page.heading, heading), f"{path}: unexpected h1 {heading!r} (at {page.url})"
-        problems = page_problems(page, watch, f"console {path}")
-        assert not problems, "\n".join(problems)
-    finally:
-        page.close()
+    page, watch = portal_browser.tab(context)
+    response = page.goto(portal_browser.server.url(SUNNY.slug, path))
+    assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
+    heading = page.get_by_role("heading", level=1).first.inner_text()
+    assert re.search(console_page.heading, heading), f"{path}: unexpected h1 {heading!r} (at {page.url})"
+    problems = page_problems(page, watch, f"console {path}")
+    assert not problems, "\n".join(problems)
 

@@ -69,59 +69,51 @@ def test_sign_in_by_link(portal_browser, tenant: DemoTenant):
 @pytest.mark.parametrize(("tenant", "portal_page"), walk(PAGES), ids=[f"{t.slug}-{p.name}" for t, p in walk(PAGES)])
 def test_page(portal_browser, tenant: DemoTenant, portal_page: PortalPage):
     """The page loads for the demo contact (or a visitor) and passes every check."""
-    page, watch = portal_browser.new_page(tenant, DEMO_EMAIL if portal_page.signed_in else None)
-    try:
-        path = portal_browser.path_of(tenant, portal_page)
-        response = page.goto(portal_browser.server.url(tenant.slug, path))
-        assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
-        heading = page.get_by_role("heading", level=1).first.inner_text()
-        assert re.search(portal_page.heading, heading), f"{path}: unexpected h1 {heading!r} (at {page.url})"
-        # axe-core reads the template: once per page, in the first business whose data has it.
-        problems = page_problems(page, watch, f"{tenant.slug} {path}", axe=tenant == AXE_IN[portal_page.name])
-        assert not problems, "\n".join(problems)
-    finally:
-        page.close()
+    path = portal_browser.path_of(tenant, portal_page)
+    page, watch = portal_browser.tab(portal_browser.context(tenant, DEMO_EMAIL if portal_page.signed_in else None))
+    response = page.goto(portal_browser.server.url(tenant.slug, path))
+    assert response is not None and response.status == 200, f"{path} answered {response and response.status}"
+    heading = page.get_by_role("heading", level=1).first.inner_text()
+    assert re.search(portal_page.heading, heading), f"{path}: unexpected h1 {heading!r} (at {page.url})"
+    # axe-core reads the template: once per page, in the first business whose data has it.
+    problems = page_problems(page, watch, f"{tenant.slug} {path}", axe=tenant == AXE_IN[portal_page.name])
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(("tenant", "download"), walk(DOWNLOADS), ids=[f"{t.slug}-{d.name}" for t, d in walk(DOWNLOADS)])
 def test_download(portal_browser, tenant: DemoTenant, download: Download):
     """The page's download link gives a file of the right kind, as a browser download."""
-    page, watch = portal_browser.new_page(tenant)
-    try:
-        page.goto(portal_browser.server.url(tenant.slug, portal_browser.address(tenant, download.found_on)))
-        href = first_link(page, download.link)
-        with page.expect_download() as started:
-            page.locator(f'a[href="{href}"]').first.click()
-        file = started.value
-        assert file.failure() is None, f"{href}: {file.failure()}"
-        data = Path(file.path()).read_bytes()
-        assert data.startswith(download.magic) and len(data) > len(download.magic), f"{href} gave {data[:40]!r}"
-        assert file.suggested_filename.endswith(download.suffix), f"{href} is named {file.suggested_filename!r}"
-        assert not watch.take()
-    finally:
-        page.close()
+    address = portal_browser.address(tenant, download.found_on)
+    page, watch = portal_browser.tab(portal_browser.context(tenant))
+    page.goto(portal_browser.server.url(tenant.slug, address))
+    href = first_link(page, download.link)
+    with page.expect_download() as started:
+        page.locator(f'a[href="{href}"]').first.click()
+    file = started.value
+    assert file.failure() is None, f"{href}: {file.failure()}"
+    data = Path(file.path()).read_bytes()
+    assert data.startswith(download.magic) and len(data) > len(download.magic), f"{href} gave {data[:40]!r}"
+    assert file.suggested_filename.endswith(download.suffix), f"{href} is named {file.suggested_filename!r}"
+    assert not watch.take()
 
 
 def test_contact_without_invoices_sees_no_billing(portal_browser):
     """I4: an address without "send invoices" gets no invoice tab, and invoice pages are 404."""
     tenant = DEMO_TENANTS[0]
     invoice = portal_browser.path_of(tenant, page_named("invoice"))  # one of Pat's, on the same account
-    page, watch = portal_browser.new_page(tenant, NO_INVOICES_EMAIL)
-    try:
-        page.goto(portal_browser.server.url(tenant.slug, "/"))
-        expect_heading(page, f"Welcome to {tenant.name}")
-        tabs = page.get_by_role("navigation", name="Portal").get_by_role("link").all_inner_texts()
-        assert "Work history" in tabs and "Invoices" not in tabs and "Statement" not in tabs, tabs
-        assert not page.locator(f"a[href^='/invoices']").count()
-        problems = page_problems(page, watch, "home without invoices")
-        for path in ("/invoices", invoice, "/statement"):
-            response = page.goto(portal_browser.server.url(tenant.slug, path))
-            assert response is not None and response.status == 404, f"{path}: {response and response.status}"
-            watch.take()  # the browser logs the 404 itself as a console error
-            problems += page_problems(page, watch, f"404 page for {path}")
-        assert not problems, "\n".join(problems)
-    finally:
-        page.close()
+    page, watch = portal_browser.tab(portal_browser.context(tenant, NO_INVOICES_EMAIL))
+    page.goto(portal_browser.server.url(tenant.slug, "/"))
+    expect_heading(page, f"Welcome to {tenant.name}")
+    tabs = page.get_by_role("navigation", name="Portal").get_by_role("link").all_inner_texts()
+    assert "Work history" in tabs and "Invoices" not in tabs and "Statement" not in tabs, tabs
+    assert not page.locator(f"a[href^='/invoices']").count()
+    problems = page_problems(page, watch, "home without invoices")
+    for path in ("/invoices", invoice, "/statement"):
+        response = page.goto(portal_browser.server.url(tenant.slug, path))
+        assert response is not None and response.status == 404, f"{path}: {response and response.status}"
+        watch.take()  # the browser logs the 404 itself as a console error
+        problems += page_problems(page, watch, f"404 page for {path}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("tenant", DEMO_TENANTS, **by_slug)
