@@ -390,7 +390,9 @@ def test_invite_command_emails_customers_and_reports_unknown(tmp_path, porchside
     """``porchside invite`` sends invites from the command line (issue 3: invites from the CLI).
 
     On a copy of the suite's migrated SQLite template (``porchside migrate``
-    has tests of its own above).
+    has tests of its own above). The demo is seeded, and the refused invite
+    made, in this process (``seed-demo`` and refusals have tests of their
+    own): only the invite that sends starts a ``porchside`` process.
     """
     import os
     import shutil
@@ -405,7 +407,7 @@ def test_invite_command_emails_customers_and_reports_unknown(tmp_path, porchside
         return subprocess.run([sys.executable, "-m", "core.cli", *args], env=env, capture_output=True, text=True, timeout=120)
 
     shutil.copyfile(porchside_backends.get("sqlite").template, tmp_path / "porchside.sqlite3")
-    assert porchside("seed-demo").returncode == 0
+    assert invoke(["seed-demo"], {"PORCHSIDE_DATA_DIR": str(tmp_path)}).exit_code == 0
     result = porchside("invite", "sunny-pools", "pat@example.com", "nobody@example.com")
     assert result.returncode == 0, result.stderr
     assert "invited  pat@example.com" in result.stdout
@@ -415,4 +417,4 @@ def test_invite_command_emails_customers_and_reports_unknown(tmp_path, porchside
     db = sqlite3.connect(tmp_path / "porchside.sqlite3")
     rows = db.execute("SELECT status, subject FROM outbound_email WHERE \"to\" = 'pat@example.com' AND kind LIKE 'auth.%'").fetchall()
     assert rows and all(status == "sent" for status, _ in rows)
-    assert porchside("invite", "no-such-business", "pat@example.com").returncode == 1
+    assert invoke(["invite", "no-such-business", "pat@example.com"], {"PORCHSIDE_DATA_DIR": str(tmp_path)}).exit_code == 1
