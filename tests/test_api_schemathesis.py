@@ -28,7 +28,9 @@ from schemathesis.specs.openapi.checks import (
 from tests.api_helpers import bearer
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
-EXAMPLES = 12
+# Per operation: every operation is still called (asserted below) with generated bodies, queries and ids;
+# 12 doubled the test's CPU (28.7 s -> 16.9 s for both databases) for more of the same cases.
+EXAMPLES = 6
 
 
 def _free_port() -> int:
