@@ -24,6 +24,7 @@ from core.portal.access import billing_visible, invoice_link
 from core.portal.contributions import action_buttons, job_tab_links, work_tab_links
 from core.portal.pagination import Sorter, choice_arg, paginate
 from core.portal.views import render_portal
+from core.sql import job_lists, rows_from_json
 from core.thumbnails import has_thumbnail
 from core.web.rendering import tenant_today
 
@@ -122,12 +123,14 @@ async def job(job_id: str):
     from core.portal.payments import STATUS_LABELS as PAYMENT_STATUS_LABELS
 
     portal = g.portal
-    # The job comes with its charges (one query); only a job without charges is read alone.
-    charges = list(await JobCharge.filter(job__public_id=job_id, job__account_id=portal.account.id).select_related("job"))
-    job = charges[0].job if charges else await account_job_or_404(job_id)
-    notes = await Note.filter(job_id=job.id, shared=True)
-    files = await Attachment.filter(Q(job_id=job.id) | Q(visit__job_id=job.id), shared=True).order_by("created_at", "id")
-    visits = await Visit.filter(job_id=job.id, completed_at__isnull=False).order_by("-completed_at", "-id")
+    # The job with its charges, shared notes and files, completed visits: one query.
+    job = await Job.filter(public_id=job_id, account_id=portal.account.id).annotate(**job_lists()).first()
+    if job is None:
+        abort(404)
+    charges = rows_from_json(JobCharge, job.charges_json)
+    notes = rows_from_json(Note, job.notes_json)
+    files = rows_from_json(Attachment, job.files_json)
+    visits = rows_from_json(Visit, job.visits_json)
 
     invoices: list[Invoice] = []
     payments: list[Payment] = []
