@@ -17,6 +17,7 @@ from quart.routing import QuartRule
 from quart.sessions import SecureCookieSessionInterface
 from quart.typing import ResponseReturnValue
 from werkzeug.exceptions import BadHost
+from werkzeug.routing.rules import _part_re, parse_converter_args
 
 from core.api.blueprint import install as install_api
 from core.auth.current import load_customer, write_session_cookie
@@ -62,6 +63,38 @@ class _LazyBuildRule(QuartRule):
             return compiled(*args, **kwargs)
 
         return build
+
+    def _parse_rule(self, rule: str):
+        """Werkzeug's parse of ``rule``, made once per process for each rule text.
+
+        Parsing the rule texts took about a third of :func:`create_app`'s
+        time, again for every app of the process (each test makes one).
+        The parts (regular expressions and weights) depend only on the text
+        and on the converter classes, so they are kept; the converters
+        themselves are made new for this rule and its map, as Werkzeug does.
+        """
+        key = (rule, tuple(self.map.converters.items()))
+        parsed = _PARSED_RULES.get(key)
+        if parsed is None:
+            trace_from = len(self._trace)
+            parts = list(QuartRule._parse_rule(self, rule))
+            variables = [
+                (match["variable"], match["converter"] or "default", parse_converter_args(match["arguments"] or ""))
+                for match in _part_re.finditer(rule)
+                if match["variable"] is not None
+            ]
+            _PARSED_RULES[key] = (parts, self._trace[trace_from:], variables)
+            return parts
+        parts, trace, variables = parsed
+        self._trace.extend(trace)
+        for variable, converter, (args, kwargs) in variables:
+            self._converters[variable] = self.get_converter(variable, converter, args, kwargs)
+            self.arguments.add(variable)
+        return parts
+
+
+# (rule text, converter classes) -> (parts, trace, variables): see _LazyBuildRule._parse_rule.
+_PARSED_RULES: dict = {}
 
 
 class _CookieSessionInterface(SecureCookieSessionInterface):

@@ -1,5 +1,8 @@
 """URLs are built on first use (core.app._LazyBuildRule) and come out as Werkzeug builds them.
 
+Rule texts are parsed once per process; every app's rules still match as
+Werkzeug's own parse would, with converters of their own map.
+
 Werkzeug compiles two URL builders per route when the route is added, which
 was most of an app's start-up time; ours are made the first time a route
 is built into a URL. These tests hold every route to Werkzeug's own result.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from quart import url_for
 from quart.routing import QuartRule
 
-from core.app import _LazyBuildRule
+from core.app import _LazyBuildRule, create_app
 
 
 def _placeholders(rule) -> dict[str, object]:
@@ -39,3 +42,23 @@ async def test_url_for_with_arguments_defaults_and_a_query(app):
         assert url_for("auth.reset_password", token="abc") == "/reset-password/abc"
         assert url_for("auth.revoke_session", handle="h 1", next="/x?y=1") == "/security/sessions/h%201/revoke?next=/x?y%3D1"
         assert url_for("auth.renew_link", token="t", _external=True) == "http://acme.localhost/sign-in/link/t/renew"
+
+
+def _parsed(rule) -> tuple:
+    converters = {name: (type(c), c.regex, c.part_isolating, c.weight) for name, c in rule._converters.items()}
+    return rule._parts, rule._trace, converters, rule.arguments
+
+
+async def test_a_later_app_parses_every_route_as_werkzeug_does(app):
+    later = create_app(app.extensions["porchside"].settings)
+    rules = list(later.url_map.iter_rules())
+    assert len(rules) > 100 and any(rule._converters for rule in rules)
+
+    for rule in rules:
+        fresh = QuartRule(rule.rule, endpoint=rule.endpoint, methods=rule.methods, defaults=rule.defaults)
+        fresh.map = later.url_map
+        fresh.compile()
+        assert _parsed(rule) == _parsed(fresh), rule.rule
+        assert all(converter.map is later.url_map for converter in rule._converters.values())
+    adapter = later.url_map.bind("acme.localhost")
+    assert adapter.match("/reset-password/abc") == ("auth.reset_password", {"token": "abc", "purpose": "reset"})
