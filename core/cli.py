@@ -958,8 +958,14 @@ def make_cli(extra_plugins: Iterable[tuple[str, object]] = ()) -> click.Group:
 
 
 def main() -> None:
-    """Entry point of the ``porchside`` script."""
-    make_cli()(prog_name="porchside")
+    """Entry point of the ``porchside`` script (ends the process: see :mod:`core.quick_exit`)."""
+    from core.quick_exit import exit_now
+
+    try:
+        make_cli()(prog_name="porchside")
+    except SystemExit as done:
+        exit_now(done.code)
+    exit_now(0)
 
 
 if __name__ == "__main__":

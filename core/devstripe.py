@@ -153,4 +153,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
+    from core.quick_exit import exit_now
+
     main()
+    exit_now(0)
