@@ -68,7 +68,7 @@ def format_local_datetime(value: datetime | None, tenant: "Tenant | None", fmt: 
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return format_datetime(value.astimezone(_zone(tenant)), fmt, locale=_locale(tenant))
+    return format_datetime(value.astimezone(_zone(tenant)), fmt, locale=babel_locale(_locale(tenant)))
 
 
 def format_local_date(value: date | datetime | None, tenant: "Tenant | None", fmt: str = "medium") -> str:
