@@ -139,6 +139,37 @@ def test_faulty_plugin_stops_start_up_with_a_clear_message(settings, name, plugi
         assert word in str(failure.value)
 
 
+def test_a_plugin_module_changed_between_hosts_is_read_again():
+    """What a host found on a plugin module is reused only while the module's names hold the same values."""
+    import types
+
+    from core import hookimpl
+    from core.records import PluginInfo
+
+    module = types.ModuleType("rebinding_plugin")
+
+    @hookimpl
+    def porchside_plugin_info():
+        return PluginInfo(name="rebinding", label="Rebinding")
+
+    module.porchside_plugin_info = porchside_plugin_info
+    assert PluginHost().load(extra=[("rebinding", module)], load_entry_points=False).declared.info["rebinding"]
+
+    def porchside_nav_tabs():  # unmarked: pluggy would ignore it
+        return []
+
+    module.porchside_nav_tabs = porchside_nav_tabs
+    with pytest.raises(PluginError, match="porchside_nav_tabs looks like a hook but is not marked"):
+        PluginHost().load(extra=[("rebinding", module)], load_entry_points=False)
+
+    module.porchside_nav_tabs = hookimpl(porchside_nav_tabs)
+    host = PluginHost().load(extra=[("rebinding", module)], load_entry_points=False)
+    assert [impl.plugin_name for impl in host.pm.hook.porchside_nav_tabs.get_hookimpls()].count("rebinding") == 1
+    del module.porchside_plugin_info
+    host = PluginHost().load(extra=[("rebinding", module)], load_entry_points=False)
+    assert "rebinding" not in [impl.plugin_name for impl in host.pm.hook.porchside_plugin_info.get_hookimpls()]
+
+
 def test_core_names_and_late_registration_are_refused():
     host = PluginHost()
     with pytest.raises(PluginError, match="reserved for core"):
