@@ -13,6 +13,7 @@ from typing import Iterable
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from quart import current_app, Quart, g, redirect, request
+from quart.globals import _cv_request
 from quart.routing import QuartRule
 from quart.sessions import SecureCookieSessionInterface
 from quart.typing import ResponseReturnValue
@@ -126,6 +127,41 @@ class _PorchsideQuart(Quart):
     """
 
     url_rule_class = _LazyBuildRule
+
+    # Links built in requests with no values or a static file's name, by what the
+    # URL depends on (see url_for); bounded, as file names come from templates.
+    _URL_MEMO_SIZE = 4096
+
+    def url_for(self, endpoint: str, *, _anchor=None, _external=None, _method=None, _scheme=None, **values):  # type: ignore[override]
+        """Quart's ``url_for``, remembering the links a page builds over and over.
+
+        A page builds some thirty links (the header's tabs, its icons'
+        ``static`` sprite, the stylesheets), most with no values: werkzeug
+        built each one on every request. Built in a request with no values,
+        or with only a static file's ``filename``, no URL defaults and no
+        other option, the URL depends only on the endpoint, that name and the
+        request's URL adapter (root path, subdomain, server name, scheme,
+        method), so it is kept under those.
+        """
+        if (
+            _anchor is None and _external is None and _method is None and _scheme is None
+            and not endpoint.startswith(".")
+            and (not values or (len(values) == 1 and type(values.get("filename")) is str))
+            and not any(self.url_default_functions.values())
+        ):
+            context = _cv_request.get(None)
+            adapter = context.url_adapter if context is not None else None
+            if adapter is not None:
+                key = (endpoint, values.get("filename"), adapter.script_name, adapter.subdomain,
+                       adapter.server_name, adapter.url_scheme, adapter.default_method)
+                memo = self.__dict__.setdefault("_url_memo", {})
+                url = memo.get(key)
+                if url is None:
+                    url = super().url_for(endpoint, **values)
+                    if len(memo) < self._URL_MEMO_SIZE:
+                        memo[key] = url
+                return url
+        return super().url_for(endpoint, _anchor=_anchor, _external=_external, _method=_method, _scheme=_scheme, **values)
 
     def create_url_adapter(self, request):  # type: ignore[override]
         try:

@@ -22,3 +22,21 @@ async def test_every_request_hook_and_context_processor_is_async(app):
             found += _sync(functions)
     assert found == []
 
+
+
+async def test_remembered_links_are_the_links_quart_builds(app, tenant):
+    """url_for keeps value-less and static links per URL adapter (issue 13): same URLs, root path followed."""
+    from quart import Quart, url_for
+
+    async def links() -> list[str]:
+        return [url_for("portal.home"), url_for("static", filename="icons.svg"), url_for("static", filename="porchside.css"),
+                url_for("portal.home", _external=True), url_for("work.job", job_id="J-1")]
+
+    async with app.test_request_context("/", headers={"Host": "acme.localhost"}):
+        expected = [Quart.url_for(app, "portal.home"), Quart.url_for(app, "static", filename="icons.svg"),
+                    Quart.url_for(app, "static", filename="porchside.css"), "http://acme.localhost/", "/jobs/J-1"]
+        assert await links() == expected
+        assert await links() == expected  # the second time from the memo
+    async with app.test_request_context("/", headers={"Host": "acme.localhost"}, root_path="/portal"):
+        assert url_for("portal.home") == "/portal/"
+        assert url_for("static", filename="icons.svg") == "/portal" + expected[1]
