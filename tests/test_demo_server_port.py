@@ -13,7 +13,7 @@ def test_a_port_taken_before_the_demo_binds_moves_it_to_another(tmp_path, porchs
     squatter.bind(("127.0.0.1", 0))
     squatter.listen()
     taken = squatter.getsockname()[1]
-    server = DemoServer(tmp_path / "demo", migrated=porchside_backends.get("sqlite").template)
+    server = DemoServer(tmp_path / "demo", migrated=porchside_backends.get("sqlite").template, stripe=False)
     server.port = taken  # as if another process took the reserved port meanwhile
     try:
         server.start()

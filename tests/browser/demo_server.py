@@ -43,11 +43,14 @@ def free_port() -> int:
 class DemoServer:
     """``porchside demo`` in a subprocess: ``start()``, ``url(slug, path)``, ``stop()``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, migrated: Path | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, migrated: Path | None = None, stripe: bool = True) -> None:
         """:param migrated: a migrated SQLite database (the suite's template) to start from, so
-        the demo only seeds; None: it migrates a new one, as on a newcomer's machine."""
+        the demo only seeds; None: it migrates a new one, as on a newcomer's machine.
+        :param stripe: False runs the demo with ``--no-stripe`` (no localstripe process), for a
+        test that is not about card payments."""
         self.data_dir = data_dir
         self.migrated = migrated
+        self.stripe = stripe
         self.chosen_port = port is None  # ours to change if another process takes it first
         self.port = port or free_port()
         self.log_path = data_dir / "demo-server.log"
@@ -104,7 +107,7 @@ class DemoServer:
             shutil.copyfile(self.migrated, self.data_dir / "demo" / "porchside.sqlite3")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "core.cli", "demo", "--port", str(self.port)],
+                [sys.executable, "-m", "core.cli", "demo", "--port", str(self.port), *([] if self.stripe else ["--no-stripe"])],
                 cwd=ROOT,
                 env=self.environment(),
                 stdin=subprocess.DEVNULL,
