@@ -350,7 +350,8 @@ def test_demo_serves_each_business_at_its_own_address(tmp_path):
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            [*_porchside_command(), "demo", "--reset", "--port", str(port)],
+            # --no-stripe: no localstripe beside it (test_demo_process starts the demo with one).
+            [*_porchside_command(), "demo", "--reset", "--no-stripe", "--port", str(port)],
             env=env, stdout=stdout, stderr=stderr, cwd=tmp_path,
         )
     try:
