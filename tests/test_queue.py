@@ -32,7 +32,7 @@ from tenants.context import NoTenantError, current_tenant_or_none, use_tenant
 from tenants.service import create_tenant, set_active
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST_RETRIES = {"queue_retry_delay": 0.2, "queue_retry_max_delay": 1.0}
+FAST_RETRIES = {"queue_retry_delay": 0.05, "queue_retry_max_delay": 0.25}
 
 
 @dataclass
@@ -208,9 +208,9 @@ async def test_failed_attempts_are_retried_with_back_off(qapp, shops, plugin, ca
 
     runs = plugin.of("qtest.flaky")
     assert [r.attempt for r in runs] == [1, 2, 3]
-    # Back-off doubles from 0.2 s and at least half of each delay is fixed.
-    assert runs[1].at - runs[0].at >= 0.1
-    assert runs[2].at - runs[1].at >= 0.2
+    # Back-off doubles from 0.05 s and at least half of each delay is fixed.
+    assert runs[1].at - runs[0].at >= 0.025
+    assert runs[2].at - runs[1].at >= 0.05
     warnings = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(warnings) == 2 and "attempt 1 of 4" in warnings[0] and "ConnectionError" in warnings[0]
 
@@ -240,9 +240,9 @@ async def test_no_retry_fails_at_once(qapp, shops, plugin, caplog):
 async def test_delay_holds_a_job_back(qapp, shops, plugin):
     acme, _ = shops
     start = time.monotonic()
-    await queue_of(qapp).enqueue("qtest.record", tenant=acme, delay=0.6, note="later")
+    await queue_of(qapp).enqueue("qtest.record", tenant=acme, delay=0.2, note="later")
     await eventually(lambda: plugin.runs)
-    assert plugin.runs[0].at - start >= 0.6
+    assert plugin.runs[0].at - start >= 0.2
 
 
 async def test_enqueue_refuses_what_cannot_run(qapp, shops):
