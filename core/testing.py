@@ -170,6 +170,10 @@ def _database_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
+def _migration_packages(plugin_apps: dict[str, Any]) -> list[str]:
+    return ["core.migrations"] + sorted(app["migrations"] for app in plugin_apps.values() if app.get("migrations"))
+
+
 def schema_key(plugin_apps: dict[str, Any]) -> str:
     """A digest of every migration file (core's and the plugins') and of Tortoise's version.
 
@@ -182,14 +186,27 @@ def schema_key(plugin_apps: dict[str, Any]) -> str:
     import tortoise
 
     digest = hashlib.sha256(tortoise.__version__.encode())
-    packages = ["core.migrations"] + sorted(app["migrations"] for app in plugin_apps.values() if app.get("migrations"))
-    for package in packages:
+    for package in _migration_packages(plugin_apps):
         spec = importlib.util.find_spec(package)
         for folder in (spec.submodule_search_locations or []) if spec else []:
             for path in sorted(Path(folder).glob("*.py")):
                 digest.update(f"\0{package}/{path.name}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def template_name(plugin_apps: dict[str, Any]) -> str:
+    """``porchside_tpl_<apps>_<schema key>``: ``<apps>`` names which migration packages the template has.
+
+    A new template replaces only older ones of the same packages: a plugin's
+    own test run (the scaffold test's, with one more package) keeps its
+    template and leaves the suite's alone, instead of each dropping the
+    other's and migrating again on its next run.
+    """
+    import hashlib
+
+    family = hashlib.sha256("\0".join(_migration_packages(plugin_apps)).encode()).hexdigest()[:6]
+    return f"{TEMPLATE_PREFIX}{family}_{schema_key(plugin_apps)}"
 
 
 async def _create_postgres_database(name: str, plugin_apps: dict[str, Any], folder: Path) -> None:
@@ -223,7 +240,7 @@ async def _migrated_template(admin, plugin_apps: dict[str, Any], folder: Path) -
     from core.config import Settings
     from core.db import run_migrations, tortoise_config
 
-    template = TEMPLATE_PREFIX + schema_key(plugin_apps)
+    template = template_name(plugin_apps)
     ready = await admin.fetchval("SELECT datistemplate FROM pg_database WHERE datname = $1", template)
     if ready:
         return template
@@ -235,8 +252,9 @@ async def _migrated_template(admin, plugin_apps: dict[str, Any], folder: Path) -
     await run_migrations(tortoise_config(settings, plugin_apps))
     # No connections from now on: nothing can change the schema that is copied.
     await admin.execute(f'ALTER DATABASE "{template}" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true')
-    stale = await admin.fetch(
-        "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2", TEMPLATE_PREFIX + "%", template
+    stale = await admin.fetch(  # of the same packages, or named before template_name() (no packages part)
+        "SELECT datname FROM pg_database WHERE (datname LIKE $1 OR datname ~ $2) AND datname <> $3",
+        template.rsplit("_", 1)[0] + "_%", f"^{TEMPLATE_PREFIX}[0-9a-f]{{16}}$", template,
     )
     for row in stale:  # templates of older migrations: never copied again
         try:

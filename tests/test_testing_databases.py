@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.testing import _children_first, _reset_postgres, schema_key
+from core.testing import _children_first, _reset_postgres, schema_key, template_name
 from tenants.service import create_tenant
 
 
@@ -88,6 +88,24 @@ def test_a_changed_or_added_migration_gives_another_template(tmp_path: Path, mon
     added = schema_key(apps)
 
     assert len({first, changed, added, schema_key({})}) == 4
+
+
+def test_a_plugins_own_template_is_named_apart_from_the_suites(tmp_path: Path, monkeypatch):
+    """A new template replaces older ones of the same migration packages only (see template_name)."""
+    package = tmp_path / "fake_plugin_migrations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "0001_initial.py").write_text("operations = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    apps = {"fake": {"models": [], "migrations": "fake_plugin_migrations"}}
+
+    before = template_name(apps)
+    (package / "0001_initial.py").write_text("operations = ['changed']\n")
+    after = template_name(apps)
+    family = before.rsplit("_", 1)[0]
+    assert before != after and after.rsplit("_", 1)[0] == family  # replaces its older template
+    assert not template_name({}).startswith(family + "_")  # leaves the suite's alone
+    assert len(after) <= 63  # PostgreSQL's longest name
 
 
 async def test_a_failed_shutdown_does_not_leak_into_the_next_test(make_app):
