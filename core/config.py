@@ -174,6 +174,10 @@ class Settings:
     # A running job is touched every third of this many seconds; one left
     # untouched longer (its worker was killed) is run again by another worker.
     queue_heartbeat: int = 30
+    # Seconds between the Redis queue's moves of due scheduled jobs and
+    # retries to the queue (one worker at a time). Not read from the
+    # environment: tests whose jobs retry after fractions of a second lower it.
+    queue_schedule_every: float = 1.0
     # Nameservers (address, port) that custom-domain checks ask; empty: the system's.
     dns_nameservers: tuple[tuple[str, int], ...] = ()
     # Outgoing webhooks may go to loopback and private addresses, over plain

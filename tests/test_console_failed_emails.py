@@ -17,7 +17,7 @@ PAGE = "/console/emails/failed"
 
 @pytest.fixture
 async def smtp_app(make_app, smtp_server):
-    async with make_app(smtp_url=smtp_server.url, dev_outbox=False, queue_retry_delay=0.2, queue_retry_max_delay=0.5) as app:
+    async with make_app(smtp_url=smtp_server.url, dev_outbox=False, queue_retry_delay=0.2, queue_retry_max_delay=0.5, queue_schedule_every=0.05) as app:
         yield app
 
 

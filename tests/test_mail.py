@@ -17,7 +17,7 @@ from tenants.context import NoTenantError, use_tenant
 from tenants.service import create_tenant
 from tests.dns_server import prove_domain
 
-FAST_RETRIES = {"queue_retry_delay": 0.2, "queue_retry_max_delay": 0.5}
+FAST_RETRIES = {"queue_retry_delay": 0.2, "queue_retry_max_delay": 0.5, "queue_schedule_every": 0.05}
 CONTEXT = {"name": "Pat", "path": "/invoices"}
 
 

@@ -32,7 +32,7 @@ from tenants.context import NoTenantError, current_tenant_or_none, use_tenant
 from tenants.service import create_tenant, set_active
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST_RETRIES = {"queue_retry_delay": 0.05, "queue_retry_max_delay": 0.25}
+FAST_RETRIES = {"queue_retry_delay": 0.05, "queue_retry_max_delay": 0.25, "queue_schedule_every": 0.05}
 
 
 @dataclass

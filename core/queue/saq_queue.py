@@ -58,6 +58,19 @@ class _QuietSaq(logging.Filter):
 logging.getLogger("saq").addFilter(_QuietSaq())
 
 
+# saq's own (saq/queue/redis.py), locked for ARGV[1] milliseconds instead of seconds.
+_SCHEDULE_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+    local jobs = redis.call('ZRANGEBYSCORE', KEYS[2], 1, ARGV[2])
+    for _, v in ipairs(jobs) do
+        redis.call('ZADD', KEYS[2], 0, v)
+        redis.call('RPUSH', KEYS[3], v)
+    end
+    return jobs
+end
+"""
+
 # saq's own (saq/queue/redis.py): one worker per `lock` seconds reads the active list.
 _SWEEP_SCRIPT = """
 local id_jobs = {}
@@ -142,6 +155,20 @@ class _PrefixedRedisQueue(RedisQueue):
 
     def namespace(self, key: str) -> str:
         return f"{self.name}:{key}"
+
+    async def schedule(self, lock: float = 1) -> list[str]:
+        """Move the due scheduled jobs and retries to the queue; saq's own, with a lock in milliseconds.
+
+        saq's script locks with SETEX, whole seconds only; a worker whose
+        schedule tick (``queue_schedule_every``) is shorter would find its
+        own lock still held. One worker at a time still does the move.
+        """
+        if not self._schedule_script:
+            self._schedule_script = self.redis.register_script(_SCHEDULE_SCRIPT)
+        job_ids = await self._schedule_script(
+            keys=[self._schedule, self._incomplete, self._queued], args=[max(1, int(lock * 1000)), time.time()], client=self.redis
+        )
+        return [job_id.decode() for job_id in job_ids or []]
 
     async def sweep(self, lock: int = 60, abort: float = 1.0) -> list[str]:
         """Take back the jobs of workers that died; saq's own sweep, without its two races.
@@ -255,10 +282,11 @@ class SaqQueue(TaskQueue):
             self.saq,
             functions=[(RUN, self._run)],
             concurrency=self.services.settings.queue_concurrency,
-            # Scheduled jobs and retries are moved to the queue every second;
+            # Scheduled jobs and retries are moved to the queue every
+            # queue_schedule_every seconds (1 s by default);
             # the sweep that takes back the jobs of a dead worker runs three
             # times per heartbeat (one worker at a time: saq locks it).
-            timers={"schedule": 1, "sweep": _sweep_interval(self.services.settings.queue_heartbeat), "worker_info": 10, "abort": 1},
+            timers={"schedule": self.services.settings.queue_schedule_every, "sweep": _sweep_interval(self.services.settings.queue_heartbeat), "worker_info": 10, "abort": 1},
         )
         # The app server and `porchside worker` own the signals, not saq.
         worker.SIGNALS = []
