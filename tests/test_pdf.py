@@ -112,7 +112,8 @@ class _Recorder(BaseHTTPRequestHandler):
 
 def test_html_to_pdf_fetches_nothing_but_data_uris(tmp_path):
     server = HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for serve_forever to look (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     secret = tmp_path / "secret.png"
     secret.write_bytes(png_bytes())
