@@ -132,20 +132,6 @@ async def unread_notifications() -> int:
     return await Notification.filter(Q(staff_id=staff.id) | Q(staff_id=None), read_at__isnull=True).count()
 
 
-def _nav_url(endpoint: str) -> str:
-    """``url_for(endpoint)`` of a bar entry, built once per app and root path.
-
-    The bar holds some twenty links on every console page; an entry's URL
-    takes no values, so it is the same on every request of the app.
-    """
-    urls = current_app.extensions.setdefault("porchside.console_nav_urls", {})
-    key = (endpoint, request.root_path)
-    url = urls.get(key)
-    if url is None:
-        url = urls[key] = url_for(endpoint)
-    return url
-
-
 async def console_nav() -> list[NavLink | NavMenu]:
     """The bar: links and menus in order, each holding what the role may open."""
     if g.get("staff") is None:
@@ -164,7 +150,7 @@ async def console_nav() -> list[NavLink | NavMenu]:
     for item in sorted((*NAV, *added), key=lambda i: i.order):
         if item.endpoint not in current_app.view_functions or not can(item.permission):
             continue
-        url = _nav_url(item.endpoint)
+        url = url_for(item.endpoint)  # remembered by the app (core.app: url_for)
         current = request.path == url or (item.order > 0 and request.path.startswith(url.rstrip("/") + "/"))
         link = NavLink(item.label, url, current, await unread_notifications() if item.counts_unread else 0)
         if item.group is None:
