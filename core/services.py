@@ -60,10 +60,20 @@ class Services:
         return services
 
     async def close(self) -> None:
-        await self.queue.close()
-        if self.pubsub is not None:
-            await self.pubsub.close()
-        await self.cache.close()
+        """Close the queue, pub/sub and cache, each even if one before it fails (say, Redis is away).
+
+        A cache left open stays among those :func:`core.tenant_state.tenant_changed`
+        tells of every change in this process, so each later change would wait
+        on a Redis that is gone.
+        """
+        try:
+            await self.queue.close()
+        finally:
+            try:
+                if self.pubsub is not None:
+                    await self.pubsub.close()
+            finally:
+                await self.cache.close()
 
 
 _task_services: ContextVar[Services | None] = ContextVar("porchside_task_services", default=None)

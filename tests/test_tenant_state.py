@@ -126,3 +126,21 @@ async def test_a_change_made_during_a_request_is_seen_later_in_that_request(app,
         assert "quotes" in g.enabled_plugins
         await set_enabled("quotes", False, services.plugins, services.cache)
         assert "quotes" not in await enabled_plugins(services.plugins, services.cache)
+
+
+async def test_services_closed_while_redis_is_away_are_told_of_no_later_change(app, tenant, porchside_settings_factory, caplog):
+    """A command's services closed with Redis away (the queue's close fails) are closed all the same:
+    a later change in the process no longer tries that Redis (each one waited on it before)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from core.plugins import PluginHost
+    from core.services import Services
+    from tests.private_services import PrivateRedis
+
+    away = Services.build(porchside_settings_factory(redis_url=PrivateRedis().url), PluginHost().load())  # never started
+    with pytest.raises(RedisConnectionError):
+        await away.close()
+    assert away.cache.closed
+    caplog.set_level("INFO", logger="porchside")
+    await tenant_changed(tenant.id)
+    assert "could not be told" not in caplog.text
