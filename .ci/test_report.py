@@ -1,6 +1,6 @@
 """Read the JUnit report of a CI test run: skips, totals and the time budget.
 
-    python .ci/test_report.py junit.xml --wall SECONDS --budget SECONDS
+    python .ci/test_report.py junit.xml --wall SECONDS --budget SECONDS [--speed FACTOR]
 
 Prints one line per skipped test and the test times on stderr, and the
 summary (``N passed, F failed, S skipped``) on stdout for the closing line
@@ -8,6 +8,8 @@ of ``.ci/run``. Exits non-zero, with the reason, when no test passed, when a
 real-service test was skipped (the PostgreSQL/Redis half, a browser test, or
 a skip because a service or tool is missing), or when the run took longer
 than the budget: the suite must stay fast as features land (issue 19).
+The budget is in seconds of the reference machine; ``--speed`` (from
+``.ci/machine_speed.py``) says how much slower this one is, and scales it.
 """
 
 from __future__ import annotations
@@ -37,8 +39,12 @@ class Report:
         return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
 
 
-def read_report(path: str, wall: float, budget: float) -> Report:
-    """What the JUnit file at ``path`` says, checked against CI's rules."""
+def read_report(path: str, wall: float, budget: float, speed: float = 1.0) -> Report:
+    """What the JUnit file at ``path`` says, checked against CI's rules.
+
+    ``budget`` is in seconds of the reference machine; this one is ``speed``
+    times slower, so the run may take ``budget * speed`` seconds here.
+    """
     root = ET.parse(path).getroot()
     report = Report()
     for suite in root.iter("testsuite"):
@@ -62,17 +68,21 @@ def read_report(path: str, wall: float, budget: float) -> Report:
         )
         report.notes.append(f"{'NOT ALLOWED' if real_service else 'allowed'}: skipped {name}: {reason}")
         bad += bool(real_service)
+    allowed = budget * speed
+    scaled = f" = {budget:.0f} s x machine speed factor {speed:.2f}" if speed != 1 else ""
     report.notes.append(
-        f"test time: {wall:.0f} s for the test step (budget {budget:.0f} s); pytest: {report.pytest_seconds:.0f} s;"
+        f"test time: {wall:.0f} s for the test step (budget {allowed:.0f} s{scaled}); pytest: {report.pytest_seconds:.0f} s;"
         f" sum of {report.passed + report.failed + report.skipped} tests' durations: {report.test_seconds:.0f} s"
     )
+    if speed != 1:
+        report.notes.append(f"test time at the reference machine's speed: {wall / speed:.0f} s")
     if not report.passed:
         report.problems.append("no test passed")
     if bad:
         report.problems.append(f"{bad} real-service test(s) skipped; CI skips none of them")
-    if wall > budget:
+    if wall > allowed:
         report.problems.append(
-            f"the test run took {wall:.0f} s, over its budget of {budget:.0f} s (issue 19):"
+            f"the test run took {wall:.0f} s, over its budget of {allowed:.0f} s{scaled} (issue 19):"
             " make the slowest tests listed above cheaper before adding more"
         )
     return report
@@ -82,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("junit")
     parser.add_argument("--wall", type=float, required=True, help="seconds the test step took")
-    parser.add_argument("--budget", type=float, required=True, help="most seconds the test step may take")
+    parser.add_argument("--budget", type=float, required=True,
+                        help="most seconds the test step may take on the reference machine")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="how many times slower this machine is (.ci/machine_speed.py); scales the budget")
     arguments = parser.parse_args(argv)
-    report = read_report(arguments.junit, arguments.wall, arguments.budget)
+    if arguments.speed <= 0:
+        parser.error("--speed must be positive")
+    report = read_report(arguments.junit, arguments.wall, arguments.budget, arguments.speed)
     for note in report.notes:
         print(note, file=sys.stderr)
     for problem in report.problems:

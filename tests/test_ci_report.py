@@ -26,9 +26,9 @@ PASSING = (
 )
 
 
-def _run(junit: Path, wall: int, budget: int = 720) -> subprocess.CompletedProcess:
+def _run(junit: Path, wall: int, budget: int = 720, *speed: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(SCRIPT), str(junit), "--wall", str(wall), "--budget", str(budget)],
+        [sys.executable, str(SCRIPT), str(junit), "--wall", str(wall), "--budget", str(budget), *speed],
         capture_output=True,
         text=True,
         timeout=60,
@@ -70,3 +70,26 @@ def test_a_run_where_nothing_passed_fails(tmp_path):
 
     assert result.returncode == 1
     assert ".ci/run: no test passed" in result.stderr
+
+
+def test_a_slower_machine_gets_a_budget_scaled_by_its_speed(tmp_path):
+    junit = _junit(tmp_path, PASSING)
+
+    within = _run(junit, 1400, 720, "--speed", "2.0")
+    over = _run(junit, 1441, 720, "--speed", "2.0")
+
+    assert within.returncode == 0, within.stderr
+    assert "test time: 1400 s for the test step (budget 1440 s = 720 s x machine speed factor 2.00)" in within.stderr
+    assert "test time at the reference machine's speed: 700 s" in within.stderr
+    assert over.returncode == 1
+    assert ".ci/run: the test run took 1441 s, over its budget of 1440 s = 720 s x machine speed factor 2.00 (issue 19)" in over.stderr
+
+
+def test_the_machine_speed_probe_prints_a_factor_between_one_and_three():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "machine_speed.py"), "--verbose", "--tries", "1"], capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert 1.0 <= float(result.stdout) <= 3.0
+    assert "s on the reference machine" in result.stderr
