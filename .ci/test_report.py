@@ -1,6 +1,7 @@
 """Read the JUnit report of a CI test run: skips, totals and the time budget.
 
     python .ci/test_report.py junit.xml --wall SECONDS --budget SECONDS [--speed FACTOR]
+    python .ci/test_report.py junit.xml --file-seconds tests/file_seconds.json
 
 Prints one line per skipped test and the test times on stderr, and the
 summary (``N passed, F failed, S skipped``) on stdout for the closing line
@@ -8,6 +9,8 @@ of ``.ci/run``. Exits non-zero, with the reason, when no test passed, when a
 real-service test was skipped (the PostgreSQL/Redis half, a browser test, or
 a skip because a service or tool is missing), or when the run took longer
 than the budget: the suite must stay fast as features land (issue 19).
+The second form writes the seconds each test file took, which
+``tests/longest_first.py`` uses to hand the longest files out first.
 The budget is in seconds of the reference machine; ``--speed`` (from
 ``.ci/machine_speed.py``) says how much slower this one is, and scales it.
 """
@@ -15,10 +18,12 @@ The budget is in seconds of the reference machine; ``--speed`` (from
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MISSING = re.compile(r"not reachable|not installed|not available|not found|is missing|cannot start|start it", re.I)
 POSTGRES_HALF = re.compile(r"\[(.*-)?postgres(-.*)?\]")
@@ -88,15 +93,34 @@ def read_report(path: str, wall: float, budget: float, speed: float = 1.0) -> Re
     return report
 
 
+def file_seconds(path: str) -> dict[str, float]:
+    """Seconds per test file (``tests/test_x.py``) summed from the JUnit file at ``path``."""
+    seconds: dict[str, float] = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        parts = (case.get("classname") or "").split(".")
+        if parts[-1][:1].isupper():  # a test class: tests.test_x.TestY
+            parts = parts[:-1]
+        name = "/".join(parts) + ".py"
+        seconds[name] = seconds.get(name, 0.0) + float(case.get("time") or 0)
+    return {name: round(value, 1) for name, value in sorted(seconds.items())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("junit")
-    parser.add_argument("--wall", type=float, required=True, help="seconds the test step took")
-    parser.add_argument("--budget", type=float, required=True,
+    parser.add_argument("--file-seconds", metavar="PATH",
+                        help="write the seconds each test file took to PATH (JSON) and stop")
+    parser.add_argument("--wall", type=float, help="seconds the test step took")
+    parser.add_argument("--budget", type=float,
                         help="most seconds the test step may take on the reference machine")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="how many times slower this machine is (.ci/machine_speed.py); scales the budget")
     arguments = parser.parse_args(argv)
+    if arguments.file_seconds:
+        Path(arguments.file_seconds).write_text(json.dumps(file_seconds(arguments.junit), indent=1) + "\n")
+        return 0
+    if arguments.wall is None or arguments.budget is None:
+        parser.error("--wall and --budget are required to check a run")
     if arguments.speed <= 0:
         parser.error("--speed must be positive")
     report = read_report(arguments.junit, arguments.wall, arguments.budget, arguments.speed)

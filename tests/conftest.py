@@ -1,6 +1,7 @@
 """Core's tests use the fixtures shipped in :mod:`core.testing` (a pytest11 plugin).
 
-Fixtures only core's own tests need live here.
+Fixtures only core's own tests need live here, and the order in which
+``--dist loadfile`` hands test files to the workers (:mod:`tests.longest_first`).
 """
 
 from __future__ import annotations
@@ -8,6 +9,16 @@ from __future__ import annotations
 import pytest
 
 from tests.dns_server import LoopbackDns, prove_domain
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Longest test files first under ``--dist loadfile`` (the suite's default)."""
+    if config.getvalue("dist") == "loadfile":
+        from tests.longest_first import LongestFirstScheduling
+
+        return LongestFirstScheduling(config, log)
+    return None
 
 
 @pytest.fixture
