@@ -72,13 +72,19 @@ def test_a_cycle_of_foreign_keys_falls_back_to_truncate():
     assert _children_first(["a", "b"], [("a", "b"), ("b", "a")]) is None
 
 
-def test_a_changed_or_added_migration_gives_another_template(tmp_path: Path, monkeypatch):
+@pytest.fixture
+def fake_migrations(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
+    """An importable migrations package with one empty migration, and the plugin apps naming it."""
     package = tmp_path / "fake_plugin_migrations"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "0001_initial.py").write_text("operations = []\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    apps = {"fake": {"models": [], "migrations": "fake_plugin_migrations"}}
+    return package, {"fake": {"models": [], "migrations": "fake_plugin_migrations"}}
+
+
+def test_a_changed_or_added_migration_gives_another_template(fake_migrations):
+    package, apps = fake_migrations
 
     first = schema_key(apps)
     assert schema_key(apps) == first
@@ -90,14 +96,9 @@ def test_a_changed_or_added_migration_gives_another_template(tmp_path: Path, mon
     assert len({first, changed, added, schema_key({})}) == 4
 
 
-def test_a_plugins_own_template_is_named_apart_from_the_suites(tmp_path: Path, monkeypatch):
+def test_a_plugins_own_template_is_named_apart_from_the_suites(fake_migrations):
     """A new template replaces older ones of the same migration packages only (see template_name)."""
-    package = tmp_path / "fake_plugin_migrations"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "0001_initial.py").write_text("operations = []\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    apps = {"fake": {"models": [], "migrations": "fake_plugin_migrations"}}
+    package, apps = fake_migrations
 
     before = template_name(apps)
     (package / "0001_initial.py").write_text("operations = ['changed']\n")

@@ -179,27 +179,26 @@ def test_every_console_entry_is_reachable(console_tab, portal_browser, path):
     assert not failures, "\n".join(failures)
 
 
+def tab_to(page, element, most: int, what: str) -> None:
+    """Press Tab until ``element`` has focus, at most ``most`` times."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if element.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {what}")
+
+
 @pytest.mark.parametrize(("where", "menu", "item"), [("portal", "More", "Documents"), ("console", "Settings", "Audit log")])
 def test_menus_work_from_the_keyboard(portal_tab, console_tab, portal_browser, where, menu, item):
     """Tab to the menu's button, Enter opens it, Tab reaches its links, Escape closes it and returns focus."""
     tab = portal_tab if where == "portal" else console_tab
     page, watch = open_at(tab, portal_browser.server, "/" if where == "portal" else "/console/", 360)
     summary = page.locator("header.site-header summary", has_text=menu)
-    for _ in range(40):
-        page.keyboard.press("Tab")
-        if summary.evaluate("el => el === document.activeElement"):
-            break
-    else:
-        raise AssertionError(f"Tab never reached the {menu} button")
+    tab_to(page, summary, 40, f"the {menu} button")
     page.keyboard.press("Enter")
     link = page.locator("header.site-header details[open] a", has_text=item)
     assert link.is_visible()
-    for _ in range(15):
-        page.keyboard.press("Tab")
-        if link.evaluate("el => el === document.activeElement"):
-            break
-    else:
-        raise AssertionError(f"Tab never reached {item!r} in the open {menu} menu")
+    tab_to(page, link, 15, f"{item!r} in the open {menu} menu")
     # The focused link shows where focus is.
     assert link.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
     page.keyboard.press("Escape")
