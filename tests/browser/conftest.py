@@ -2,10 +2,14 @@
 
 * ``demo_server`` (session): ``porchside demo`` on a free port, seeded with
   both demo businesses (:mod:`tests.browser.demo_server`).
-* ``chromium_browser`` (module): Debian's Chromium through Playwright's
-  sync API. It is closed at the end of each module: between its calls the
-  sync API marks its event loop as running in this thread, which the
-  asyncio tests of the next module would trip over.
+* ``chromium_browser`` (session): Debian's Chromium through Playwright's
+  sync API, one per worker. Between its calls the sync API would leave its
+  event loop marked as running in this thread, and the asyncio tests of
+  later modules would trip over that; the loop is marked only while a call
+  waits (:func:`tests.browser.chromium.loop_marked_only_during_calls`).
+  Should a Playwright release change what that relies on, the browser is
+  closed at the end of each module instead, as it was (1-2 s of CPU a module
+  for the Playwright driver and Chromium to start).
 * ``portal_browser`` (module): a :class:`~tests.browser.portal_browser.PortalBrowser`,
   browser contexts of the demo signed in once per tenant and person by the
   real link flow (the cookies are kept for the session).
@@ -23,7 +27,7 @@ from typing import Iterator
 import pytest
 
 from core.testing import _unavailable
-from tests.browser.chromium import launch, missing_tools
+from tests.browser.chromium import loop_marked_only_during_calls, missing_tools, session_chromium
 from tests.browser.demo_server import DemoServer
 from tests.browser.portal_browser import PortalBrowser
 
@@ -45,16 +49,16 @@ def demo_server(tmp_path_factory, porchside_backends) -> Iterator[DemoServer]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium_browser():
-    """A headless Chromium for this module (see module doc for why not longer)."""
-    _require_browser_tools()
-    from playwright.sync_api import sync_playwright
+def _chromium_scope(fixture_name: str, config) -> str:
+    return "session" if missing_tools() is None and loop_marked_only_during_calls() else "module"
 
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+
+@pytest.fixture(scope=_chromium_scope)
+def chromium_browser():
+    """A headless Chromium for this worker's session (for each module if it cannot be, see module doc)."""
+    _require_browser_tools()
+    with session_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
