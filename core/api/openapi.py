@@ -3,12 +3,16 @@
 Schemas come from the resources' pydantic models; paths, parameters,
 scopes and error responses from their declarations. Built per request from
 the tenant's enabled resources, so a plugin a tenant has not enabled is
-absent from its document. :func:`reference_sections` turns the same
-document into what ``/api/docs`` renders.
+absent from its document; the models' JSON Schemas, the costly part, are
+made once per set of models and copied. :func:`reference_sections` turns
+the same document into what ``/api/docs`` renders.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from pydantic.json_schema import models_json_schema
@@ -38,7 +42,16 @@ PROBLEM = {
 KINDS = {"string": {"type": "string"}, "boolean": {"type": "boolean"}, "integer": {"type": "integer"}}
 
 
+# The JSON Schemas of a set of pydantic models, by that set: generating them took two
+# thirds of a /api/docs or openapi.json request, and the models never change at run time.
+# A few sets (tenants enable different plugins), so it stays small.
+_SCHEMA_CACHE: OrderedDict[tuple[tuple[type, str], ...], tuple[dict, dict]] = OrderedDict()
+_SCHEMA_CACHE_SIZE = 32
+_SCHEMA_LOCK = threading.Lock()
+
+
 def _schemas(resources: list[ApiResource]) -> tuple[dict[tuple[type, str], dict[str, Any]], dict[str, Any]]:
+    """The models' references and definitions: a fresh copy of each (callers add to them)."""
     wanted: list[tuple[type, str]] = []
     for r in resources:
         wanted.append((r.schema, "serialization"))
@@ -47,8 +60,19 @@ def _schemas(resources: list[ApiResource]) -> tuple[dict[tuple[type, str], dict[
                 wanted.append((model, "validation"))
     if not wanted:
         return {}, {}
-    refs, defs = models_json_schema(list(dict.fromkeys(wanted)), ref_template=REF)
-    return refs, defs.get("$defs", {})
+    key = tuple(dict.fromkeys(wanted))
+    with _SCHEMA_LOCK:
+        cached = _SCHEMA_CACHE.get(key)
+        if cached is not None:
+            _SCHEMA_CACHE.move_to_end(key)
+    if cached is None:
+        refs, defs = models_json_schema(list(key), ref_template=REF)
+        cached = (refs, defs.get("$defs", {}))
+        with _SCHEMA_LOCK:
+            _SCHEMA_CACHE[key] = cached
+            while len(_SCHEMA_CACHE) > _SCHEMA_CACHE_SIZE:
+                _SCHEMA_CACHE.popitem(last=False)
+    return copy.deepcopy(cached)
 
 
 def _param(name: str, where: str, schema: dict[str, Any], description: str = "", required: bool = False) -> dict[str, Any]:
