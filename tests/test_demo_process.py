@@ -50,10 +50,12 @@ def change_address(server: DemoServer, old: str, new: str) -> httpx.Response:
         return client.post("/console/settings/portal/address", data={"csrf_token": csrf_of(settings), "slug": new})
 
 
-def test_the_demo_restarts_after_an_address_change_and_sigterm_stops_localstripe(tmp_path):
+def test_the_demo_restarts_after_an_address_change_and_sigterm_stops_localstripe(tmp_path, porchside_backends):
     if not localstripe_available():
         pytest.skip("localstripe is not installed (a development dependency)")
-    server = DemoServer(tmp_path / "data")
+    # From the suite's migrated template: this test is about restarting and
+    # stopping; a demo that migrates from nothing is tests/test_cli.py's.
+    server = DemoServer(tmp_path / "data", migrated=porchside_backends.get("sqlite").template)
     server.start()
     try:
         match = LOCALSTRIPE.search(server.log_path.read_text())

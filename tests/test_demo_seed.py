@@ -39,7 +39,22 @@ async def accounts_with_email(email: str) -> set[int]:
     return {row.contact.account_id for row in rows}
 
 
-async def test_two_businesses_with_contact_details_colour_and_address(demo):
+async def test_the_seeded_demo(demo, app, client_for):
+    """One seed of both demo businesses, checked in turn (each check below seeded its own before:
+    a full seed per check, on each backend); the checks that change data come last."""
+    await check_two_businesses_with_contact_details_colour_and_address(demo)
+    await check_pat_has_two_accounts_at_sunny_pools_and_one_at_pipeworks(demo)
+    await check_every_tenant_has_contacts_without_invoices(demo)
+    await check_invoices_in_every_status_with_totals_that_add_up(demo)
+    await check_past_jobs_have_visits_with_photos_and_upcoming_jobs_lie_ahead(demo, app)
+    await check_shared_and_unshared_notes_and_attachments(demo, app)
+    await check_staff_and_the_three_plugins_are_on(demo, app)
+    await check_each_demo_portal_answers_with_its_own_name(demo, client_for)
+    await check_seeding_twice_adds_nothing(demo, app)
+    await check_a_demo_business_with_a_new_web_address_is_not_seeded_again(demo, app)
+
+
+async def check_two_businesses_with_contact_details_colour_and_address(demo):
     assert set(demo) == {"sunny-pools", "pipeworks"}
     for slug, tenant in demo.items():
         assert tenant.name and tenant.contact_email and tenant.contact_phone and tenant.contact_address
@@ -47,7 +62,7 @@ async def test_two_businesses_with_contact_details_colour_and_address(demo):
         assert await Domain.filter(tenant_id=tenant.id, host=slug, is_primary=True).exists()
 
 
-async def test_pat_has_two_accounts_at_sunny_pools_and_one_at_pipeworks(demo):
+async def check_pat_has_two_accounts_at_sunny_pools_and_one_at_pipeworks(demo):
     with use_tenant(demo["sunny-pools"]):
         assert len(await accounts_with_email("pat@example.com")) == 2
     with use_tenant(demo["pipeworks"]):
@@ -56,14 +71,14 @@ async def test_pat_has_two_accounts_at_sunny_pools_and_one_at_pipeworks(demo):
         assert not await CustomerAccount.filter(name__contains="Lakeview").exists()
 
 
-async def test_every_tenant_has_contacts_without_invoices(demo):
+async def check_every_tenant_has_contacts_without_invoices(demo):
     for tenant in demo.values():
         with use_tenant(tenant):
             assert await ContactEmail.filter(send_invoices=False).exists()
             assert await ContactEmail.filter(send_invoices=True).exists()
 
 
-async def test_invoices_in_every_status_with_totals_that_add_up(demo):
+async def check_invoices_in_every_status_with_totals_that_add_up(demo):
     methods: set[str] = set()
     for tenant in demo.values():
         with use_tenant(tenant):
@@ -90,7 +105,7 @@ async def test_invoices_in_every_status_with_totals_that_add_up(demo):
     assert {"card", "cheque", "cash", "bank"} <= methods
 
 
-async def test_past_jobs_have_visits_with_photos_and_upcoming_jobs_lie_ahead(demo, app):
+async def check_past_jobs_have_visits_with_photos_and_upcoming_jobs_lie_ahead(demo, app):
     storage = app.extensions["porchside"].storage
     now = datetime.now(timezone.utc)
     for tenant in demo.values():
@@ -113,7 +128,7 @@ async def test_past_jobs_have_visits_with_photos_and_upcoming_jobs_lie_ahead(dem
                         assert image.format == "JPEG" and image.size[0] >= 640
 
 
-async def test_shared_and_unshared_notes_and_attachments(demo, app):
+async def check_shared_and_unshared_notes_and_attachments(demo, app):
     storage = app.extensions["porchside"].storage
     for tenant in demo.values():
         with use_tenant(tenant):
@@ -125,7 +140,7 @@ async def test_shared_and_unshared_notes_and_attachments(demo, app):
             assert (await storage.read(pdf.storage_key)).startswith(b"%PDF")
 
 
-async def test_staff_and_the_three_plugins_are_on(demo, app):
+async def check_staff_and_the_three_plugins_are_on(demo, app):
     services = app.extensions["porchside"]
     for tenant in demo.values():
         with use_tenant(tenant):
@@ -145,7 +160,7 @@ async def test_staff_and_the_three_plugins_are_on(demo, app):
             assert set(DEMO_PLUGINS) & installed <= await enabled_plugins(services.plugins, services.cache)
 
 
-async def test_seeding_twice_adds_nothing(demo, app):
+async def check_seeding_twice_adds_nothing(demo, app):
     storage = app.extensions["porchside"].storage
 
     async def snapshot() -> dict:
@@ -165,7 +180,7 @@ async def test_seeding_twice_adds_nothing(demo, app):
     assert sorted(p for p in storage.root.rglob("*") if p.is_file()) == files
 
 
-async def test_a_demo_business_with_a_new_web_address_is_not_seeded_again(demo, app):
+async def check_a_demo_business_with_a_new_web_address_is_not_seeded_again(demo, app):
     """Issue 18: after a web-address change the demo refused to start ("already taken")."""
     from tenants.service import change_slug
 
@@ -176,7 +191,7 @@ async def test_a_demo_business_with_a_new_web_address_is_not_seeded_again(demo, 
     assert await Tenant.all().count() == 2
 
 
-async def test_each_demo_portal_answers_with_its_own_name(demo, client_for):
+async def check_each_demo_portal_answers_with_its_own_name(demo, client_for):
     for slug, tenant in demo.items():
         other = next(t for t in demo.values() if t.slug != slug)
         client = client_for(f"{slug}.localhost")

@@ -18,9 +18,16 @@ from tenants.context import use_tenant
 from tests.test_cli import _free_port, _porchside_command
 
 
-async def test_demo_businesses_are_connected_to_localstripe_with_a_saved_card(app, stripe_test_client):
+async def test_demo_businesses_are_connected_with_a_saved_card_and_a_webhook_secret_each(app, client_for, stripe_test_client):
+    """One seed of the demo (with the plugin's own step, against localstripe) for both checks below."""
     services = app.extensions["porchside"]
     seeded = {item.tenant.slug: item.tenant for item in await seed_demo(services.storage, services=services)}
+    await check_connected_to_localstripe_with_a_saved_card(app, stripe_test_client, seeded)
+    await check_each_business_gets_its_own_random_webhook_secret(app, client_for, seeded)
+
+
+async def check_connected_to_localstripe_with_a_saved_card(app, stripe_test_client, seeded):
+    services = app.extensions["porchside"]
     for tenant in seeded.values():
         with use_tenant(tenant):
             settings = await payment_settings(services)
@@ -34,14 +41,13 @@ async def test_demo_businesses_are_connected_to_localstripe_with_a_saved_card(ap
     assert method.customer == customer.stripe_id
 
 
-async def test_each_demo_business_gets_its_own_random_webhook_secret(app, client_for):
+async def check_each_business_gets_its_own_random_webhook_secret(app, client_for, seeded):
     """Extra of issue 14: a shared, published demo secret would let anyone sign events for every demo."""
     from core.models.platform import PluginConfig
     from plugins.payments import connect
     from plugins.payments.testing import make_event, post_event
 
     services = app.extensions["porchside"]
-    seeded = {item.tenant.slug: item.tenant for item in await seed_demo(services.storage, services=services)}
     assert len(seeded) >= 2
     secrets_by_slug = {}
     for slug, tenant in seeded.items():
