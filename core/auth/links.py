@@ -13,6 +13,8 @@ runs after they answered), so they still look the same for every address.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.audit import record
 from core.auth import tokens
 from core.auth.accounts import accounts_for_email
@@ -22,6 +24,9 @@ from core.mail.errors import MailError
 from core.models.customers import CustomerAccount, normalise_email
 from core.services import Services, current_services
 from tenants.context import current_tenant
+
+if TYPE_CHECKING:
+    from core.console.invite_email import Invitee
 
 TASK_SEND_LINK = "auth.send_link"
 
@@ -137,34 +142,43 @@ async def deep_link(
 
 
 async def send_invite(
-    services: Services, email: str, *, invited_by: str = "", subject: str | None = None, body: str | None = None
+    services: Services,
+    email: str,
+    *,
+    invited_by: str = "",
+    subject: str | None = None,
+    body: str | None = None,
+    invitee: Invitee | None = None,
 ) -> bool:
     """A5: email a portal invite to ``email`` in the current tenant.
 
     Tenants that offer passwords get a "Create login" link; link-only
     tenants get a sign-in link. ``subject`` and ``body`` replace the saved
-    invite text (a bulk invite sends the text staff reviewed). Returns False
-    when the address has no account here.
+    invite text (a bulk invite sends the text staff reviewed). ``invitee``:
+    the address's accounts and name, looked up already for many addresses at
+    once (:func:`~core.console.invite_email.invitees`, a bulk invite's round).
+    Returns False when the address has no account here.
     """
     from datetime import datetime, timezone
 
+    from core.console.invite_email import customer_name_for, invite_text
     from core.models.customers import PortalLogin
 
     email = normalise_email(email)
-    accounts = await accounts_for_email(email)
+    accounts = invitee.accounts if invitee is not None else await accounts_for_email(email)
     if not accounts:
         return False
-    from core.console.invite_email import customer_name_for, invite_text
-
+    name = invitee.customer_name if invitee is not None else await customer_name_for(email, accounts)
     tenant = current_tenant()
     purpose = "magic" if tenant.portal_setting("sign_in_methods") == "link" else "invite"
     # The tenant's own words (console > Invite email), for either kind of link.
-    words = await invite_text(services, tenant, await customer_name_for(email, accounts), subject=subject, body=body)
+    words = await invite_text(services, tenant, name, subject=subject, body=body)
     await send_token_email(
         services, purpose, email, created_by=invited_by, template=EMAILS["invite"],
         context={"invite": True, "accounts": accounts, "words": words},
     )
-    login, _ = await PortalLogin.get_or_create(email=email)
-    login.invited_at = datetime.now(timezone.utc)
-    await login.save(update_fields=["invited_at"])
+    now = datetime.now(timezone.utc)
+    login, created = await PortalLogin.get_or_create(email=email, defaults={"invited_at": now})
+    if not created:
+        await PortalLogin.filter(id=login.id).update(invited_at=now)
     return True

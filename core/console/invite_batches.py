@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from babel.support import LazyProxy
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
@@ -35,11 +36,12 @@ from tortoise.transactions import in_transaction
 
 from core.audit import record
 from core.auth.links import send_invite
+from core.console.invite_email import Invitee, as_default, invitees
 from core.hookspecs import hookimpl
 from core.i18n import gettext as _
 from core.i18n import lazy_gettext, lazy_pgettext
 from core.mail import MailError
-from core.models.customers import Contact, ContactEmail, CustomerAccount
+from core.models.customers import Contact, ContactEmail, CustomerAccount, normalise_email
 from core.models.invites import RECIPIENT_STATUSES, InviteBatch, InviteRecipient
 from core.models.staff import StaffUser
 from core.records import Task
@@ -216,10 +218,27 @@ async def _settle(row_id: int, status: str, reason: str = "") -> None:
     await InviteRecipient.filter(id=row_id).update(status=status, reason=reason[:REASON_MAX], updated_at=_now())
 
 
-async def _send_one(services: "Services", batch: InviteBatch, row: InviteRecipient) -> None:
+@dataclass(frozen=True)
+class _Round:
+    """What every invite of a round shares, looked up once: the text and the addresses' accounts and names."""
+
+    subject: str | LazyProxy
+    body: str | LazyProxy
+    invitees: dict[str, Invitee]
+
+    @classmethod
+    async def of(cls, batch: InviteBatch, rows: list[InviteRecipient]) -> "_Round":
+        # Two queries a round instead of two an invite; as_default's look through every language, once.
+        return cls(as_default(batch.subject), as_default(batch.body), await invitees([row.email for row in rows]))
+
+
+async def _send_one(services: "Services", batch: InviteBatch, row: InviteRecipient, round_: "_Round") -> None:
     """Send the invite of one claimed row and record what happened to it."""
     try:
-        sent = await send_invite(services, row.email, invited_by=batch.created_by, subject=batch.subject, body=batch.body)
+        sent = await send_invite(
+            services, row.email, invited_by=batch.created_by, subject=round_.subject, body=round_.body,
+            invitee=round_.invitees.get(normalise_email(row.email)),
+        )
     except MailError as exc:
         await _settle(row.id, "failed", str(exc))
         return
@@ -242,12 +261,13 @@ async def send_batch_task(services: "Services", batch_id: str, chain: str = "mai
     if batch.status == "queued":
         await InviteBatch.filter(id=batch.id, status="queued").update(status="running")
     pending = await InviteRecipient.filter(batch_id=batch.id, status="pending").order_by("id").limit(ROUND_SIZE)
+    round_ = await _Round.of(batch, pending)
     slots = asyncio.Semaphore(SENDING_AT_ONCE)
 
     async def claim_and_send(row: InviteRecipient) -> None:
         async with slots:
             if await InviteRecipient.filter(id=row.id, status="pending").update(status="sending", updated_at=_now()):
-                await _send_one(services, batch, row)
+                await _send_one(services, batch, row, round_)
 
     outcomes = await asyncio.gather(*(claim_and_send(row) for row in pending), return_exceptions=True)
     failure = next((o for o in outcomes if isinstance(o, BaseException)), None)

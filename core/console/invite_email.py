@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from core.i18n import SHIPPED_LANGUAGES, language, lazy_gettext
 from core.i18n import gettext as _
 from core.links import portal_url
-from core.models.customers import ContactEmail, CustomerAccount
+from core.models.customers import ContactEmail, CustomerAccount, normalise_email
 from core.services import Services
 from tenants.models import Tenant
 
@@ -204,6 +204,44 @@ async def customer_name_for(email: str, accounts: list[CustomerAccount]) -> str:
     if row is not None and row.contact.full_name:
         return row.contact.full_name
     return accounts[0].name if accounts else ""
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """What an invite to one address needs to know of it: its accounts (by name) and who it is."""
+
+    accounts: list[CustomerAccount]
+    customer_name: str
+
+
+async def invitees(emails: list[str]) -> dict[str, Invitee]:
+    """:func:`~core.auth.accounts.accounts_for_email` and :func:`customer_name_for` of many
+    addresses in one query (a bulk invite's round), by normalised address.
+
+    The same rows and rules as those two: contacts of accounts not archived;
+    the accounts sorted by name; the name of the address's first contact (by
+    row id), else its first account's. An address without an account maps
+    to no accounts.
+    """
+    wanted = sorted({normalise_email(email) for email in emails})
+    rows = await (
+        ContactEmail.filter(email__in=wanted, contact__account__archived=False)
+        .select_related("contact__account")
+        .order_by("id")
+    )
+    by_email: dict[str, list[ContactEmail]] = {}
+    for row in rows:
+        by_email.setdefault(row.email, []).append(row)
+    found: dict[str, Invitee] = {}
+    for email in wanted:
+        own = by_email.get(email, [])
+        accounts: dict[int, CustomerAccount] = {}
+        for row in own:
+            accounts.setdefault(row.contact.account.id, row.contact.account)
+        ordered = sorted(accounts.values(), key=lambda account: (account.name, account.id))
+        name = own[0].contact.full_name if own and own[0].contact.full_name else (ordered[0].name if ordered else "")
+        found[email] = Invitee(accounts=ordered, customer_name=name)
+    return found
 
 
 async def invite_text(
