@@ -120,3 +120,46 @@ async def test_a_failed_shutdown_does_not_leak_into_the_next_test(make_app):
     assert not db._open_apps and await db.close_leftover_database() is False
     async with make_app():  # the next app opens its own database again
         pass
+
+
+def _comparable(value):
+    """A filter's operator: PostgreSQL's search operator is a new functools.partial at each build."""
+    import functools
+
+    if isinstance(value, functools.partial):
+        return ("partial", value.func, value.args, sorted(value.keywords.items()))
+    return value
+
+
+def _query_parts(apps) -> dict:
+    """What Tortoise built for each model at start-up, comparable between two builds."""
+    parts = {}
+    for model in apps.get_models_iterable():
+        meta = model._meta
+        filters = {key: {k: _comparable(v) for k, v in info.items()} for key, info in meta.filters.items()}
+        parts[meta.full_name] = (
+            type(meta.basequery), meta.basequery_all_fields.get_sql(), filters,
+            sorted(meta.db_fields), sorted(k for k, _, _ in meta.db_native_fields),
+            sorted(k for k, _, _ in meta.db_default_fields), sorted(k for k, _, _ in meta.db_complex_fields),
+        )
+    return parts
+
+
+async def test_models_kept_from_an_earlier_app_have_what_tortoise_builds_for_this_database(make_app):
+    """core.db skips Tortoise's per-model build at start-up for a model already built for the same dialect.
+
+    The suite runs SQLite and PostgreSQL apps in one process, so each
+    backend's run checks what the other's left behind was replaced.
+    """
+    from tortoise import Tortoise
+
+    from core import db
+
+    async with make_app() as app:
+        apps = Tortoise.apps
+        kept = _query_parts(apps)
+        dialect = app.extensions["porchside.db_config"]["connections"]["default"]
+        builder = type(next(iter(apps.get_models_iterable()))._meta.db.query_class.from_("t"))
+        assert {part[0] for part in kept.values()} == {builder}, dialect
+        db._tortoise_build_initial_querysets(apps)  # Tortoise's own build, every model anew
+        assert _query_parts(apps) == kept
