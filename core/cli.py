@@ -410,6 +410,7 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
     127.0.0.1 beside the demo (its state in the demo folder) and the demo
     businesses take test card payments through it.
     """
+    _require_free_port(host, port)  # before minutes of migrating and seeding, and before --reset deletes anything
     base = state.settings(
         environment="development",  # the demo never touches a real installation
         base_domain="localhost",
@@ -446,6 +447,27 @@ def demo(state: CliState, host: str, port: int, reset: bool, no_stripe: bool) ->
 
 
 DEMO_STRIPE_PORT = 8420
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Stop at once when another process listens on ``host:port``, as uvicorn would after the demo's set-up.
+
+    The probe binds as uvicorn does (``SO_REUSEADDR``: a port whose last
+    connections are closing is free) and lets go at once.
+    """
+    import errno
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror:
+        return  # uvicorn names a bad host itself
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(f"cannot listen on {host}:{port}: address already in use; choose another with --port") from None
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

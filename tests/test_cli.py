@@ -183,24 +183,25 @@ def test_tenant_create_list_disable_enable(cli_env):
     assert read_db(cli_env.settings, state)[0] is True
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["tenant", "create", "acme", "Another Acme", "--no-owner"], "already taken"),
-        (["tenant", "create", "Not A Slug!", "Bad", "--no-owner"], "lowercase letters"),
-        (["tenant", "create", "www", "Reserved", "--no-owner"], "reserved"),
-        (["tenant", "create", "fine", "Fine", "--owner-email", "not-an-email"], "not an email address"),
-        (["tenant", "disable", "nobody"], "no business has the address 'nobody'"),
-        (["tenant", "enable", "nobody"], "no business has the address 'nobody'"),
-    ],
-)
-def test_refused_tenant_commands_say_why_and_exit_1(args, message, cli_env):
+REFUSED = [
+    (["tenant", "create", "acme", "Another Acme", "--no-owner"], "already taken"),
+    (["tenant", "create", "Not A Slug!", "Bad", "--no-owner"], "lowercase letters"),
+    (["tenant", "create", "www", "Reserved", "--no-owner"], "reserved"),
+    (["tenant", "create", "fine", "Fine", "--owner-email", "not-an-email"], "not an email address"),
+    (["tenant", "disable", "nobody"], "no business has the address 'nobody'"),
+    (["tenant", "enable", "nobody"], "no business has the address 'nobody'"),
+]
+
+
+def test_refused_tenant_commands_say_why_and_exit_1(cli_env):
+    """Every refusal against one database (each refusal changes nothing, as the listing after it shows)."""
     assert invoke(["tenant", "create", "acme", "Acme", "--no-owner"], cli_env.env).exit_code == 0
-    result = invoke(args, cli_env.env)
-    assert result.exit_code == 1
-    assert message in one_error_line(result)
-    listed = invoke(["tenant", "list"], cli_env.env).output
-    assert "fine" not in listed and "www" not in listed and listed.count("acme") == 2  # slug and URL
+    for args, message in REFUSED:
+        result = invoke(args, cli_env.env)
+        assert result.exit_code == 1, (args, result.output)
+        assert message in one_error_line(result), args
+        listed = invoke(["tenant", "list"], cli_env.env).output
+        assert "fine" not in listed and "www" not in listed and listed.count("acme") == 2, (args, listed)  # slug and URL
 
 
 def test_seed_demo_seeds_once(cli_env):
@@ -385,6 +386,24 @@ def test_demo_serves_each_business_at_its_own_address(tmp_path):
     for url in (f"http://sunny-pools.localhost:{port}/", f"http://pipeworks.localhost:{port}/"):
         assert url in printed and f"{url}_dev/outbox" in printed
     assert "pat@example.com (2 accounts)" in printed and "maria@sunny-pools.example (owner)" in printed
+
+
+def test_demo_on_a_taken_port_stops_before_setting_anything_up(tmp_path):
+    """Another process listens on the port: one line at once, not after migrating and seeding; --reset deletes nothing."""
+    import socket
+
+    kept = tmp_path / "demo" / "porchside.sqlite3"
+    kept.parent.mkdir()
+    kept.write_text("the previous demo")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        result = invoke(["demo", "--reset", "--no-stripe", "--port", str(port)], {"PORCHSIDE_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}: address already in use" in one_error_line(result)
+    assert kept.read_text() == "the previous demo"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
 
 
 def test_invite_command_emails_customers_and_reports_unknown(tmp_path, porchside_backends):
