@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import importlib
+import itertools
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from tortoise import Tortoise, connections, fields
 from tortoise.exceptions import DoesNotExist
 from tortoise.fields.relational import BackwardFKRelation, BackwardOneToOneRelation, ManyToManyFieldInstance
@@ -25,6 +27,15 @@ from core.models.base import PUBLIC_ID_BYTES, TenantManager, TenantModel, new_pu
 from core.plugins import PluginHost
 from tenants.context import CrossTenantError, NoTenantError, use_tenant
 from tenants.models import Tenant
+from tests.module_app import module_app  # noqa: F401 - fixture
+
+# One app per backend for the whole module (tests/module_app.py): starting an
+# app was most of each test's CPU. Every test gets two new businesses of its
+# own instead of an empty database, and values that must be unique carry a
+# number no other test uses, so tests still see nothing of each other, in
+# any order.
+in_module_loop = pytest.mark.asyncio(loop_scope="module")
+_SERIAL = itertools.count(1)
 
 # Platform tables: not owned by one tenant, so not scoped. Anything else that
 # points at a tenant must subclass TenantModel. DomainClaim is read across
@@ -71,7 +82,7 @@ def _sample(field: fields.Field, name: str, tag: str, unique: bool) -> Any:
     if isinstance(field, fields.BooleanField):
         return True
     if isinstance(field, (fields.IntField, fields.BigIntField, fields.SmallIntField)):
-        return {"a": 1, "b": 2}.get(tag, 3) if unique else 1
+        return next(_SERIAL) if unique else 1
     if isinstance(field, fields.DecimalField):
         return Decimal("1")
     if isinstance(field, fields.FloatField):
@@ -91,7 +102,7 @@ def _sample(field: fields.Field, name: str, tag: str, unique: bool) -> Any:
     if isinstance(field, fields.BinaryField):
         return b"look-alike"
     if isinstance(field, (fields.CharField, fields.TextField)):
-        value = f"{name}-{tag}" if unique else f"same-{name}"
+        value = f"{tag}-{name}" if unique else f"same-{name}"  # the tag first: it survives a short max_length
         return value[: getattr(field, "max_length", None) or len(value)]
     raise TypeError(f"teach tests/test_isolation.py to fill a {type(field).__name__} ({name})")
 
@@ -160,6 +171,30 @@ async def raw_link(model: type, row_id: int, source: str, target_id: int) -> Non
     )
 
 
+@pytest.fixture
+def app(module_app):
+    """The module's app (``client_for`` and the tests ask for ``app``)."""
+    return module_app
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def tenant(module_app):
+    """A new business for this test (the module's app keeps earlier tests' businesses)."""
+    from tenants.service import create_tenant
+
+    n = next(_SERIAL)
+    return await create_tenant(f"acme{n}", "Acme Pool Care", contact_email="office@acme.test", contact_phone="555-0100")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def other_tenant(module_app):
+    """A second new business, for look-alike rows."""
+    from tenants.service import create_tenant
+
+    n = next(_SERIAL)
+    return await create_tenant(f"globex{n}", "Globex Plumbing", contact_email="office@globex.test", contact_phone="555-0200")
+
+
 # -- the inventory ------------------------------------------------------------------
 
 
@@ -168,6 +203,7 @@ def test_tenant_models_were_found() -> None:
     assert {"CustomerAccount", "Job", "Invoice", "Payment", "LoginToken"} <= names
 
 
+@in_module_loop
 async def test_every_registered_model_is_covered(app) -> None:
     registered = [model for models in Tortoise.apps.values() for model in models.values()]
     scoped = {m for m in registered if issubclass(m, TenantModel)}
@@ -215,13 +251,15 @@ async def look_alikes(model, tenant, other_tenant) -> tuple[TenantModel, dict, T
     """``(row_a, made_a, row_b, made_b)``: a look-alike row in each tenant and the rows they link to."""
     made_a: dict = {}
     made_b: dict = {}
+    n = next(_SERIAL)  # unique values differ from every other test's too
     with use_tenant(tenant):
-        row_a = await build(model, "a", made_a)
+        row_a = await build(model, f"a{n}", made_a)
     with use_tenant(other_tenant):
-        row_b = await build(model, "b", made_b)
+        row_b = await build(model, f"b{n}", made_b)
     return row_a, made_a, row_b, made_b
 
 
+@in_module_loop
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__name__)
 async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_tenant) -> None:
     row_a, made_a, row_b, made_b = await look_alikes(model, tenant, other_tenant)
@@ -279,7 +317,7 @@ async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_
         # The stray row gets fresh parents of its own in A, so no unique
         # constraint on its links collides with A's rows before it is corrupted.
         with use_tenant(tenant):
-            stray = await build(model, f"stray-{name}", {}, look_alike=False)
+            stray = await build(model, f"s{next(_SERIAL)}", {}, look_alike=False)
         parent_b = made_b[parent]
         await raw_link(model, stray.pk, source, parent_b.pk)
         with use_tenant(other_tenant):
@@ -290,6 +328,7 @@ async def test_rows_of_one_tenant_are_invisible_to_another(model, tenant, other_
             assert pks(getattr(parent_b, related)) == [row_b.pk]
 
 
+@in_module_loop
 @pytest.mark.parametrize("model", TENANT_MODELS, ids=lambda m: m.__name__)
 async def test_rows_cannot_be_written_across_tenants_or_without_one(model, tenant, other_tenant) -> None:
     row_a, made_a, row_b, made_b = await look_alikes(model, tenant, other_tenant)
@@ -359,6 +398,7 @@ async def test_rows_cannot_be_written_across_tenants_or_without_one(model, tenan
             await attempt()
 
 
+@in_module_loop
 async def test_links_within_a_tenant_still_work(tenant) -> None:
     """The guards refuse only foreign rows: ordinary saves, updates and links pass."""
     from core.models.customers import Contact, CustomerAccount
