@@ -7,6 +7,10 @@ unscheduled jobs and invoices without a due date) so the keyset pages must
 break ties on the id, and NULLs sort where each database puts them. Pages
 are walked through their own "Next" and "Previous" links, as a customer
 would, and compared with the whole list read in one query.
+
+The tests only read, so the account is built once per backend, in one app
+the module's tests share (tests/module_app.py); each test signs in a client
+of its own.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 from tortoise.expressions import Q
 
 from core.models.billing import Invoice, Payment
+from core.models.customers import Contact, ContactEmail, CustomerAccount
 from core.models.jobs import Attachment, Job, Visit
 from core.portal.invoices import CUSTOMER_STATUSES
 from core.portal.pagination import CHEAP_OFFSET
@@ -27,7 +33,10 @@ from core.portal.payments import SHOWN_STATUSES
 from core.portal.statement import PAGE_LINES
 from core.web.rendering import tenant_today
 from tenants.context import use_tenant
-from tests.portal_data import page_of, pat, pat_client, pdf_text, portal_data  # noqa: F401 - fixtures
+from tests.module_app import module_app  # noqa: F401 - fixture
+from tests.portal_data import PAT, page_of, pdf_text
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 N = 300
 INVOICE_ROW = re.compile(r'data-label="Invoice"><a href="/invoices/(inv_[^"]+)"')
@@ -37,9 +46,40 @@ VISIT_ROW = re.compile(r'<h2><a href="/service-history/(vis_[^"]+)"')
 LINK = r'<a href="([^"]+)" rel="{}">'
 
 
+async def _account(tenant, number: str, name: str, email: str) -> CustomerAccount:
+    """An account with one contact who gets invoices (as ``make_customer`` makes it)."""
+    with use_tenant(tenant):
+        account = await CustomerAccount.create(number=number, name=name)
+        contact = await Contact.create(account=account, first_name=email.split("@")[0].title(), is_primary=True)
+        await ContactEmail.create(contact=contact, email=email, send_invoices=True)
+        return account
+
+
 @pytest.fixture
-async def big(tenant, pat, make_customer):
+def app(module_app):
+    """The module's app (``client_for`` and the tests ask for ``app``)."""
+    return module_app
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def tenant(module_app):
+    from tenants.service import create_tenant
+
+    return await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test", contact_phone="555-0100")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def pat_client(client_for, tenant, big):
+    """A client signed in as pat@example.com with Pat's account selected."""
+    client = client_for(tenant)
+    await client.sign_in_as(PAT)
+    return client
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def big(tenant):
     """Pat's 300 invoices (one payment each), 300 jobs, 60 visits and 60 files; a neighbour's invoice."""
+    pat = await _account(tenant, "C-1001", "Pat Doe", PAT)
     zone = ZoneInfo(tenant.timezone)
     today = tenant_today(tenant)
     now = datetime.now(zone).replace(minute=0, second=0, microsecond=0)
@@ -83,7 +123,7 @@ async def big(tenant, pat, make_customer):
                        size=100, storage_key=f"missing/{n}", shared=True)
             for n in range(60)
         )
-    neighbour = await make_customer(tenant, "Neighbour", emails=["neighbour@example.com"])
+    neighbour = await _account(tenant, "C-1002", "Neighbour", "neighbour@example.com")
     with use_tenant(tenant):
         await Invoice.create(account=neighbour, number="NEIGHBOUR-1", status="open", issued_on=today, currency=tenant.currency, total_minor=999)
     return pat
