@@ -12,6 +12,10 @@ and Review button do),
 and the same number for a small account and a larger one (no N+1). A page whose count
 grows fails here, on SQLite and on PostgreSQL; the message lists the
 statements so the new one is easy to find.
+
+Both tests read the same two accounts, built once per backend in one app the
+module shares (tests/module_app.py); the console lists' counts with only the
+small account are taken while it is built, before the large one is added.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import pytest_asyncio
 
 from core.console.testing import sign_in_staff
+from core.testing import QueryCounter, TenantClient
 from core.web.rendering import tenant_today
 from plugins.marketing.messages.models import Message, MessageFile, Thread
 from plugins.quotes.tests.quote_data import make_quote, make_staff
+from tests.module_app import module_app  # noqa: F401 - fixture
 from tests.portal_data import PortalData, page_of
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 BUDGET = 4
 # The home page: at most 3 plus one per plugin card (the issue's budget).
@@ -135,10 +144,39 @@ def _plugin_home_cards(app, tenant) -> int:
     return sum(1 for declared in host.declared.home_cards if declared.plugin != "core")
 
 
-@pytest.fixture(autouse=True)
-async def _no_background_jobs(app):
-    """The in-process queue's sweeps would be counted with the page: they are not run here."""
-    await app.extensions["porchside"].queue.stop_worker()
+@pytest.fixture
+def app(module_app):
+    """The module's app (``client_for`` asks for ``app``)."""
+    return module_app
+
+
+async def _make_customer(tenant, name: str, emails=()):
+    """An account with one contact per address, as ``make_customer`` makes it."""
+    from core.models.customers import Contact, ContactEmail, CustomerAccount
+    from tenants.context import use_tenant
+
+    with use_tenant(tenant):
+        account = await CustomerAccount.create(number=f"C-{1001 + await CustomerAccount.all().count()}", name=name)
+        for i, email in enumerate(emails):
+            contact = await Contact.create(account=account, first_name=email.split("@")[0].title(), is_primary=i == 0)
+            await ContactEmail.create(contact=contact, email=email, send_invoices=True)
+        return account
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def accounts(module_app):
+    """``(tenant, small ids, large ids, office client, console statements with the small account only)``."""
+    from tenants.service import create_tenant
+
+    # The in-process queue's sweeps would be counted with the page: they are not run here.
+    await module_app.extensions["porchside"].queue.stop_worker()
+    tenant = await create_tenant("acme", "Acme Pool Care", contact_email="office@acme.test", contact_phone="555-0100")
+    office = TenantClient(module_app, f"{tenant.slug}.localhost")
+    await sign_in_staff(office, "olive@acme.test", role="owner", name="Olive Office")
+    small = await _fill(module_app, tenant, _make_customer, "small@example.com", "Sam Small", SMALL)
+    few = {name: await _statements(office, path, QueryCounter) for name, path in CONSOLE_LISTS.items()}
+    large = await _fill(module_app, tenant, _make_customer, "large@example.com", "Lee Large", LARGE)
+    return tenant, small, large, office, few
 
 
 async def _statements(client, path: str, count_queries) -> list[str]:
@@ -153,9 +191,8 @@ def _report(name: str, statements: list[str]) -> str:
     return f"{name}: {len(statements)} statements\n" + "\n".join(f"    {s[:300]}" for s in statements)
 
 
-async def test_signed_in_portal_pages_stay_within_budget_for_small_and_large_accounts(app, tenant, make_customer, client_for, count_queries):
-    small = await _fill(app, tenant, make_customer, "small@example.com", "Sam Small", SMALL)
-    large = await _fill(app, tenant, make_customer, "large@example.com", "Lee Large", LARGE)
+async def test_signed_in_portal_pages_stay_within_budget_for_small_and_large_accounts(app, accounts, client_for, count_queries):
+    tenant, small, large, _, _ = accounts
     clients = {}
     for size, email in (("small", "small@example.com"), ("large", "large@example.com")):
         clients[size] = client_for(tenant)
@@ -181,12 +218,8 @@ async def test_signed_in_portal_pages_stay_within_budget_for_small_and_large_acc
     assert not problems, "\n".join(figures) + "\n\n" + "\n\n".join(problems)
 
 
-async def test_console_lists_stay_within_budget_for_few_and_many_rows(app, tenant, make_customer, client_for, count_queries):
-    office = client_for(tenant)
-    await sign_in_staff(office, "olive@acme.test", role="owner", name="Olive Office")
-    await _fill(app, tenant, make_customer, "small@example.com", "Sam Small", SMALL)
-    few = {name: await _statements(office, path, count_queries) for name, path in CONSOLE_LISTS.items()}
-    await _fill(app, tenant, make_customer, "large@example.com", "Lee Large", LARGE)
+async def test_console_lists_stay_within_budget_for_few_and_many_rows(accounts, count_queries):
+    _, _, _, office, few = accounts  # few: counted before the large account was added
     problems, figures = [], []
     for name, path in CONSOLE_LISTS.items():
         many = await _statements(office, path, count_queries)
