@@ -99,14 +99,52 @@ def core_migration_names() -> list[str]:
     return sorted(p.stem for p in MIGRATIONS_DIR.glob("*.py") if re.match(r"^\d{4}_", p.name))
 
 
-async def test_a_fresh_database_gets_every_models_table_once(fresh_config) -> None:
-    before, expected, _ = await schema_of(fresh_config)
+async def test_upgrade_step_by_step_roll_back_and_upgrade_again(fresh_config) -> None:
+    """Release by release, as an installation upgrades; then all the way down and up from nothing.
+
+    One walk on one new database (each upgrade from nothing costs seconds)
+    checks what three tests checked apiece: the upgrade release by release,
+    with 0003's custom domains entered at 0002 (:func:`add_unproved_custom_domain`);
+    the roll-back to nothing; and a database with no tables of the apps
+    getting every model's table once, in one run (:func:`check_upgrade_from_nothing`).
+    """
+    before, _, _ = await schema_of(fresh_config)
     assert before == {}
 
-    events: list[tuple[str, str, str]] = []
-    await run_migrations(fresh_config, progress=lambda *event: events.append(event))
+    names = core_migration_names()
+    assert names, "core has no migrations"
+    acme_id = None
+    for count, name in enumerate(names, start=1):
+        events: list = []
+        await run_migrations(fresh_config, progress=lambda *event: events.append(event), target=f"core.{name}")
+        assert ("apply_done", "core", name) in events
+        *_, recorded = await schema_of(fresh_config)
+        assert recorded >= count
+        if name == "0002_invites":
+            acme_id = await add_unproved_custom_domain(fresh_config)
+    assert acme_id is not None, "the walk never stopped at 0002_invites"
+    await run_migrations(fresh_config)
+    upgraded, expected, _ = await schema_of(fresh_config)
+    assert set(upgraded) == set(expected) | {RECORD_TABLE}
+    await check_custom_domain_became_claim(fresh_config, acme_id)
 
-    actual, expected, recorded = await schema_of(fresh_config)
+    await run_migrations(fresh_config, target="core.__first__")
+    rolled_back, _, recorded = await schema_of(fresh_config)
+    assert set(rolled_back) == {RECORD_TABLE}
+    assert recorded == 0
+
+    assert await check_upgrade_from_nothing(fresh_config) == upgraded
+
+
+async def check_upgrade_from_nothing(config: dict) -> dict[str, set[str]]:
+    """A database without any of the apps' tables gets every model's table, with the model's columns, once.
+
+    Returns the tables and their columns.
+    """
+    events: list[tuple[str, str, str]] = []
+    await run_migrations(config, progress=lambda *event: events.append(event))
+
+    actual, expected, recorded = await schema_of(config)
     assert set(actual) == set(expected) | {RECORD_TABLE}
     for table, columns in expected.items():
         if columns:
@@ -117,34 +155,12 @@ async def test_a_fresh_database_gets_every_models_table_once(fresh_config) -> No
 
     # Running again changes nothing.
     events.clear()
-    await run_migrations(fresh_config, progress=lambda *event: events.append(event))
-    again, _, recorded_again = await schema_of(fresh_config)
+    await run_migrations(config, progress=lambda *event: events.append(event))
+    again, _, recorded_again = await schema_of(config)
     assert events == []
     assert again == actual
     assert recorded_again == recorded
-
-
-async def test_upgrade_step_by_step_roll_back_and_upgrade_again(fresh_config) -> None:
-    """Release by release, as an installation upgrades; then all the way down and up."""
-    names = core_migration_names()
-    assert names, "core has no migrations"
-    for count, name in enumerate(names, start=1):
-        events: list = []
-        await run_migrations(fresh_config, progress=lambda *event: events.append(event), target=f"core.{name}")
-        assert ("apply_done", "core", name) in events
-        *_, recorded = await schema_of(fresh_config)
-        assert recorded >= count
-    await run_migrations(fresh_config)
-    upgraded, expected, _ = await schema_of(fresh_config)
-    assert set(upgraded) == set(expected) | {RECORD_TABLE}
-
-    await run_migrations(fresh_config, target="core.__first__")
-    rolled_back, _, recorded = await schema_of(fresh_config)
-    assert set(rolled_back) == {RECORD_TABLE}
-    assert recorded == 0
-
-    await run_migrations(fresh_config)
-    assert (await schema_of(fresh_config))[0] == upgraded
+    return actual
 
 
 async def test_models_and_migrations_agree(tmp_path: Path) -> None:
@@ -168,13 +184,12 @@ async def test_models_and_migrations_agree(tmp_path: Path) -> None:
     assert pending == {}, f"models changed without a migration: {pending}"
 
 
-async def test_custom_domains_added_before_verification_become_claims(fresh_config) -> None:
-    """0003: a custom domain nobody proved stops serving and waits for its TXT record."""
-    from tenants.models import Domain, DomainClaim
-    from tenants.service import claim_expires_at
+async def add_unproved_custom_domain(config: dict) -> int:
+    """At 0002: a business serving on a custom domain nobody proved (0003 makes it a claim).
 
-    await run_migrations(fresh_config, target="core.0002_invites")
-    await open_database(fresh_config)
+    Returns the business's id.
+    """
+    await open_database(config)
     try:
         # Raw SQL: the models already have 0003's columns.
         conn = connections.get("default")
@@ -191,10 +206,16 @@ async def test_custom_domains_added_before_verification_become_claims(fresh_conf
             f" ({acme_id}, 'custom', '127.0.0.1', TRUE, FALSE, CURRENT_TIMESTAMP)"
         )
     finally:
-        await release_database(fresh_config)
+        await release_database(config)
+    return acme_id
 
-    await run_migrations(fresh_config)
-    await open_database(fresh_config)
+
+async def check_custom_domain_became_claim(config: dict, acme_id: int) -> None:
+    """0003: a custom domain nobody proved stops serving and waits for its TXT record."""
+    from tenants.models import Domain, DomainClaim
+    from tenants.service import claim_expires_at
+
+    await open_database(config)
     try:
         assert not await Domain.filter(kind="custom").exists()
         claim = await DomainClaim.get(tenant_id=acme_id)
@@ -203,4 +224,4 @@ async def test_custom_domains_added_before_verification_become_claims(fresh_conf
         subdomain = await Domain.get(kind="subdomain", host="acme")
         assert subdomain.is_primary  # back on its own address until it verifies
     finally:
-        await release_database(fresh_config)
+        await release_database(config)
