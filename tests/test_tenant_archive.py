@@ -314,44 +314,49 @@ def _without_custom_domain(data: bytes) -> bytes:
     return "".join(line for line in data.decode().splitlines(keepends=True) if '"custom"' not in line).encode()
 
 
-@pytest.mark.parametrize(
-    ("variant", "message"),
-    [
-        ("domain", "the domain portal.acme-pools.test already belongs to a business here"),
-        ("row", "a row of the archive already exists here (api_client: "),
-        ("column", "tables/job.jsonl has column 'colour', which this installation does not have"),
-    ],
-)
-def test_a_refusal_found_half_way_rolls_back_the_whole_import(cli_env, tmp_path, request, variant, message):
-    """The business row and its files are written before these are found: none of them stays."""
+HALF_WAY_REFUSALS = [
+    ("domain", "the domain portal.acme-pools.test already belongs to a business here"),
+    ("row", "a row of the archive already exists here (api_client: "),
+    ("column", "tables/job.jsonl has column 'colour', which this installation does not have"),
+]
+
+
+def test_a_refusal_found_half_way_rolls_back_the_whole_import(cli_env, tmp_path, request):
+    """The business row and its files are written before these are found: none of them stays.
+
+    One business built and exported for the three refusals (each import is
+    refused and changes nothing, which each checks), rather than one each.
+    """
     import hashlib
 
     read_db(cli_env.settings, lambda: _build_business(cli_env.settings))
     archive = tmp_path / "acme.tar.gz"
     _export(cli_env, archive)
-
-    # A new business id (so the up-front check passes), re-checksummed, with
-    # the same rows: the custom domain, or else the first table's public ids,
-    # clash on the way; or a column from a newer Porchside.
     contents = _contents(archive)
-    manifest = _manifest(contents)
-    changed = {"tables/tenant.jsonl": contents["tables/tenant.jsonl"].replace(b'"public_id": "tnt_', b'"public_id": "tnt_x')}
-    if variant != "domain":
-        changed["tables/tenant_domain.jsonl"] = _without_custom_domain(contents["tables/tenant_domain.jsonl"])
-    if variant == "column":
-        changed["tables/job.jsonl"] = _with_job_colour(contents["tables/job.jsonl"])
-    for table in manifest["tables"]:
-        if f"tables/{table['name']}.jsonl" in changed:
-            table["sha256"] = hashlib.sha256(changed[f"tables/{table['name']}.jsonl"]).hexdigest()
-    changed["manifest.json"] = json.dumps(manifest).encode()
-    _rewrite(archive, tmp_path / "clash.tar.gz", lambda name, data: changed.get(name, data))
-    # Into a second installation for the new column: nothing clashes before the job table.
-    target = request.getfixturevalue("second_install") if variant == "column" else cli_env
 
-    before = read_db(target.settings, _business_count)
-    files_before = sorted(p for p in target.settings.uploads_dir.rglob("*") if p.is_file())
-    result = invoke(["tenant", "import", str(tmp_path / "clash.tar.gz"), "--slug", "acme-copy"], target.env)
-    assert result.exit_code == 2, result.output
-    assert message in one_error_line(result)
-    assert read_db(target.settings, _business_count) == before
-    assert sorted(p for p in target.settings.uploads_dir.rglob("*") if p.is_file()) == files_before
+    for variant, message in HALF_WAY_REFUSALS:
+        # A new business id (so the up-front check passes), re-checksummed, with
+        # the same rows: the custom domain, or else the first table's public ids,
+        # clash on the way; or a column from a newer Porchside.
+        manifest = _manifest(contents)
+        changed = {"tables/tenant.jsonl": contents["tables/tenant.jsonl"].replace(b'"public_id": "tnt_', b'"public_id": "tnt_x')}
+        if variant != "domain":
+            changed["tables/tenant_domain.jsonl"] = _without_custom_domain(contents["tables/tenant_domain.jsonl"])
+        if variant == "column":
+            changed["tables/job.jsonl"] = _with_job_colour(contents["tables/job.jsonl"])
+        for table in manifest["tables"]:
+            if f"tables/{table['name']}.jsonl" in changed:
+                table["sha256"] = hashlib.sha256(changed[f"tables/{table['name']}.jsonl"]).hexdigest()
+        changed["manifest.json"] = json.dumps(manifest).encode()
+        clash = tmp_path / f"clash-{variant}.tar.gz"
+        _rewrite(archive, clash, lambda name, data: changed.get(name, data))
+        # Into a second installation for the new column: nothing clashes before the job table.
+        target = request.getfixturevalue("second_install") if variant == "column" else cli_env
+
+        before = read_db(target.settings, _business_count)
+        files_before = sorted(p for p in target.settings.uploads_dir.rglob("*") if p.is_file())
+        result = invoke(["tenant", "import", str(clash), "--slug", "acme-copy"], target.env)
+        assert result.exit_code == 2, (variant, result.output)
+        assert message in one_error_line(result), variant
+        assert read_db(target.settings, _business_count) == before, variant
+        assert sorted(p for p in target.settings.uploads_dir.rglob("*") if p.is_file()) == files_before, variant
