@@ -12,9 +12,11 @@ invoices exist first so ids in paths are not always unknown.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections import Counter
 
+import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.transport.requests import SameHostRedirectsSession
 
 from tests.api_helpers import bearer
 
@@ -39,9 +42,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_SCHEMAS: dict[str, "schemathesis.BaseSchema"] = {}
+
+
+def _schema(document: dict):
+    """The loaded schema, once per process for both databases' runs (they serve the same document)."""
+    key = json.dumps(document, sort_keys=True)
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = schemathesis.openapi.from_dict(document)
+    return _SCHEMAS[key]
+
+
+def _session() -> requests.Session:
+    """One keep-alive connection for every call (Schemathesis's default opens a session and a
+    connection per call); no proxy or netrc lookup, and no cookie carried from one call to the next."""
+    session = SameHostRedirectsSession()
+    session.trust_env = False
+    return session
+
+
 def _fuzz(document: dict, base_url: str, headers: dict[str, str], ids: dict[str, str], statuses: Counter) -> list[str]:
     """Run every operation; the failures, one line each (Schemathesis's own messages)."""
-    schema = schemathesis.openapi.from_dict(document)
+    schema = _schema(document)
+    session = _session()
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -51,7 +74,8 @@ def _fuzz(document: dict, base_url: str, headers: dict[str, str], ids: dict[str,
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def run(case) -> None:
             try:
-                response = case.call(base_url=base_url, headers=headers)
+                session.cookies.clear()
+                response = case.call(base_url=base_url, headers=headers, session=session)
                 statuses[(operation.method.upper(), operation.path, response.status_code // 100)] += 1
                 case.validate_response(response, checks=CHECKS, headers=headers)
             except Exception as exc:  # collect every operation's failure, to fix them at once
@@ -62,6 +86,7 @@ def _fuzz(document: dict, base_url: str, headers: dict[str, str], ids: dict[str,
             run()
         except Exception:
             pass
+    session.close()
     return failures
 
 
