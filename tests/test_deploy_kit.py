@@ -56,7 +56,7 @@ def test_entrypoint_migrates_then_serves_with_json_logs(porchside_backend, porch
         try:
             answer = wait_until(
                 lambda: _get(f"http://127.0.0.1:{port}/healthz", {"X-Request-Id": "deploy-check-1"}),
-                timeout=60,
+                timeout=120,  # a bound: a fresh SQLite database is migrated first, on a machine that may be busy
                 describe=lambda: f"exit={server.poll()} stderr={stderr.read_text()[-2000:]}",
             )
         finally:
