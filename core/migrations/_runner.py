@@ -8,14 +8,17 @@ operations never look at one of those copies: creating a model, adding a
 field, an index or a constraint read only the state after them, and running
 Python or SQL changes no state at all. For those operations no copy is made
 here; any other operation (renames, removals, alterations, and anything this
-module does not know) gets Tortoise's copies as before. A state's models are
+module does not know) gets Tortoise's copies as before. A roll-back of a
+migration made only of such operations replays them on one copy and undoes
+each with its model's class as it was just after it (:func:`_unapply`).
+A state's models are
 also finalised (filters, base queries) only when new or changed
 (:class:`_StateApps`), not all of them after every operation.
 
 The SQL sent to the database is the same, statement for statement (checked
 on SQLite and PostgreSQL for an upgrade of core and the plugins from
 nothing, a roll-back of all of it and the upgrade again). CPU of that
-upgrade 6.6-8.6 s -> 2.3-2.7 s, of the roll-back 15.7-17.9 s -> 8.0-9.9 s.
+upgrade 6.6-8.6 s -> 2.3-2.7 s, of the roll-back 15.7-17.9 s -> 5.8-6.3 s.
 
 This module's name starts with an underscore, so Tortoise's loader does not
 take it for a migration.
@@ -46,8 +49,6 @@ from tortoise.models import Model
 _FORWARD_READS_NEW_STATE_ONLY = (ops.CreateModel, ops.AddField, ops.AddIndex, ops.AddConstraint)
 # state_forward changes nothing: the state before is the state after.
 _CHANGES_NO_STATE = (ops.RunPython, ops.RunSQL)
-# database_backward reads only the state after the operation (``old_state``).
-_BACKWARD_READS_OLD_STATE_ONLY = _FORWARD_READS_NEW_STATE_ONLY + _CHANGES_NO_STATE
 
 
 async def _apply(
@@ -80,6 +81,35 @@ async def _apply(
     return state
 
 
+class _OneModel:
+    """The state after an operation, as far as undoing it reads: its model's class at that point (or none)."""
+
+    def __init__(self, app_label: str, model: type[Model] | None) -> None:
+        self.apps = self
+        self._name = f"{app_label}.{model.__name__}" if model is not None else None
+        self._model = model
+
+    def get_model(self, reference: str) -> type[Model]:
+        if self._model is None or reference != self._name:
+            raise KeyError(reference)
+        return self._model
+
+
+# database_backward reads only old_state.apps.get_model(f"{app}.{name}"): the model just after the operation.
+_BACKWARD_READS_ITS_MODEL = {
+    ops.CreateModel: "name",
+    ops.AddField: "model_name",
+    ops.AddIndex: "model_name",
+    ops.AddConstraint: "model_name",
+}
+
+
+def _undone_without_state(operation: ops.Operation) -> bool:
+    """database_backward reads no state: SQL, or Python whose undo does nothing."""
+    kind = type(operation)
+    return kind is ops.RunSQL or (kind is ops.RunPython and operation.reverse_code is ops.RunPython.noop)
+
+
 async def _unapply(
     migration: Migration,
     state: State,
@@ -88,37 +118,39 @@ async def _unapply(
     schema_editor: BaseSchemaEditor | None = None,
     collect_sql: bool = False,
 ) -> State:
-    """``Migration.unapply`` with one state copy per state-changing operation instead of two per operation.
+    """``Migration.unapply`` with one state copy instead of two per operation.
 
-    Each operation is undone with the state as it was before it and the
-    state just after it, in reverse order, as Tortoise does; ``state`` itself
-    is not changed.
+    Undoing the operations this covers reads only the class of the model the
+    operation made or changed, as it was just after the operation: that class
+    is kept as the operations are replayed on one copy of ``state`` (a later
+    operation renders a new class and leaves the kept one as it was), and the
+    operations are undone in reverse order with it, as Tortoise does with its
+    copies. ``state`` itself is not changed.
     """
     if (
         dry_run
         or collect_sql
         or schema_editor is None
-        or any(type(op) not in _BACKWARD_READS_OLD_STATE_ONLY for op in migration.operations)
+        or not all(
+            type(op) in _BACKWARD_READS_ITS_MODEL or _undone_without_state(op) for op in migration.operations
+        )
     ):
         return await Migration.unapply(
             migration, state, dry_run=dry_run, schema_editor=schema_editor, collect_sql=collect_sql
         )
     supports_transactions = schema_editor.client.capabilities.supports_transactions
-    to_run: list[tuple[ops.Operation, State, State]] = []
-    before = state
+    work = state.clone()
+    to_run: list[tuple[ops.Operation, _OneModel]] = []
     for operation in migration.operations:
         if not getattr(operation, "reversible", True):
             raise ValueError(f"Operation {operation} in {migration} is not reversible")
-        if type(operation) in _CHANGES_NO_STATE:
-            after = before
-        else:
-            after = before.clone()  # ``before`` stays as it is for the operation's own undo
-            operation.state_forward(migration.app_label, after)
-        to_run.insert(0, (operation, before, after))
-        before = after
-    for operation, to_state, from_state in to_run:
+        operation.state_forward(migration.app_label, work)
+        attribute = _BACKWARD_READS_ITS_MODEL.get(type(operation))
+        model = None if attribute is None else work.apps.get_model(migration.app_label, getattr(operation, attribute))
+        to_run.insert(0, (operation, _OneModel(migration.app_label, model)))
+    for operation, after in to_run:
         await migration._run_database_backward(
-            operation, from_state, to_state, schema_editor, supports_transactions
+            operation, after, None, schema_editor, supports_transactions  # type: ignore[arg-type]
         )
     return state
 
