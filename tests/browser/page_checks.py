@@ -112,7 +112,8 @@ def page_problems(page, watch: PageWatch, label: str, axe: bool = True) -> list[
     """
     problems = [f"{label}: {error}" for error in watch.take()]
     for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
+        if page.viewport_size != size:  # a round trip to Chromium saved: pages are loaded at desktop width
+            page.set_viewport_size(size)
         violations = axe_violations(page) if axe else []
         if violations:
             problems.append(f"{label} at {name} width: axe-core found\n{format_violations(violations)}")

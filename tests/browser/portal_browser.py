@@ -14,7 +14,7 @@ from tests.browser.portal_pages import DEMO_EMAIL, DemoTenant, PortalPage, first
 
 
 class PortalBrowser:
-    """Browser contexts on the demo; one per tenant and person, reused by a module's tests."""
+    """Browser contexts on the demo; one per tenant and person, reused by a module's tests (``close()`` at its end)."""
 
     def __init__(self, browser, server: DemoServer, states: dict) -> None:
         self.browser = browser
@@ -23,6 +23,7 @@ class PortalBrowser:
         self.contexts: dict[tuple, object] = {}
         self.tabs: dict[object, tuple[object, PageWatch]] = {}
         self.paths: dict[tuple[str, str], str] = {}
+        self.contexts_before = list(browser.contexts)
 
     def new_context(self, storage_state=None):
         """A context at desktop size."""
@@ -38,9 +39,9 @@ class PortalBrowser:
                 context = self.new_context()
                 page = context.new_page()
                 sign_in_by_link(page, self.server, tenant, email)
-                page.close()
                 self.states[key] = context.storage_state()
                 self.contexts[key] = context
+                self.keep_as_tab(context, page)
             else:
                 self.contexts[key] = self.new_context(self.states.get(key))
         return self.contexts[key]
@@ -57,14 +58,18 @@ class PortalBrowser:
                 page.get_by_label("Password").fill(DEMO_PASSWORD)
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_url("**/console/")
-                page.close()
                 self.states[key] = context.storage_state()
+                self.keep_as_tab(context, page)
             self.contexts[key] = context
         return self.contexts[key]
 
     def new_page(self, tenant: DemoTenant, email: str | None = DEMO_EMAIL) -> tuple[object, PageWatch]:
         page = self.context(tenant, email).new_page()
         return page, PageWatch(page)
+
+    def keep_as_tab(self, context, page) -> None:
+        """Make the page that signed ``context`` in its tab (:meth:`tab`): a new one would cost a renderer."""
+        self.tabs[context] = page, PageWatch(page)
 
     def tab(self, context) -> tuple[object, PageWatch]:
         """The one tab of ``context`` that tests load their pages in, one after another, and its watch,
@@ -103,7 +108,10 @@ class PortalBrowser:
         return first_link(page, pattern, text)
 
     def close(self) -> None:
-        for context in self.contexts.values():
-            context.close()
+        """Close the contexts opened since this was made, ours and any a test left open: the browser
+        outlives a test module (``chromium_browser``), what the module opened must not."""
+        for context in self.browser.contexts:
+            if context not in self.contexts_before:
+                context.close()
         self.contexts.clear()
         self.tabs.clear()
