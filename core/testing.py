@@ -399,7 +399,7 @@ def porchside_backend(request, porchside_backends: _Backends) -> Backend:
     return porchside_backends.get(request.param)
 
 
-async def _reset_postgres() -> None:
+async def reset_postgres() -> None:
     """Empty every table but the migration record and restart the id sequences.
 
     DELETE, not TRUNCATE: TRUNCATE gives each table and index a new file,
@@ -426,7 +426,7 @@ _RESET_SCRIPTS: dict[Any, str] = {}
 
 
 async def _reset_script(conn) -> str:
-    """The SQL that empties this database's tables (see :func:`_reset_postgres`)."""
+    """The SQL that empties this database's tables (see :func:`reset_postgres`)."""
     _, rows = await conn.execute_query(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
     )
@@ -470,48 +470,59 @@ def _children_first(tables: list[str], links: list[tuple[str, str]]) -> list[str
     return order
 
 
+def backend_settings(backend: Backend, folder: Path, prefix: str, **overrides: Any):
+    """Settings on ``backend``: a copy of the SQLite template in ``folder`` (made once), or
+    the PostgreSQL test database; Redis keys under ``prefix``; data in ``folder/data``."""
+    from core.config import Settings
+
+    if backend.name == "sqlite":
+        db_path = folder / "db.sqlite3"
+        if not db_path.exists():
+            shutil.copyfile(backend.template, db_path)
+        url = f"sqlite://{db_path}"
+    else:
+        url = backend.template
+    values = dict(
+        data_dir=folder / "data",
+        database_url=url,
+        redis_url=backend.redis_url,
+        redis_prefix=prefix,
+        secret_key=SECRET,
+        base_domain="localhost",
+        load_entry_points=True,
+        dev_outbox=True,
+    )
+    if "database_url" not in overrides:  # another database is reached as given
+        values.update(database_pgbouncer=backend.pgbouncer, database_direct_url=backend.direct_url)
+    values.update(overrides)
+    return Settings.from_env({}, **values)
+
+
+def forget_redis_prefix(backend: Backend, prefix: str) -> None:
+    """Delete the Redis keys a test's settings made under ``prefix`` (nothing on SQLite)."""
+    if backend.redis_url:
+        import redis
+
+        client = redis.Redis.from_url(backend.redis_url)
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
 @pytest.fixture
 def porchside_settings_factory(porchside_backend: Backend, tmp_path: Path):
     """``factory(**overrides)`` -> Settings on a clean copy of this backend."""
-    from core.config import Settings
-
     prefix = f"pstest:{secrets.token_hex(4)}"
     counter = {"n": 0}
 
     def factory(**overrides: Any):
         counter["n"] += 1
-        data_dir = overrides.pop("data_dir", tmp_path / f"data{counter['n']}")
-        if porchside_backend.name == "sqlite":
-            db_path = tmp_path / "db.sqlite3"
-            if not db_path.exists():
-                shutil.copyfile(porchside_backend.template, db_path)
-            url = f"sqlite://{db_path}"
-        else:
-            url = porchside_backend.template
-        values = dict(
-            data_dir=data_dir,
-            database_url=url,
-            redis_url=porchside_backend.redis_url,
-            redis_prefix=prefix,
-            secret_key=SECRET,
-            base_domain="localhost",
-            load_entry_points=True,
-            dev_outbox=True,
-        )
-        if "database_url" not in overrides:  # another database is reached as given
-            values.update(database_pgbouncer=porchside_backend.pgbouncer, database_direct_url=porchside_backend.direct_url)
-        values.update(overrides)
-        return Settings.from_env({}, **values)
+        overrides.setdefault("data_dir", tmp_path / f"data{counter['n']}")
+        return backend_settings(porchside_backend, tmp_path, prefix, **overrides)
 
     yield factory
-    if porchside_backend.redis_url:
-        import redis
-
-        client = redis.Redis.from_url(porchside_backend.redis_url)
-        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+    forget_redis_prefix(porchside_backend, prefix)
 
 
 def database_environment(settings) -> dict[str, str]:
@@ -620,7 +631,7 @@ async def make_app(porchside_backend: Backend, porchside_settings_factory):
                 if porchside_backend.name == "postgres" and len(started) == 1:
                     # Jobs still running would write into (or deadlock with) the TRUNCATE.
                     await app.extensions["porchside"].queue.stop_worker()
-                    await _reset_postgres()
+                    await reset_postgres()
                 started.pop()
 
     yield factory

@@ -26,43 +26,20 @@ defines its own.
 from __future__ import annotations
 
 import secrets
-import shutil
 
 import pytest_asyncio
 
-from core.testing import SECRET, Backend
+from core.testing import Backend, backend_settings, forget_redis_prefix, reset_postgres
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def module_app(porchside_backend: Backend, tmp_path_factory):
     """A started app with the installed plugins, shared by the module's tests on this backend."""
     from core.app import create_app
-    from core.config import Settings
     from core.db import close_leftover_database
-    from core.testing import _reset_postgres
 
-    folder = tmp_path_factory.mktemp("module-app")
     prefix = f"pstest:{secrets.token_hex(4)}"
-    if porchside_backend.name == "sqlite":
-        db_path = folder / "db.sqlite3"
-        shutil.copyfile(porchside_backend.template, db_path)
-        url = f"sqlite://{db_path}"
-    else:
-        url = porchside_backend.template
-    settings = Settings.from_env(
-        {},
-        data_dir=folder / "data",
-        database_url=url,
-        redis_url=porchside_backend.redis_url,
-        redis_prefix=prefix,
-        secret_key=SECRET,
-        base_domain="localhost",
-        load_entry_points=True,
-        dev_outbox=True,
-        database_pgbouncer=porchside_backend.pgbouncer,
-        database_direct_url=porchside_backend.direct_url,
-    )
-    app = create_app(settings)
+    app = create_app(backend_settings(porchside_backend, tmp_path_factory.mktemp("module-app"), prefix))
     try:
         async with app.test_app():
             try:
@@ -71,14 +48,7 @@ async def module_app(porchside_backend: Backend, tmp_path_factory):
                 if porchside_backend.name == "postgres":
                     # The next module's tests start from empty tables (see make_app).
                     await app.extensions["porchside"].queue.stop_worker()
-                    await _reset_postgres()
+                    await reset_postgres()
     finally:
         await close_leftover_database()
-        if porchside_backend.redis_url:
-            import redis
-
-            client = redis.Redis.from_url(porchside_backend.redis_url)
-            keys = list(client.scan_iter(f"{prefix}:*", count=1000))
-            if keys:
-                client.delete(*keys)
-            client.close()
+        forget_redis_prefix(porchside_backend, prefix)

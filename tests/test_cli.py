@@ -30,7 +30,7 @@ from core.config import Settings
 from core.db import open_database, release_database, tortoise_config
 from core.plugins import PluginHost
 from core.records import ModelApp
-from core.testing import _free_port, _reset_postgres, database_environment, wait_until
+from core.testing import _free_port, reset_postgres, database_environment, wait_until
 
 # Every PORCHSIDE_* variable of the test process, unset while a command runs.
 CLEAN_ENV = {name: None for name in os.environ if name.startswith("PORCHSIDE_")}
@@ -105,7 +105,7 @@ def cli_env(porchside_backend, porchside_settings_factory):
     }
     yield CliEnv(settings, env)
     if porchside_backend.name == "postgres":
-        read_db(settings, _reset_postgres)
+        read_db(settings, reset_postgres)
 
 
 @pytest.mark.parametrize("path", list(COMMANDS), ids=lambda p: " ".join(p) or "porchside")

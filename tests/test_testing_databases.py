@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.testing import _children_first, _reset_postgres, schema_key, template_name
+from core.testing import _children_first, reset_postgres, schema_key, template_name
 from tenants.service import create_tenant
 
 
@@ -51,7 +51,7 @@ async def test_postgres_reset_empties_every_table_and_restarts_ids(app, make_cus
     await make_customer(acme, "Pat Morgan", emails=["pat@example.com", "sam@example.com"])
     assert sum((await _row_counts()).values()) >= 6
 
-    await _reset_postgres()
+    await reset_postgres()
 
     assert set((await _row_counts()).values()) == {0}
     again = await create_tenant("acme", "Acme Pool Care")
