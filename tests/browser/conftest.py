@@ -41,7 +41,7 @@ def _require_browser_tools() -> None:
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory, porchside_backends) -> Iterator[DemoServer]:
     """The demo businesses served by ``porchside demo`` for this session, from the
-    suite's migrated SQLite template (tests/test_demo_process.py starts one from nothing)."""
+    suite's migrated SQLite template (tests/test_cli.py::test_demo_serves_each_business_at_its_own_address starts one from nothing)."""
     _require_browser_tools()
     server = DemoServer(tmp_path_factory.mktemp("demo-server"), migrated=porchside_backends.get("sqlite").template)
     server.start()
